@@ -1,0 +1,855 @@
+"""Our own grammar for what students type.
+
+User text is hostile, so it never reaches ``eval``/``sympify``/``parse_expr``: a tokenizer and a
+small recursive-descent parser build sympy expressions from a whitelist of constructors, with
+hard limits on length, depth, size and number magnitude checked *before* sympy evaluates
+anything. The grammar is forgiving in the ways students write maths (implicit products,
+``sin x``, ``sin^2 x``, unicode superscripts, a LaTeX subset) and strict everywhere else.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+
+import sympy as sp
+
+MAX_LENGTH = 500
+MAX_DEPTH = 50
+MAX_NODES = 400
+MAX_INTEGER = 10**12
+MAX_RESULT_BITS = 4096  # a numeric power whose exact value would need more bits is refused
+MAX_POWER_NESTING = 4
+
+
+class ParseError(ValueError):
+    """A reading failure the student can act on: a short message and where it happened."""
+
+    def __init__(self, message: str, position: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.position = position
+
+    def __str__(self) -> str:
+        if self.position is None:
+            return self.message
+        return f"{self.message} (at position {self.position + 1})"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A parsed answer and the canonical way to show it back ("I read your answer as …")."""
+
+    expr: sp.Expr
+    text: str
+    latex: str
+    notes: tuple[str, ...] = ()
+
+
+# --- vocabulary ---------------------------------------------------------------------------
+
+FUNCTIONS: dict[str, Callable[[sp.Expr], sp.Expr]] = {
+    "sin": sp.sin,
+    "cos": sp.cos,
+    "tan": sp.tan,
+    "sec": sp.sec,
+    "csc": sp.csc,
+    "cosec": sp.csc,
+    "cot": sp.cot,
+    "asin": sp.asin,
+    "acos": sp.acos,
+    "atan": sp.atan,
+    "acot": sp.acot,
+    "asec": sp.asec,
+    "acsc": sp.acsc,
+    "arcsin": sp.asin,
+    "arccos": sp.acos,
+    "arctan": sp.atan,
+    "arccot": sp.acot,
+    "arcsec": sp.asec,
+    "arccsc": sp.acsc,
+    "sinh": sp.sinh,
+    "cosh": sp.cosh,
+    "tanh": sp.tanh,
+    "sech": sp.sech,
+    "csch": sp.csch,
+    "coth": sp.coth,
+    "asinh": sp.asinh,
+    "acosh": sp.acosh,
+    "atanh": sp.atanh,
+    "acoth": sp.acoth,
+    "asech": sp.asech,
+    "acsch": sp.acsch,
+    "arsinh": sp.asinh,
+    "arcosh": sp.acosh,
+    "artanh": sp.atanh,
+    "arcsinh": sp.asinh,
+    "arccosh": sp.acosh,
+    "arctanh": sp.atanh,
+    "exp": sp.exp,
+    "ln": sp.log,
+    "log": sp.log,
+    "sqrt": sp.sqrt,
+    "cbrt": lambda a: sp.Pow(a, sp.Rational(1, 3)),
+    "abs": sp.Abs,
+    "sign": sp.sign,
+    "sgn": sp.sign,
+}
+INVERSES: dict[str, str] = {
+    "sin": "asin",
+    "cos": "acos",
+    "tan": "atan",
+    "cot": "acot",
+    "sec": "asec",
+    "csc": "acsc",
+    "cosec": "acsc",
+    "sinh": "asinh",
+    "cosh": "acosh",
+    "tanh": "atanh",
+    "coth": "acoth",
+    "sech": "asech",
+    "csch": "acsch",
+}
+CONSTANTS: dict[str, sp.Expr] = {"e": sp.E, "pi": sp.pi}
+# sympy's printed forms, accepted for the trusted `expected` field and for students alike.
+ALIASES = {"Abs": "abs", "E": "e", "Pi": "pi", "PI": "pi"}
+LATEX_SKIP = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr"}
+LATEX_SPACES = {",", ";", "!", ":", " ", "quad", "qquad", "displaystyle", "textstyle"}
+
+_SUPERSCRIPTS = {
+    "⁰": "0",
+    "¹": "1",
+    "²": "2",
+    "³": "3",
+    "⁴": "4",
+    "⁵": "5",
+    "⁶": "6",
+    "⁷": "7",
+    "⁸": "8",
+    "⁹": "9",
+    "⁻": "-",
+    "⁺": "+",
+}
+_CHAR_MAP = {
+    "−": "-",
+    "–": "-",
+    "—": "-",
+    "‐": "-",
+    "·": "*",
+    "⋅": "*",
+    "×": "*",
+    "∗": "*",
+    "•": "*",
+    "÷": "/",
+    "∕": "/",
+    "π": "π",
+    "（": "(",
+    "）": ")",
+    "｜": "|",
+    "′": "'",
+    "’": "'",
+}
+# Zero-width and bidirectional controls can make text read differently from what it is.
+_FORBIDDEN = re.compile("[\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u061c\u180e]")
+_PREFIX = re.compile(
+    r"""^\s*(?:
+        (?:[fgyh](?:'{1,2}|\s*\^\s*\(?\s*[12]\s*\)?)?\s*(?:\(\s*[a-z]\s*\))?)   # f'(x)  y'  y  f(x)
+      | d\s*[yf]?\s*/\s*d\s*[a-z]                                           # dy/dx  d/dx
+      | \\d?frac\s*\{\s*d\s*[yf]?\s*\}\s*\{\s*d\s*[a-z]\s*\}                 # \frac{dy}{dx}
+    )?\s*=""",
+    re.VERBOSE,
+)
+
+
+def _normalise(text: str) -> str:
+    """Map look-alike characters to ASCII one-for-one, so positions stay those of the input."""
+    match = _FORBIDDEN.search(text)
+    if match:
+        raise ParseError(
+            "your answer contains an invisible formatting character; please retype it",
+            match.start(),
+        )
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if 0xFF01 <= code <= 0xFF5E:  # full-width ASCII
+            ch = chr(code - 0xFEE0)
+        elif ch == "\u3000" or ch in "\u00a0\u2009\u202f\t\n\r":
+            ch = " "
+        out.append(_CHAR_MAP.get(ch, ch))
+    return "".join(out)
+
+
+# --- tokens --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tok:
+    kind: str  # num name op lp rp pipe lpipe rpipe comma under sup sqrtsym frac sqrt eof
+    value: str
+    pos: int
+    space_before: bool = False
+
+
+_DIGITS = frozenset("0123456789")
+_OPEN = {"(": ")", "[": "]", "{": "}"}
+_CLOSE = {v: k for k, v in _OPEN.items()}
+
+
+def _tokenize(s: str) -> list[Tok]:
+    toks: list[Tok] = []
+    i, n = 0, len(s)
+    space = False
+    while i < n:
+        c = s[i]
+        if c == " ":
+            space = True
+            i += 1
+            continue
+        start = i
+        if c in _DIGITS or (c == "." and i + 1 < n and s[i + 1] in _DIGITS):
+            while i < n and s[i] in _DIGITS:
+                i += 1
+            if i < n and s[i] == "." and i + 1 < n and s[i + 1] in _DIGITS:
+                i += 1
+                while i < n and s[i] in _DIGITS:
+                    i += 1
+            elif i < n and s[i] == "." and (i + 1 == n or s[i + 1] not in _DIGITS) and i > start:
+                i += 1  # "2." is a number too
+            toks.append(Tok("num", s[start:i], start, space))
+        elif c.isascii() and c.isalpha():
+            while i < n and s[i].isascii() and s[i].isalpha():
+                i += 1
+            toks.append(Tok("name", s[start:i], start, space))
+        elif c == "π":
+            toks.append(Tok("name", "pi", start, space))
+            i += 1
+        elif c in _SUPERSCRIPTS:
+            while i < n and s[i] in _SUPERSCRIPTS:
+                i += 1
+            digits = "".join(_SUPERSCRIPTS[ch] for ch in s[start:i])
+            toks.append(Tok("sup", digits, start, space))
+        elif c == "√":
+            toks.append(Tok("sqrtsym", c, start, space))
+            i += 1
+        elif c == "*" and i + 1 < n and s[i + 1] == "*":
+            toks.append(Tok("op", "^", start, space))
+            i += 2
+        elif c in "+-*/^":
+            toks.append(Tok("op", c, start, space))
+            i += 1
+        elif c in _OPEN:
+            toks.append(Tok("lp", c, start, space))
+            i += 1
+        elif c in _CLOSE:
+            toks.append(Tok("rp", c, start, space))
+            i += 1
+        elif c == "|":
+            toks.append(Tok("pipe", c, start, space))
+            i += 1
+        elif c == ",":
+            toks.append(Tok("comma", c, start, space))
+            i += 1
+        elif c == "_":
+            toks.append(Tok("under", c, start, space))
+            i += 1
+        elif c == "\\":
+            i += 1
+            if i < n and s[i].isalpha():
+                while i < n and s[i].isalpha():
+                    i += 1
+                cmd = s[start + 1 : i]
+            elif i < n:
+                cmd = s[i]
+                i += 1
+            else:
+                raise ParseError("a lone backslash at the end", start)
+            tok = _latex_token(s, cmd, start, space, i)
+            if tok is None:
+                space = True
+                continue
+            if isinstance(tok, tuple):  # \operatorname{name}
+                tok, i = tok
+            toks.append(tok)
+        elif c == "=":
+            raise ParseError("only one expression is expected here, not an equation", start)
+        else:
+            raise ParseError(f"I don't understand the character `{c}`", start)
+        space = False
+    toks.append(Tok("eof", "", n, space))
+    return toks
+
+
+def _latex_token(s: str, cmd: str, start: int, space: bool, end: int) -> Tok | tuple | None:
+    if cmd in LATEX_SPACES or cmd in LATEX_SKIP:
+        return None
+    if cmd in ("frac", "dfrac", "tfrac"):
+        return Tok("frac", cmd, start, space)
+    if cmd == "sqrt":
+        return Tok("sqrt", cmd, start, space)
+    if cmd in ("cdot", "times", "ast"):
+        return Tok("op", "*", start, space)
+    if cmd == "div":
+        return Tok("op", "/", start, space)
+    if cmd in ("{", "}"):
+        return Tok("lp" if cmd == "{" else "rp", cmd, start, space)
+    if cmd in ("lvert", "vert", "rvert", "|"):
+        return Tok("pipe", "|", start, space)
+    if cmd in ("operatorname", "mathrm", "text", "mathit"):
+        m = re.match(r"\s*\{\s*([A-Za-z]+)\s*\}", s[end:])
+        if not m:
+            raise ParseError(f"`\\{cmd}` must be followed by a name in braces", start)
+        return Tok("name", m.group(1), start, space), end + m.end()
+    if cmd in FUNCTIONS or cmd in CONSTANTS:
+        return Tok("name", cmd, start, space)
+    raise ParseError(f"I don't know the LaTeX command `\\{cmd}`", start)
+
+
+# --- parser --------------------------------------------------------------------------------
+
+
+class _Parser:
+    def __init__(self, toks: list[Tok], text: str, var: sp.Symbol) -> None:
+        self.toks = toks
+        self.text = text
+        self.i = 0
+        self.var = var
+        self.var_name = var.name
+        self.depth = 0
+        self.nodes = 0
+        self.abs_depth = 0
+        self.notes: list[str] = []
+
+    # helpers
+    @property
+    def tok(self) -> Tok:
+        return self.toks[self.i]
+
+    def advance(self) -> Tok:
+        t = self.toks[self.i]
+        self.i += 1
+        return t
+
+    def at(self, kind: str, value: str | None = None) -> bool:
+        t = self.tok
+        return t.kind == kind and (value is None or t.value == value)
+
+    def node(self) -> None:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise ParseError(f"that expression is too long to check (over {MAX_NODES} parts)")
+
+    def enter(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ParseError(f"too deeply nested (more than {MAX_DEPTH} levels)", self.tok.pos)
+
+    def leave(self) -> None:
+        self.depth -= 1
+
+    # grammar
+    def parse(self) -> sp.Expr:
+        if self.at("eof"):
+            raise ParseError("the answer is empty")
+        expr = self.sum()
+        if not self.at("eof"):
+            t = self.tok
+            if t.kind == "rp":
+                raise ParseError(f"`{t.value}` has no matching opening bracket", t.pos)
+            if t.kind == "pipe":
+                raise ParseError("`|` has no matching opening `|`", t.pos)
+            raise ParseError(f"unexpected `{t.value}`", t.pos)
+        return expr
+
+    def sum(self) -> sp.Expr:
+        self.enter()
+        terms = [self.signed_term()]
+        while self.at("op", "+") or self.at("op", "-"):
+            op = self.advance()
+            self.expect_operand(op)
+            term = self.signed_term()
+            terms.append(-term if op.value == "-" else term)
+            self.node()
+        self.leave()
+        return terms[0] if len(terms) == 1 else sp.Add(*terms)
+
+    def expect_operand(self, op: Tok) -> None:
+        t = self.tok
+        if t.kind == "eof":
+            raise ParseError(
+                f"the answer ends with `{op.value}`; something is missing after it", op.pos
+            )
+        if t.kind == "rp" or t.kind == "comma" or (t.kind == "op" and t.value in "*/^"):
+            raise ParseError(f"something is missing after `{op.value}`", op.pos)
+
+    def signed_term(self) -> sp.Expr:
+        if self.at("op", "-") or self.at("op", "+"):
+            op = self.advance()
+            self.expect_operand(op)
+            self.enter()
+            inner = self.signed_term()
+            self.leave()
+            self.node()
+            return -inner if op.value == "-" else inner
+        return self.term()
+
+    def term(self) -> sp.Expr:
+        result = self.implicit_product()
+        while self.at("op", "*") or self.at("op", "/"):
+            op = self.advance()
+            self.expect_operand(op)
+            right = self.signed_factor(after_division=op.value == "/")
+            self.node()
+            if op.value == "*":
+                result = sp.Mul(result, right)
+            else:
+                if right == 0:
+                    raise ParseError("division by zero", op.pos)
+                result = sp.Mul(result, sp.Pow(right, -1))
+        return result
+
+    def signed_factor(self, *, after_division: bool) -> sp.Expr:
+        """`2*-x` and `1/-x`: a sign right after an explicit operator belongs to the factor."""
+        if self.at("op", "-") or self.at("op", "+"):
+            op = self.advance()
+            self.expect_operand(op)
+            self.enter()
+            inner = self.signed_factor(after_division=after_division)
+            self.leave()
+            return -inner if op.value == "-" else inner
+        return self.implicit_product(after_division=after_division)
+
+    def starts_factor(self) -> bool:
+        t = self.tok
+        if t.kind in ("num", "name", "sup", "sqrtsym", "frac", "sqrt"):
+            return t.kind != "sup"
+        if t.kind == "lp":
+            return True
+        if t.kind == "pipe":
+            return self.abs_depth == 0
+        return t.kind == "lpipe"
+
+    def implicit_product(
+        self, *, after_division: bool = False, stop_at_function: bool = False
+    ) -> sp.Expr:
+        """Juxtaposed factors bind tighter than `/`, so `1/2x` is 1/(2x), as on most calculators."""
+        first_tok = self.tok
+        factors = [self.power()]
+        while self.starts_factor():
+            if stop_at_function and self.at("name") and self.is_function_start():
+                break
+            factors.append(self.power())
+            self.node()
+        if len(factors) == 1:
+            return factors[0]
+        if after_division:
+            self.notes.append(
+                f"I read `/{self.text[first_tok.pos : self.tok.pos].strip()}` as dividing by the "
+                "whole product; use brackets if you meant otherwise"
+            )
+        return sp.Mul(*factors)
+
+    def is_function_start(self) -> bool:
+        parts = self.split_name(self.tok)
+        return parts[0] in FUNCTIONS
+
+    def power(self) -> sp.Expr:
+        self.enter()
+        base_tok = self.tok
+        base = self.postfix()
+        result = base
+        if self.at("op", "^"):
+            op = self.advance()
+            self.expect_operand(op)
+            exponent = self.exponent(base_tok)
+            result = self.make_pow(base, exponent, op.pos)
+        self.leave()
+        return result
+
+    def exponent(self, base_tok: Tok) -> sp.Expr:
+        """The exponent after `^`: a signed factor; `e^2x` and `e^-3x` take the whole `2x`."""
+        sign = 1
+        if self.at("op", "-") or self.at("op", "+"):
+            if self.advance().value == "-":
+                sign = -1
+            if self.at("eof"):
+                raise ParseError("the exponent is missing", self.tok.pos)
+        start = self.tok
+        exp = self.power()
+        if (
+            start.kind == "num"
+            and self.at("name")
+            and not self.tok.space_before
+            and self.split_name(self.tok)[0] in (self.var_name,)
+        ):
+            more = self.implicit_product()
+            last = self.toks[self.i - 1]
+            written = self.text[start.pos : last.pos + len(last.value)]
+            if sign < 0:
+                written = "-" + written
+            self.notes.append(f"I read the exponent `{written}` as a whole: ^({written})")
+            exp = sp.Mul(exp, more)
+        return -exp if sign < 0 else exp
+
+    def postfix(self) -> sp.Expr:
+        expr = self.primary()
+        while self.at("sup"):
+            t = self.advance()
+            expr = self.make_pow(expr, self.superscript_value(t), t.pos)
+        return expr
+
+    def superscript_value(self, t: Tok) -> sp.Expr:
+        m = re.fullmatch(r"([+-]?)(\d+)", t.value)
+        if not m:
+            raise ParseError("I can't read that superscript", t.pos)
+        value = self.integer(m.group(2), t.pos)
+        return -value if m.group(1) == "-" else value
+
+    def integer(self, digits: str, pos: int) -> sp.Integer:
+        if len(digits) > 13 or int(digits) > MAX_INTEGER:
+            raise ParseError("that number is too large (the limit is 10^12)", pos)
+        return sp.Integer(int(digits))
+
+    def primary(self) -> sp.Expr:
+        t = self.tok
+        self.node()
+        if t.kind == "num":
+            self.advance()
+            return self.number(t)
+        if t.kind == "name":
+            return self.name()
+        if t.kind == "lp":
+            return self.group()
+        if (t.kind == "pipe" and self.abs_depth == 0) or t.kind == "lpipe":
+            return self.absolute()
+        if t.kind == "sqrtsym":
+            self.advance()
+            if self.at("eof"):
+                raise ParseError("`√` needs something after it", t.pos)
+            return sp.sqrt(self.postfix())
+        if t.kind == "sqrt":
+            return self.latex_sqrt()
+        if t.kind == "frac":
+            return self.latex_frac()
+        if t.kind == "eof":
+            raise ParseError("the answer ends too early; something is missing", t.pos)
+        if t.kind == "rp":
+            raise ParseError(f"`{t.value}` has no matching opening bracket", t.pos)
+        if t.kind == "pipe":
+            raise ParseError("`|` has nothing inside it", t.pos)
+        if t.kind == "sup":
+            raise ParseError("a superscript needs something before it", t.pos)
+        if t.kind == "comma":
+            raise ParseError("unexpected `,`", t.pos)
+        if t.kind == "under":
+            raise ParseError("unexpected `_`", t.pos)
+        raise ParseError(f"something is missing before `{t.value}`", t.pos)
+
+    def number(self, t: Tok) -> sp.Expr:
+        text = t.value.rstrip(".") if t.value.endswith(".") else t.value
+        if "." not in text:
+            return self.integer(text, t.pos)
+        whole, frac = text.split(".")
+        if len((whole + frac).lstrip("0")) > 15:
+            raise ParseError("that number has too many digits", t.pos)
+        value = Fraction(int(whole or "0") * 10 ** len(frac) + int(frac), 10 ** len(frac))
+        return sp.Rational(value.numerator, value.denominator)
+
+    def group(self) -> sp.Expr:
+        open_tok = self.advance()
+        saved_abs = self.abs_depth
+        self.abs_depth = 0
+        if self.at("rp"):
+            raise ParseError("empty brackets", open_tok.pos)
+        inner = self.sum()
+        self.abs_depth = saved_abs
+        self.close(open_tok)
+        return inner
+
+    def close(self, open_tok: Tok) -> None:
+        want = _OPEN[open_tok.value]
+        t = self.tok
+        if t.kind == "rp" and t.value == want:
+            self.advance()
+            return
+        if t.kind == "rp":
+            raise ParseError(
+                f"`{open_tok.value}` is closed by `{t.value}`; expected `{want}`", t.pos
+            )
+        if t.kind == "eof":
+            raise ParseError(f"`{open_tok.value}` is never closed; add `{want}`", open_tok.pos)
+        raise ParseError(f"expected `{want}` to close `{open_tok.value}`", t.pos)
+
+    def absolute(self) -> sp.Expr:
+        open_tok = self.advance()
+        self.abs_depth += 1
+        if self.at("pipe"):
+            raise ParseError("`| |` has nothing inside it", open_tok.pos)
+        inner = self.sum()
+        self.abs_depth -= 1
+        if not self.at("pipe"):
+            raise ParseError("`|` is never closed; add another `|`", open_tok.pos)
+        self.advance()
+        return sp.Abs(inner)
+
+    def brace_arg(self, what: str, cmd: Tok) -> sp.Expr:
+        if self.at("lp", "{"):
+            return self.group()
+        t = self.tok
+        if t.kind == "num" and len(t.value) >= 1:
+            # \frac12 means 1/2: one digit per argument
+            self.advance()
+            if len(t.value) > 1 and t.value.isdigit():
+                rest = Tok("num", t.value[1:], t.pos + 1)
+                self.toks.insert(self.i, rest)
+                return sp.Integer(int(t.value[0]))
+            return self.number(t)
+        if t.kind == "name":
+            return self.postfix()
+        raise ParseError(f"`\\{cmd.value}` needs {what} in braces", cmd.pos)
+
+    def latex_frac(self) -> sp.Expr:
+        cmd = self.advance()
+        num = self.brace_arg("a numerator", cmd)
+        den = self.brace_arg("a denominator", cmd)
+        if den == 0:
+            raise ParseError("division by zero", cmd.pos)
+        return sp.Mul(num, sp.Pow(den, -1))
+
+    def latex_sqrt(self) -> sp.Expr:
+        cmd = self.advance()
+        index: sp.Expr = sp.Integer(2)
+        if self.at("lp", "["):
+            index = self.group()
+            if not (index.is_Integer and 2 <= int(index) <= 100):
+                raise ParseError("the root index must be a whole number from 2 to 100", cmd.pos)
+        arg = self.brace_arg("its argument", cmd)
+        if index == 2:
+            return sp.sqrt(arg)
+        return self.make_pow(arg, sp.Rational(1, int(index)), cmd.pos)
+
+    # names: variables, constants, functions, and letter runs like `xsin` or `cosx`
+    def split_name(self, t: Tok) -> list[str]:
+        word = ALIASES.get(t.value, t.value)
+        vocab = set(FUNCTIONS) | set(CONSTANTS) | {self.var_name}
+        if word in vocab:
+            return [word]
+        lowered = word.lower()
+        if lowered in FUNCTIONS or lowered in ("pi",):
+            return [lowered]
+        # every way to cut the run into known words; the one with the fewest pieces wins
+        best: list[list[str]] = []
+        memo: dict[int, list[list[str]]] = {}
+
+        def cuts(k: int) -> list[list[str]]:
+            if k == len(word):
+                return [[]]
+            if k in memo:
+                return memo[k]
+            found = []
+            for j in range(len(word), k, -1):
+                piece = word[k:j]
+                if piece in vocab:
+                    found.extend([piece, *rest] for rest in cuts(j))
+                    if len(found) > 8:
+                        break
+            memo[k] = found
+            return found
+
+        best = cuts(0)
+        if best:
+            return min(best, key=len)
+        raise self.unknown_name(t)
+
+    def unknown_name(self, t: Tok) -> ParseError:
+        word = t.value
+        if len(word) == 1:
+            return ParseError(
+                f"only {self.var_name} may appear as a variable; `{word}` is not known", t.pos
+            )
+        vocab = sorted(set(FUNCTIONS) | set(CONSTANTS) | {self.var_name})
+        if word.lower() == "in":
+            guess = ["ln"]
+        else:
+            guess = difflib.get_close_matches(word.lower(), vocab, n=1, cutoff=0.6)
+        if guess:
+            return ParseError(f"`{word}` — did you mean `{guess[0]}`?", t.pos)
+        return ParseError(f"I don't know the name `{word}`", t.pos)
+
+    def name(self) -> sp.Expr:
+        t = self.advance()
+        parts = self.split_name(t)
+        if len(parts) > 1:
+            # put the pieces back as separate tokens so functions inside the run take arguments
+            offset = t.pos
+            pieces = []
+            for k, p in enumerate(parts):
+                pieces.append(Tok("name", p, offset, t.space_before if k == 0 else False))
+                offset += len(p)
+            self.toks[self.i - 1 : self.i] = pieces
+            self.i -= 1
+            t = self.advance()
+            parts = [t.value]
+        word = parts[0]
+        if word == self.var_name:
+            return self.var
+        if word in CONSTANTS:
+            return CONSTANTS[word]
+        return self.function(word, t)
+
+    def function(self, word: str, t: Tok) -> sp.Expr:
+        power: sp.Expr | None = None
+        base: sp.Expr | None = None
+        # log_2(x), log_{10} x, log10(x), log2 x
+        if word == "log" and self.at("under"):
+            self.advance()
+            base = self.group() if self.at("lp") else self.primary()
+        elif (
+            word == "log"
+            and self.at("num")
+            and not self.tok.space_before
+            and self.tok.value
+            in (
+                "2",
+                "10",
+            )
+        ):
+            base = sp.Integer(int(self.advance().value))
+        # sin^2 x, sin^{-1}(x), sin²x, sin⁻¹ x
+        if self.at("op", "^") or self.at("sup"):
+            power = self.function_power(word)
+            if power == -1:
+                if word not in INVERSES:
+                    raise ParseError(
+                        f"`{word}^-1` is ambiguous; write 1/{word}(…) or the inverse function",
+                        t.pos,
+                    )
+                self.notes.append(
+                    f"I read `{word}^-1` as the inverse function {INVERSES[word]}, not 1/{word}"
+                )
+                word = INVERSES[word]
+                power = None
+        arg = self.function_argument(word, t)
+        if base is not None:
+            if base.is_number and (base <= 0 or base == 1):
+                raise ParseError("a logarithm's base must be positive and not 1", t.pos)
+            result = sp.log(arg, base)
+        elif isinstance(arg, tuple):
+            if word not in ("log", "ln"):
+                raise ParseError(f"`{word}` takes one argument", t.pos)
+            value, b = arg
+            if b.is_number and (b <= 0 or b == 1):
+                raise ParseError("a logarithm's base must be positive and not 1", t.pos)
+            result = sp.log(value, b)
+        else:
+            result = FUNCTIONS[word](arg)
+        if power is not None:
+            result = self.make_pow(result, power, t.pos)
+        return result
+
+    def function_power(self, word: str) -> sp.Expr:
+        if self.at("sup"):
+            t = self.advance()
+            return self.superscript_value(t)
+        op = self.advance()
+        self.expect_operand(op)
+        if self.at("lp"):
+            value = self.group()
+        else:
+            sign = -1 if self.at("op", "-") else 1
+            if self.at("op", "-") or self.at("op", "+"):
+                self.advance()
+            if not self.at("num"):
+                raise ParseError(
+                    f"write a number after `{word}^` (like {word}^2 x), or use brackets",
+                    op.pos,
+                )
+            value = sign * self.number(self.advance())
+        return value
+
+    def function_argument(self, word: str, t: Tok) -> sp.Expr | tuple[sp.Expr, sp.Expr]:
+        if self.at("lp") and self.tok.value in "([{":
+            open_tok = self.advance()
+            saved_abs = self.abs_depth
+            self.abs_depth = 0
+            if self.at("rp"):
+                raise ParseError(f"`{word}()` has nothing inside the brackets", open_tok.pos)
+            inner = self.sum()
+            second = None
+            if self.at("comma"):
+                self.advance()
+                second = self.sum()
+            self.abs_depth = saved_abs
+            self.close(open_tok)
+            return inner if second is None else (inner, second)
+        if self.at("eof") or self.at("op") or self.at("rp") or self.at("comma"):
+            raise ParseError(f"`{word}` needs an argument, like {word}(x)", t.pos)
+        # `sin 3x` is sin(3x); `2 sin x cos x` stops the argument at the next function
+        self.enter()
+        arg = self.implicit_product(stop_at_function=True)
+        self.leave()
+        return arg
+
+    def make_pow(self, base: sp.Expr, exponent: sp.Expr, pos: int) -> sp.Expr:
+        """Refuse powers whose exact value would explode, before sympy tries to compute them."""
+        if base.is_number and exponent.is_number:
+            _guard_numeric_power(base, exponent, pos)
+        if exponent.is_Integer and abs(int(exponent)) > 10**6:
+            raise ParseError("that exponent is too large to check", pos)
+        depth = _power_nesting(exponent) + 1
+        if depth > MAX_POWER_NESTING:
+            raise ParseError("that tower of exponents is too tall to check", pos)
+        if base == 0 and exponent.is_number and exponent.is_negative:
+            raise ParseError("division by zero", pos)
+        return sp.Pow(base, exponent)
+
+
+def _power_nesting(expr: sp.Expr) -> int:
+    if expr.is_Atom:
+        return 0
+    inner = max((_power_nesting(a) for a in expr.args), default=0)
+    return inner + 1 if expr.is_Pow else inner
+
+
+def _guard_numeric_power(base: sp.Expr, exponent: sp.Expr, pos: int) -> None:
+    if not exponent.is_Rational:
+        return
+    if base.is_Rational:
+        size = max(abs(base.p), abs(base.q), 2)
+        bits = abs(exponent.p) / exponent.q * math.log2(size)
+        if bits > MAX_RESULT_BITS or abs(exponent.q) > 1000:
+            raise ParseError("that number is too large to check", pos)
+    elif abs(exponent.p) > 1000 or exponent.q > 1000:
+        raise ParseError("that power is too large to check", pos)
+
+
+def parse(text: str, var: str = "x") -> Reading:
+    """Read a student's answer; raises ParseError with a friendly message and position."""
+    if not isinstance(text, str):
+        raise ParseError("the answer must be text")
+    if len(text) > MAX_LENGTH:
+        raise ParseError(f"the answer is too long (at most {MAX_LENGTH} characters)")
+    normal = _normalise(text)
+    prefix = _PREFIX.match(normal)
+    if prefix:
+        normal = " " * prefix.end() + normal[prefix.end() :]
+    if not normal.strip():
+        raise ParseError("the answer is empty")
+    symbol = sp.Symbol(var)
+    parser = _Parser(_tokenize(normal), normal, symbol)
+    try:
+        expr = parser.parse()
+    except RecursionError:
+        raise ParseError(f"too deeply nested (more than {MAX_DEPTH} levels)") from None
+    if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        raise ParseError("that expression is undefined (it divides by zero)")
+    return Reading(expr=expr, text=plain(expr), latex=sp.latex(expr), notes=tuple(parser.notes))
+
+
+def plain(expr: sp.Expr) -> str:
+    """The plain-text reading students see: `^` for powers and `·` for products."""
+    return sp.sstr(expr).replace("**", "^").replace("*", "·")
