@@ -1,0 +1,271 @@
+"""Tests for the math worker pool: time limits, crashes, memory caps and asyncio use.
+
+Timing assertions are deliberately loose (seconds, not milliseconds) so the suite stays
+reliable on a loaded 2-core machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import os
+import pickle
+import signal
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import sympy
+
+from bot.math.workers import MathPool, WorkerCrashed, WorkTimeout, default_pool
+
+GENEROUS = 10.0  # upper bound for anything that should take about a second
+
+# -- module-level task functions (must be picklable) ------------------------------------
+
+
+def derivative(expr: str, var: str = "x") -> str:
+    return str(sympy.diff(sympy.sympify(expr), sympy.Symbol(var)))
+
+
+def square(n: int) -> int:
+    return n * n
+
+
+def pid() -> int:
+    return os.getpid()
+
+
+def nap(seconds: float) -> float:
+    time.sleep(seconds)
+    return seconds
+
+
+def spin() -> None:
+    while True:
+        pass
+
+
+def spin_in_c() -> int:
+    # One long C call: Python-level signal handlers cannot run until it returns.
+    return sum(range(10**13))
+
+
+def spin_after_writing_pid(path: str) -> None:
+    Path(path).write_text(str(os.getpid()))
+    spin()
+
+
+def fail(message: str) -> None:
+    raise ValueError(message)
+
+
+def hog_memory(gib: int) -> int:
+    return len(bytearray(gib << 30))
+
+
+def die_hard() -> None:
+    os._exit(3)
+
+
+def call_sys_exit() -> None:
+    sys.exit(0)
+
+
+def worker_setup() -> dict[str, object]:
+    import resource
+
+    return {
+        "as_limit": resource.getrlimit(resource.RLIMIT_AS)[0],
+        "infinity": resource.RLIM_INFINITY,
+        "sigterm_default": signal.getsignal(signal.SIGTERM) == signal.SIG_DFL,
+        "modules": {"sympy", "mpmath"} <= set(sys.modules),
+    }
+
+
+# -- helpers ----------------------------------------------------------------------------
+
+
+def wait_until_gone(process_id: int, limit: float = GENEROUS) -> None:
+    """Block until the process no longer exists (killed and reaped)."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            os.kill(process_id, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"process {process_id} still exists")
+
+
+@pytest.fixture(scope="module")
+def pool():
+    with MathPool(workers=2, timeout=1.0, memory_limit_mb=256) as math_pool:
+        yield math_pool
+
+
+# -- blocking API -----------------------------------------------------------------------
+
+
+def test_runs_task_with_args_and_kwargs(pool: MathPool) -> None:
+    assert pool.run(derivative, "x**3 + y*x") == "3*x**2 + y"
+    assert pool.run(derivative, "x**3 + y*x", var="y") == "x"
+
+
+def test_task_exception_is_reraised(pool: MathPool) -> None:
+    with pytest.raises(ValueError, match="no derivative"):
+        pool.run(fail, "no derivative")
+
+
+def test_unpicklable_function_fails_cleanly(pool: MathPool) -> None:
+    with pytest.raises((pickle.PicklingError, AttributeError, TypeError)):
+        pool.run(lambda: 1)  # a programming error, reported at once instead of hanging
+    assert pool.run(square, 1) == 1
+
+
+def test_worker_is_prepared(pool: MathPool) -> None:
+    setup = pool.run(worker_setup)
+    assert setup["as_limit"] != setup["infinity"]
+    assert setup["sigterm_default"]
+    assert setup["modules"]
+
+
+@pytest.mark.parametrize("task", [spin, spin_in_c], ids=["python-loop", "c-loop"])
+def test_timeout_kills_task_and_pool_recovers(pool: MathPool, task) -> None:
+    started = time.monotonic()
+    with pytest.raises(WorkTimeout):
+        pool.run(task)
+    assert time.monotonic() - started < GENEROUS
+    assert pool.run(square, 7) == 49
+
+
+def test_per_call_timeout_overrides_default(pool: MathPool) -> None:
+    assert pool.run(nap, 1.3, timeout=GENEROUS) == 1.3  # beyond the pool's 1 s default
+    with pytest.raises(WorkTimeout):
+        pool.run(nap, 60, timeout=0.3)
+    with pytest.raises(ValueError):
+        pool.run(square, 2, timeout=0)
+
+
+def test_memory_hog_fails_cleanly(pool: MathPool) -> None:
+    with pytest.raises((MemoryError, WorkerCrashed)):
+        pool.run(hog_memory, 1, timeout=GENEROUS)  # 1 GiB against a 256 MiB allowance
+    assert pool.run(square, 3) == 9
+
+
+def test_dead_worker_gives_worker_crashed(pool: MathPool) -> None:
+    with pytest.raises(WorkerCrashed):
+        pool.run(die_hard)
+    assert pool.run(square, 4) == 16
+
+
+def test_sys_exit_in_task_does_not_escape(pool: MathPool) -> None:
+    with pytest.raises(WorkerCrashed, match="SystemExit"):
+        pool.run(call_sys_exit)
+    assert pool.run(square, 5) == 25
+
+
+def test_submit_future_carries_translated_errors(pool: MathPool) -> None:
+    ok = pool.submit(square, 6)
+    slow = pool.submit(spin, timeout=0.5)
+    assert ok.result(timeout=GENEROUS) == 36
+    with pytest.raises(WorkTimeout):
+        slow.result(timeout=GENEROUS)
+
+
+def test_warm_up_then_run(pool: MathPool) -> None:
+    pool.warm_up()
+    assert pool.run(derivative, "sin(x)") == "cos(x)"
+
+
+def test_pool_heals_after_idle_worker_is_killed() -> None:
+    with MathPool(workers=1, timeout=1.0) as math_pool:
+        victim = math_pool.run(pid)
+        os.kill(victim, signal.SIGKILL)  # pebble may declare the whole pool broken
+        wait_until_gone(victim)
+        time.sleep(0.3)
+        assert math_pool.run(square, 8) == 64
+        assert math_pool.run(pid) != victim
+
+
+def test_close_cancels_unfinished_tasks_and_rejects_new_ones() -> None:
+    math_pool = MathPool(workers=1, timeout=30.0)
+    running = math_pool.submit(spin)
+    queued = math_pool.submit(square, 2)
+    time.sleep(0.2)
+    math_pool.close()
+    for future in (running, queued):
+        with pytest.raises(concurrent.futures.CancelledError):
+            future.result(timeout=GENEROUS)
+    with pytest.raises(RuntimeError):
+        math_pool.run(square, 2)
+    math_pool.close()  # idempotent
+
+
+def test_invalid_arguments() -> None:
+    with pytest.raises(ValueError):
+        MathPool(timeout=0)
+    with pytest.raises(ValueError):
+        MathPool(workers=0)
+
+
+def test_default_pool_is_a_shared_singleton() -> None:
+    first = default_pool()
+    assert default_pool() is first
+    assert first.workers >= 2
+    first.close()
+    second = default_pool()  # a closed default is replaced, not handed out
+    assert second is not first
+    second.close()
+
+
+# -- asyncio API ------------------------------------------------------------------------
+
+
+async def test_arun_handles_concurrent_tasks(pool: MathPool) -> None:
+    results = await asyncio.wait_for(
+        asyncio.gather(*(pool.arun(square, n) for n in range(8))), GENEROUS
+    )
+    assert results == [n * n for n in range(8)]
+
+
+async def test_event_loop_stays_responsive_during_long_task(pool: MathPool) -> None:
+    ticks = 0
+    done = asyncio.Event()
+
+    async def heartbeat() -> None:
+        nonlocal ticks
+        while not done.is_set():
+            await asyncio.sleep(0.05)
+            ticks += 1
+
+    beat = asyncio.create_task(heartbeat())
+    try:
+        assert await pool.arun(nap, 1.0, timeout=GENEROUS) == 1.0
+    finally:
+        done.set()
+        await beat
+    assert ticks >= 5  # ~20 expected; a blocked loop would give 0 or 1
+
+
+async def test_arun_raises_same_exceptions(pool: MathPool) -> None:
+    with pytest.raises(WorkTimeout):
+        await asyncio.wait_for(pool.arun(spin), GENEROUS)
+    with pytest.raises(ValueError, match="nope"):
+        await pool.arun(fail, "nope")
+    assert await pool.arun(derivative, "x**2") == "2*x"
+
+
+async def test_cancelling_arun_kills_the_worker(pool: MathPool, tmp_path: Path) -> None:
+    pid_file = tmp_path / "pid"
+    task = asyncio.create_task(pool.arun(spin_after_writing_pid, str(pid_file), timeout=60))
+    deadline = time.monotonic() + GENEROUS
+    while not pid_file.exists() or not pid_file.read_text():
+        assert time.monotonic() < deadline, "task never started"
+        await asyncio.sleep(0.02)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await asyncio.to_thread(wait_until_gone, int(pid_file.read_text()))
+    assert await pool.arun(square, 9) == 81
