@@ -261,7 +261,7 @@ def _mistakes_at(e: sp.Expr, x: sp.Symbol) -> Iterator[tuple[_Bug, sp.Expr | Non
                 None,
                 Mistake(
                     "quotient",
-                    "The quotient rule's numerator is f'g − fg' (in that order); yours is reversed.",
+                    "The quotient rule's numerator is f'g − fg', in that order; yours is reversed.",
                 ),
             )
             yield (
@@ -304,7 +304,7 @@ def _mistakes_at(e: sp.Expr, x: sp.Symbol) -> Iterator[tuple[_Bug, sp.Expr | Non
                 None,
                 Mistake(
                     "power",
-                    "Power rule: after bringing the exponent down, lower it by one: (xⁿ)' = n·xⁿ⁻¹.",
+                    "Power rule: bring the exponent down, then lower it by one: (xⁿ)' = n·xⁿ⁻¹.",
                 ),
             )
             yield (
@@ -327,7 +327,8 @@ def _mistakes_at(e: sp.Expr, x: sp.Symbol) -> Iterator[tuple[_Bug, sp.Expr | Non
                     None,
                     Mistake(
                         "exp",
-                        f"{_show(b)}^x is an exponential, not a power: (aˣ)' = aˣ·ln a, not x·aˣ⁻¹.",
+                        f"{_show(b)}^x is an exponential, not a power: "
+                        "(aˣ)' = aˣ·ln a, not x·aˣ⁻¹.",
                     ),
                 )
                 yield (
@@ -420,6 +421,8 @@ def variants(function: sp.Expr, var: sp.Symbol) -> tuple[Variant, ...]:
         if wrong in seen or wrong.has(sp.nan, sp.zoo):
             return
         seen.add(wrong)
+        if compare(right, wrong, var).equal is not False:
+            return  # this wrong rule makes no difference here (e.g. the inner derivative is 1)
         out.append(Variant(wrong, mistake))
 
     for node in sp.preorder_traversal(function):
@@ -458,9 +461,9 @@ def diagnose(
     sign = Mistake("sign", "Your answer has the wrong sign overall; check your minus signs.")
     if function is None:
         return sign if compare(-expected, answer, var).equal is True else None
-    if order == 1 and transform is None:
-        if compare(function, answer, var).equal is True:
-            return Mistake("not_differentiated", "That is the original function; differentiate it.")
+    plain_derivative = order == 1 and transform is None
+    if plain_derivative and compare(function, answer, var).equal is True:
+        return Mistake("not_differentiated", "That is the original function; differentiate it.")
     if order == 1:
         for v in variants(function, var):
             if same(v.expr):
@@ -480,11 +483,10 @@ def diagnose(
             for w in variants(v.expr, var):
                 if w.mistake.code == v.mistake.code and same(w.expr):
                     return v.mistake
-    if order == 1 and transform is None and answer.has(var):
-        if _is_antiderivative(answer, function, var):
-            return Mistake(
-                "integrated", "That is an antiderivative (you integrated); differentiate instead."
-            )
+    if plain_derivative and answer.has(var) and _is_antiderivative(answer, function, var):
+        return Mistake(
+            "integrated", "That is an antiderivative (you integrated); differentiate instead."
+        )
     if same(-sp.diff(function, var, order)):
         return sign
     return None

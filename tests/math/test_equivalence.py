@@ -1,0 +1,116 @@
+"""Every equivalent form is accepted, no wrong answer is, and odd cases come out right."""
+
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+
+from bot.math.equivalence import compare
+from bot.math.parser import parse
+
+x = sp.Symbol("x")
+
+
+def same(expected: str, answer: str) -> bool | None:
+    return compare(parse(expected).expr, parse(answer).expr, x).equal
+
+
+EQUAL = [
+    ("2x cos(x^2)", "2xcos(x^2)"),
+    ("2 sin x cos x", "sin(2x)"),
+    ("sec(x)^2", "1 + tan(x)^2"),
+    ("cos(2x)", "cos^2 x - sin^2 x"),
+    ("cos(2x)", "1 - 2sin^2 x"),
+    ("1/sqrt(1-x^2)", "1/sqrt((1-x)(1+x))"),
+    ("(x+1)^5", "x^5+5x^4+10x^3+10x^2+5x+1"),
+    ("0", "sin(x)^2+cos(x)^2-1"),
+    ("x^x (ln x + 1)", "x^x ln x + x^x"),
+    ("1/(x ln 2)", "log_2(e)/x"),
+    ("1/(3 x^(2/3))", "(1/3) x^(-2/3)"),
+    ("cosh(x)", "(e^x+e^-x)/2"),
+    ("exp(x)", "e^x"),
+    ("2/x", "2/x + 0"),
+    ("-1/sqrt(1-x^2)", "-(1-x^2)^(-1/2)"),
+    ("7", "14/2"),
+    ("7", "7.0"),
+    ("(x^2-1)/(x-1)^2", "(x+1)/(x-1)"),
+    ("sech(x)^2", "1 - tanh(x)^2"),
+    ("1/x", "ln(e)/x"),
+]
+
+
+@pytest.mark.parametrize(("expected", "answer"), EQUAL)
+def test_equivalent_forms_are_equal(expected: str, answer: str) -> None:
+    assert same(expected, answer) is True
+
+
+DIFFERENT = [
+    ("2x cos(x^2)", "x cos(x^2)"),
+    ("x", "sqrt(x^2)"),  # equal only for x >= 0: negatives catch it
+    ("x", "|x|"),
+    ("1/x", "1/|x|"),
+    ("1000x^10+300x^5+5", "1000x^10+300x^5+6"),  # differs only in the constant
+    ("5", "5.0000000001"),
+    ("cos(x)", "-cos(x)"),
+    ("exp(exp(exp(x)))", "exp(exp(exp(x)))+1"),
+    ("1/sqrt(x^2-1)", "1/(sqrt(x-1) sqrt(x+1))"),  # undefined for x < -1 where expected is not
+    ("asin(x)", "acos(x)"),
+    ("1/(x sqrt(x^2-1))", "1/(|x| sqrt(x^2-1))"),
+    ("x^2", "x^2 + 1/10^12"),
+    ("sin(x)", "sin(x + 1/1000000)"),
+]
+
+
+@pytest.mark.parametrize(("expected", "answer"), DIFFERENT)
+def test_wrong_answers_are_never_equal(expected: str, answer: str) -> None:
+    assert same(expected, answer) is False
+
+
+def test_huge_polynomial_differing_only_in_constant_term() -> None:
+    terms = [sp.Integer(k * 7919 % 1000 + 1) * x**k for k in range(1, 40)]
+    right = sp.Add(*terms, 3)
+    wrong = sp.Add(*terms, 4)
+    assert compare(right, right.expand(), x).equal is True
+    assert compare(right, wrong, x).equal is False
+
+
+def test_near_cancellation_is_not_a_difference() -> None:
+    # (x+1)^40 minus its expansion is exactly 0, but at 30 digits and x = 20 terms of size 1e52
+    # cancel badly; the 90-digit confirmation must see that the two agree.
+    expanded = sp.expand((x + 1) ** 40)
+    answer = sp.Add(sp.exp(x), (x + 1) ** 40, -expanded)
+    assert answer.has((x + 1) ** 40)  # sympy did not cancel it for us
+    assert compare(sp.exp(x), answer, x).equal is True
+    assert compare(sp.exp(x), answer + sp.Rational(1, 10**6), x).equal is False
+
+
+def test_answer_undefined_where_expected_is_defined_is_wrong() -> None:
+    # equal to 2 for x > 0, but undefined for x < 0 where 2 is defined
+    wrong = compare(sp.Integer(2), parse("ln(x^2)/ln(x)").expr, x)
+    assert wrong.equal is False
+    assert "undefined" in wrong.reason
+
+
+def test_domain_of_expected_decides_where_to_sample() -> None:
+    # asin' is only defined on (-1, 1): the narrow band supplies enough points there
+    assert same("1/sqrt(1-x^2)", "(1-x^2)^(-1/2)") is True
+    assert same("1/sqrt(1-x^2)", "1/sqrt(1+x^2)") is False
+    # acosh' is only defined for |x| > 1
+    assert same("1/sqrt(x^2-1)", "(x^2-1)^(-1/2)") is True
+    assert same("1/sqrt(x^2-1)", "1/(x^2-1)") is False
+
+
+def test_branch_cuts_and_odd_roots() -> None:
+    assert same("acos(x)", "pi/2 - asin(x)") is True
+    # acot(x) = atan(1/x) jumps at 0, so this identity holds only for x > 0
+    assert same("atan(x)", "pi/2 - acot(x)") is False
+    assert same("x^(1/3)", "cbrt(x)") is True
+    assert same("x^(2/3)", "(x^2)^(1/3)") is True
+    assert same("x^(1/3)", "|x|^(1/3)") is False
+
+
+def test_symbolic_fallback_when_sampling_cannot_decide() -> None:
+    # defined nowhere on the reals we sample: sampling is inconclusive, simplification decides
+    tiny = sp.sqrt(-(x**2) - 1)
+    assert compare(tiny, tiny * 1, x).equal is True
+    assert compare(tiny, 2 * tiny, x).equal is not True
