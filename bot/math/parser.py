@@ -23,7 +23,7 @@ MAX_DEPTH = 50
 MAX_NODES = 400
 MAX_INTEGER = 10**12
 MAX_RESULT_BITS = 4096  # a numeric power whose exact value would need more bits is refused
-MAX_POWER_NESTING = 4
+MAX_POWER_NESTING = 3
 
 
 class ParseError(ValueError):
