@@ -1,14 +1,258 @@
-"""The one command line, `derivbot`; subcommands are thin wrappers over `bot.math`."""
+"""The one command line, `derivbot` (also `python -m bot`).
+
+Subcommands are thin: they read arguments, call the math engine (through the worker pool
+wherever input is untrusted) and print. Their output formats are stable; other tools and
+tests depend on them.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future
+from pathlib import Path
+from typing import IO, Any
+
+CHECK_TIMEOUT = 2.0
+
+
+def _print_json(obj: object, out: IO[str]) -> None:
+    out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    out.flush()
+
+
+# --- check ---------------------------------------------------------------------------------
+
+
+def _check_line(line: str) -> tuple[Any, dict[str, Any] | str]:
+    """Validate one JSONL input line: (id, fields) or (id, error message)."""
+    try:
+        item = json.loads(line)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        return None, f"the input line is not valid JSON: {exc}"
+    if not isinstance(item, dict):
+        return None, "each input line must be a JSON object"
+    ident = item.get("id")
+    fields = {k: item.get(k) for k in ("answer", "expected", "function", "var")}
+    if not isinstance(fields["answer"], str) or not isinstance(fields["expected"], str):
+        return ident, "`answer` and `expected` must be strings"
+    if fields["function"] is not None and not isinstance(fields["function"], str):
+        return ident, "`function` must be a string"
+    var = fields["var"] if fields["var"] is not None else "x"
+    if not (isinstance(var, str) and len(var) == 1 and var.isascii() and var.isalpha()):
+        return ident, "`var` must be a single letter"
+    fields["var"] = var
+    return ident, fields
+
+
+def _verdict_json(ident: Any, verdict: Any) -> dict[str, Any]:
+    return {"id": ident, **verdict.to_dict()}
+
+
+def _invalid_json(ident: Any, message: str) -> dict[str, Any]:
+    from bot.math.check import invalid
+
+    return _verdict_json(ident, invalid(message))
+
+
+def _lines(path: str) -> Iterator[str]:
+    if path == "-":
+        yield from sys.stdin
+    else:
+        with open(path, encoding="utf-8") as handle:
+            yield from handle
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from bot.math import tasks
+    from bot.math.check import TOO_COMPLEX, invalid
+    from bot.math.workers import MathPool
+
+    out = sys.stdout
+    with MathPool(timeout=CHECK_TIMEOUT) as pool:
+        if args.jsonl is None:
+            if args.expected is None or args.answer is None:
+                print("derivbot check: give EXPECTED ANSWER, or --jsonl FILE", file=sys.stderr)
+                return 2
+            verdict = tasks.check(
+                pool, args.expected, args.answer, function=args.function, var=args.var
+            )
+            if args.json:
+                _print_json(verdict.to_dict(), out)
+            else:
+                _print_verdict(verdict, out)
+            return 0 if verdict.verdict == "correct" else 1
+
+        # keep both workers busy, but print strictly in input order, flushing every line
+        window: deque[tuple[Any, Future | dict[str, Any]]] = deque()
+        depth = pool.workers * 2
+
+        def drain(limit: int) -> None:
+            while len(window) > limit:
+                ident, pending = window.popleft()
+                if isinstance(pending, dict):
+                    _print_json(pending, out)
+                    continue
+                try:
+                    verdict = pending.result()
+                except Exception as exc:
+                    verdict = tasks._guard_verdict(exc)
+                _print_json(_verdict_json(ident, verdict), out)
+
+        for raw in _lines(args.jsonl):
+            if not raw.strip():
+                continue
+            ident, fields = _check_line(raw)
+            if isinstance(fields, str):
+                window.append((ident, _invalid_json(ident, fields)))
+            else:
+                try:
+                    future = pool.submit(
+                        tasks.check_task,
+                        fields["expected"],
+                        fields["answer"],
+                        fields["function"],
+                        fields["var"],
+                        timeout=CHECK_TIMEOUT,
+                    )
+                    window.append((ident, future))
+                except Exception:
+                    window.append((ident, _verdict_json(ident, invalid(TOO_COMPLEX))))
+            drain(depth)
+        drain(0)
+    return 0
+
+
+def _print_verdict(verdict: Any, out: IO[str]) -> None:
+    if verdict.reading is not None:
+        out.write(f"I read your answer as: {verdict.reading.text}\n")
+        for note in verdict.reading.notes:
+            out.write(f"  ({note})\n")
+    out.write(f"{verdict.verdict}: {verdict.message}\n")
+    if verdict.mistake:
+        out.write(f"mistake [{verdict.mistake}]: {verdict.diagnosis}\n")
+
+
+# --- skills and generate ---------------------------------------------------------------------
+
+
+def cmd_skills(args: argparse.Namespace) -> int:
+    from bot.math.generator import SKILLS
+
+    if args.json:
+        _print_json(
+            [
+                {"name": s.name, "levels": s.levels, "description": s.description}
+                for s in SKILLS.values()
+            ],
+            sys.stdout,
+        )
+    else:
+        width = max(len(name) for name in SKILLS)
+        for skill in SKILLS.values():
+            print(f"{skill.name:<{width}}  levels 1-{skill.levels}  {skill.description}")
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from bot.math.generator import SKILLS, generate
+
+    if args.skill not in SKILLS:
+        print(
+            f"derivbot generate: unknown skill {args.skill!r}; see `derivbot skills`",
+            file=sys.stderr,
+        )
+        return 2
+    if not 1 <= args.level <= SKILLS[args.skill].levels:
+        print(f"derivbot generate: level must be 1-{SKILLS[args.skill].levels}", file=sys.stderr)
+        return 2
+    for k in range(args.count):
+        problem = generate(args.skill, args.level, args.seed + k)
+        if args.jsonl:
+            _print_json(problem.to_json(), sys.stdout)
+        else:
+            print(f"[{problem.skill} L{problem.level} seed {problem.seed}] {problem.prompt}")
+            for step in problem.steps:
+                print(f"    {step.title}: {step.text}")
+            print(f"    answer: {problem.answer}")
+    return 0
+
+
+# --- render ----------------------------------------------------------------------------------
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from bot.math.render import render_latex, render_tangent
+
+    if args.tangent is not None:
+        from bot.math.parser import ParseError, parse
+
+        try:
+            function = parse(args.tangent, args.var).expr
+        except ParseError as exc:
+            print(f"derivbot render: {exc}", file=sys.stderr)
+            return 2
+        import sympy as sp
+
+        result = render_tangent(function, args.at, var=sp.Symbol(args.var), theme=args.theme)
+    elif args.latex is not None:
+        result = render_latex(args.latex, theme=args.theme)
+    else:
+        print("derivbot render: give --latex TEX or --tangent FUNCTION --at A", file=sys.stderr)
+        return 2
+    if result.png is None:
+        print(
+            f"derivbot render: could not render ({result.error}); as text: {result.text}",
+            file=sys.stderr,
+        )
+        return 1
+    Path(args.output).write_bytes(result.png)
+    print(f"wrote {args.output} ({len(result.png)} bytes)")
+    return 0
+
+
+# --- wiring ----------------------------------------------------------------------------------
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="derivbot", description=__doc__)
-    parser.add_subparsers(dest="command")
+    parser = argparse.ArgumentParser(
+        prog="derivbot",
+        description="derivbot: differentiation practice with answers checked by sympy.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = sub.add_parser("check", help="check answers against expected derivatives")
+    check.add_argument("expected", nargs="?", help="the right derivative (trusted)")
+    check.add_argument("answer", nargs="?", help="the answer to check")
+    check.add_argument("--jsonl", metavar="FILE", help="check one JSON object per line (- = stdin)")
+    check.add_argument("--function", help="the function that was differentiated (names mistakes)")
+    check.add_argument("--var", default="x", help="the variable (default x)")
+    check.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    check.set_defaults(handler=cmd_check)
+
+    skills = sub.add_parser("skills", help="list the skills problems are generated for")
+    skills.add_argument("--json", action="store_true")
+    skills.set_defaults(handler=cmd_skills)
+
+    gen = sub.add_parser("generate", help="generate problems with answers and worked steps")
+    gen.add_argument("--skill", required=True)
+    gen.add_argument("--level", type=int, default=1)
+    gen.add_argument("--count", type=int, default=1)
+    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--jsonl", action="store_true", help="one JSON object per line")
+    gen.set_defaults(handler=cmd_generate)
+
+    render = sub.add_parser("render", help="render LaTeX (or a tangent-line picture) to PNG")
+    render.add_argument("--latex", help="math-mode LaTeX, without $")
+    render.add_argument("--tangent", metavar="FUNCTION", help="plot FUNCTION and its tangent")
+    render.add_argument("--at", type=float, default=1.0, help="where the tangent touches")
+    render.add_argument("--var", default="x")
+    render.add_argument("-o", "--output", required=True, metavar="FILE.png")
+    render.add_argument("--theme", choices=("dark", "light"), default="dark")
+    render.set_defaults(handler=cmd_render)
     return parser
 
 
@@ -18,7 +262,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    return 0
+    try:
+        return args.handler(args)
+    except BrokenPipeError:  # `derivbot generate ... | head`
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import sympy as sp
 
 from bot.math.diagnosis import diagnose
 from bot.math.equivalence import compare
+from bot.math.generator import Problem
 from bot.math.parser import ParseError, Reading, parse
 
 VerdictKind = Literal["correct", "incorrect", "invalid"]
@@ -104,3 +105,49 @@ def check_answer(
             "incorrect", "I could not confirm that your answer equals the right one.", reading
         )
     return Verdict("incorrect", "Not quite.", reading)
+
+
+def check_problem(problem: Problem, answer: str) -> Verdict:
+    """Check an answer to a generated problem, with what its kind of question asks for."""
+    x = sp.Symbol(problem.var)
+    f = problem.function
+    if problem.answer_kind == "number":
+        a = problem.point
+
+        def at_point(d: sp.Expr) -> sp.Expr:
+            return d.subs(x, a)
+
+        return check_answer(
+            problem.answer, answer, function=f, var=problem.var, transform=at_point, number=True
+        )
+    if problem.answer_kind == "line":
+        a = problem.point
+        fa = f.subs(x, a)
+
+        def tangent(d: sp.Expr) -> sp.Expr:
+            return fa + d.subs(x, a) * (x - a)
+
+        verdict = check_answer(
+            problem.answer, answer, function=f, var=problem.var, transform=tangent
+        )
+        if verdict.verdict == "incorrect" and verdict.mistake is None and verdict.reading:
+            slope = problem.derivative.subs(x, a)
+            mistake = _tangent_mistake(verdict.reading.expr, x, a, fa, slope)
+            if mistake:
+                return Verdict("incorrect", "Not quite.", verdict.reading, "tangent", mistake)
+        return verdict
+    order = 2 if problem.skill == "higher_order" else 1
+    return check_answer(problem.answer, answer, function=f, var=problem.var, order=order)
+
+
+def _tangent_mistake(
+    answer: sp.Expr, x: sp.Symbol, a: sp.Expr, fa: sp.Expr, slope: sp.Expr
+) -> str | None:
+    """The two classic ways to misassemble y - f(a) = f'(a)(x - a)."""
+    if compare(slope * (x - a), answer, x).equal:
+        return "The line must pass through (a, f(a)): add f(a) to f'(a)(x − a)."
+    if compare(slope * x + fa, answer, x).equal:
+        return "Use y = f(a) + f'(a)(x − a): the slope multiplies (x − a), not x."
+    if compare(fa * (x - a) + slope, answer, x).equal:
+        return "The slope is f'(a) and the point is (a, f(a)); you swapped them."
+    return None

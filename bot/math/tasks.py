@@ -1,0 +1,111 @@
+"""The math engine as front-ends call it: every CPU-heavy call runs in the worker pool.
+
+A task that runs past its limit, or kills its worker, comes back as a calm result (an `invalid`
+verdict, a plain-text rendering) rather than an exception: the student always gets an answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+
+import sympy as sp
+
+from bot.math.check import TOO_COMPLEX, Verdict, check_answer, check_problem, invalid
+from bot.math.generator import Problem, generate
+from bot.math.render import Rendered, render_latex, render_lines, tex_to_text
+from bot.math.workers import MathPool, WorkerCrashed, WorkTimeout
+
+log = logging.getLogger(__name__)
+_FAILURES = (WorkTimeout, WorkerCrashed)
+
+
+def _guard_verdict(exc: BaseException) -> Verdict:
+    if isinstance(exc, _FAILURES):
+        return invalid(TOO_COMPLEX)
+    log.exception("checking failed", exc_info=exc)
+    return invalid("Something went wrong while checking; please try again.")
+
+
+def check_task(
+    expected: sp.Expr | str, answer: str, function: sp.Expr | str | None, var: str
+) -> Verdict:
+    """`check_answer` with positional arguments only: pebble reserves the keyword `function`."""
+    return check_answer(expected, answer, function=function, var=var)
+
+
+def check(
+    pool: MathPool,
+    expected: sp.Expr | str,
+    answer: str,
+    *,
+    function: sp.Expr | str | None = None,
+    var: str = "x",
+    timeout: float | None = None,
+) -> Verdict:
+    """Blocking check in the pool (for the CLI and scripts)."""
+    try:
+        return pool.run(check_task, expected, answer, function, var, timeout=timeout)
+    except Exception as exc:
+        return _guard_verdict(exc)
+
+
+async def acheck_problem(pool: MathPool, problem: Problem, answer: str) -> Verdict:
+    """Check an answer to a generated problem without blocking the event loop."""
+    try:
+        return await pool.arun(check_problem, problem, answer)
+    except Exception as exc:
+        return _guard_verdict(exc)
+
+
+async def agenerate(pool: MathPool, skill: str, level: int, seed: int) -> Problem:
+    """Generation is trusted input, but sympy can still be slow: it runs in the pool too."""
+    return await pool.arun(generate, skill, level, seed)
+
+
+class _RenderCache:
+    """Rendered images kept in the bot process, so a repeat never reaches a worker."""
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self.items: OrderedDict[tuple[object, ...], Rendered] = OrderedDict()
+
+    def get(self, key: tuple[object, ...]) -> Rendered | None:
+        item = self.items.get(key)
+        if item is not None:
+            self.items.move_to_end(key)
+        return item
+
+    def put(self, key: tuple[object, ...], value: Rendered) -> None:
+        self.items[key] = value
+        self.items.move_to_end(key)
+        while len(self.items) > self.size:
+            self.items.popitem(last=False)
+
+
+_renders = _RenderCache()
+
+
+async def arender(
+    pool: MathPool, tex: str | list[str], *, theme: str = "dark", fallback_text: str | None = None
+) -> Rendered:
+    """LaTeX (one or several lines) to PNG; any failure gives the plain-text fallback instead."""
+    key = (tuple(tex) if isinstance(tex, list) else tex, theme)
+    cached = _renders.get(key)
+    if cached is not None:
+        return cached
+    try:
+        if isinstance(tex, list):
+            result = await pool.arun(render_lines, tex, theme=theme)
+        else:
+            result = await pool.arun(render_latex, tex, theme=theme, fallback_text=fallback_text)
+    except Exception as exc:
+        if not isinstance(exc, _FAILURES):
+            log.exception("rendering failed", exc_info=exc)
+        text = fallback_text or (
+            "\n".join(tex_to_text(t) for t in tex) if isinstance(tex, list) else tex_to_text(tex)
+        )
+        return Rendered(png=None, text=text, error="rendering took too long")
+    if result.png is not None:
+        _renders.put(key, result)
+    return result
