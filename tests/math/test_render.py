@@ -405,3 +405,10 @@ def test_render_tangent_other_variable_and_cache() -> None:
     assert first.png == second.png
     assert render_cache_info().hits == 1
     assert "y = t + 1" in first.text
+
+
+def test_render_tangent_matches_variable_by_name() -> None:
+    real_x = sympy.Symbol("x", real=True)
+    result = render_tangent(sympy.sin(real_x), 1, var=sympy.Symbol("x"))
+    assert result.error is None
+    decode(result.png)
