@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import queue
 import sys
-from collections import deque
+import threading
 from collections.abc import Iterator
 from concurrent.futures import Future
 from pathlib import Path
@@ -68,7 +69,6 @@ def _lines(path: str) -> Iterator[str]:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from bot.math import tasks
-    from bot.math.check import TOO_COMPLEX, invalid
     from bot.math.workers import MathPool
 
     out = sys.stdout
@@ -86,29 +86,29 @@ def cmd_check(args: argparse.Namespace) -> int:
                 _print_verdict(verdict, out)
             return 0 if verdict.verdict == "correct" else 1
 
-        # keep both workers busy, but print strictly in input order, flushing every line
-        window: deque[tuple[Any, Future | dict[str, Any]]] = deque()
-        depth = pool.workers * 2
+        _check_stream(pool, _lines(args.jsonl), out)
+    return 0
 
-        def drain(limit: int) -> None:
-            while len(window) > limit:
-                ident, pending = window.popleft()
-                if isinstance(pending, dict):
-                    _print_json(pending, out)
+
+def _check_stream(pool: Any, lines: Iterator[str], out: IO[str]) -> None:
+    """Keep every worker busy, yet print strictly in input order, each line as soon as it is
+    answered: a reader thread submits, this thread prints, so a line never waits for the next."""
+    from bot.math import tasks
+    from bot.math.check import TOO_COMPLEX, invalid
+
+    pending: queue.Queue[tuple[Any, Future | dict[str, Any]] | None] = queue.Queue(
+        maxsize=pool.workers * 2
+    )
+
+    def read() -> None:
+        try:
+            for raw in lines:
+                if not raw.strip():
                     continue
-                try:
-                    verdict = pending.result()
-                except Exception as exc:
-                    verdict = tasks._guard_verdict(exc)
-                _print_json(_verdict_json(ident, verdict), out)
-
-        for raw in _lines(args.jsonl):
-            if not raw.strip():
-                continue
-            ident, fields = _check_line(raw)
-            if isinstance(fields, str):
-                window.append((ident, _invalid_json(ident, fields)))
-            else:
+                ident, fields = _check_line(raw)
+                if isinstance(fields, str):
+                    pending.put((ident, _invalid_json(ident, fields)))
+                    continue
                 try:
                     future = pool.submit(
                         tasks.check_task,
@@ -118,12 +118,26 @@ def cmd_check(args: argparse.Namespace) -> int:
                         fields["var"],
                         timeout=CHECK_TIMEOUT,
                     )
-                    window.append((ident, future))
                 except Exception:
-                    window.append((ident, _verdict_json(ident, invalid(TOO_COMPLEX))))
-            drain(depth)
-        drain(0)
-    return 0
+                    pending.put((ident, _verdict_json(ident, invalid(TOO_COMPLEX))))
+                else:
+                    pending.put((ident, future))
+        finally:
+            pending.put(None)
+
+    reader = threading.Thread(target=read, name="check-reader", daemon=True)
+    reader.start()
+    while (item := pending.get()) is not None:
+        ident, result = item
+        if isinstance(result, dict):
+            _print_json(result, out)
+            continue
+        try:
+            verdict = result.result()
+        except Exception as exc:
+            verdict = tasks.verdict_for_failure(exc)
+        _print_json(_verdict_json(ident, verdict), out)
+    reader.join()
 
 
 def _print_verdict(verdict: Any, out: IO[str]) -> None:

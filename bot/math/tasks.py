@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 _FAILURES = (WorkTimeout, WorkerCrashed)
 
 
-def _guard_verdict(exc: BaseException) -> Verdict:
+def verdict_for_failure(exc: BaseException) -> Verdict:
     if isinstance(exc, _FAILURES):
         return invalid(TOO_COMPLEX)
     log.exception("checking failed", exc_info=exc)
@@ -47,7 +47,7 @@ def check(
     try:
         return pool.run(check_task, expected, answer, function, var, timeout=timeout)
     except Exception as exc:
-        return _guard_verdict(exc)
+        return verdict_for_failure(exc)
 
 
 async def acheck_problem(pool: MathPool, problem: Problem, answer: str) -> Verdict:
@@ -55,7 +55,7 @@ async def acheck_problem(pool: MathPool, problem: Problem, answer: str) -> Verdi
     try:
         return await pool.arun(check_problem, problem, answer)
     except Exception as exc:
-        return _guard_verdict(exc)
+        return verdict_for_failure(exc)
 
 
 async def agenerate(pool: MathPool, skill: str, level: int, seed: int) -> Problem:

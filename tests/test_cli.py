@@ -1,0 +1,190 @@
+"""The CLI's output formats are a contract: other tools and later front-ends depend on them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import sympy as sp
+
+from bot.math.parser import parse
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def derivbot(
+    *args: str, stdin: str | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+    )
+
+
+HOSTILE = [
+    "__import__('os').system('echo pwned')",
+    "().__class__.__base__.__subclasses__()",
+    "9^9^9",
+    "9**9**9**9",
+    "x^x^x^x",
+    "(x+1)^999999",
+    "exp(exp(exp(exp(x))))",
+    "((((((((((((((((((((((((((((((((((((((((((((((((((((((x))))))))))))))))))))))))))))))))))))))))))))))",
+    "sin(" * 100 + "x" + ")" * 100,
+    "x" * 499,
+    "@everyone",
+    "\u202ex",
+    "",
+    "1/0",
+    "10^12^10^12",
+    "log(x, 1)",
+]
+
+
+def test_check_jsonl_answers_every_line_in_order_and_survives_hostile_input() -> None:
+    lines = [
+        json.dumps({"id": "ok", "expected": "2*x*cos(x**2)", "answer": "2x cos(x²)"}),
+        json.dumps(
+            {
+                "id": "chain",
+                "expected": "2*x*cos(x**2)",
+                "answer": "cos(x^2)",
+                "function": "sin(x**2)",
+            }
+        ),
+        "this is not json",
+        json.dumps({"id": "w", "expected": "2*w", "answer": "2w", "var": "w"}),
+        json.dumps({"id": "missing"}),
+    ]
+    lines += [
+        json.dumps({"id": f"h{i}", "expected": "2*x", "answer": a}) for i, a in enumerate(HOSTILE)
+    ]
+    started = time.monotonic()
+    result = derivbot("check", "--jsonl", "-", stdin="\n".join(lines) + "\n")
+    elapsed = time.monotonic() - started
+    assert result.returncode == 0, result.stderr
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(out) == len(lines)
+    assert [o["id"] for o in out] == ["ok", "chain", None, "w", "missing"] + [
+        f"h{i}" for i in range(len(HOSTILE))
+    ]
+    for o in out:
+        assert set(o) >= {"id", "verdict", "message", "mistake", "diagnosis", "reading"}
+    assert out[0]["verdict"] == "correct" and out[0]["reading"] == "2·x·cos(x^2)"
+    assert out[1]["verdict"] == "incorrect" and out[1]["mistake"] == "chain" and out[1]["diagnosis"]
+    assert out[2]["verdict"] == "invalid"
+    assert out[3]["verdict"] == "correct"
+    assert out[4]["verdict"] == "invalid"
+    for o in out[5:]:
+        assert o["verdict"] in ("invalid", "incorrect"), o
+    assert "pwned" not in result.stdout
+    # generous: each line has a 2 s limit; this only guards against a hang
+    assert elapsed < 3 * len(lines)
+
+
+def test_check_jsonl_flushes_each_line_as_it_is_answered() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "check", "--jsonl", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        assert proc.stdin and proc.stdout
+        proc.stdin.write(json.dumps({"id": 1, "expected": "3*x**2", "answer": "3x^2"}) + "\n")
+        proc.stdin.flush()
+        # the answer arrives while stdin is still open: nothing waits for end of input
+        first = json.loads(proc.stdout.readline())
+        assert first["id"] == 1 and first["verdict"] == "correct"
+        proc.stdin.close()
+        assert proc.wait(timeout=60) == 0
+    finally:
+        proc.kill()
+
+
+def test_check_one_pair() -> None:
+    ok = derivbot("check", "2*x*cos(x**2)", "2x cos x^2")
+    assert ok.returncode == 0
+    assert "correct" in ok.stdout and "2·x·cos(x^2)" in ok.stdout
+    wrong = derivbot("check", "--function", "sin(x^2)", "--json", "2*x*cos(x**2)", "cos x^2")
+    assert wrong.returncode == 1
+    verdict = json.loads(wrong.stdout)
+    assert verdict["mistake"] == "chain"
+
+
+def test_skills_json() -> None:
+    result = derivbot("skills", "--json")
+    skills = json.loads(result.stdout)
+    names = [s["name"] for s in skills]
+    for name in (
+        "power", "sum", "product", "quotient", "chain", "trig", "exp", "log", "inverse_trig",
+        "hyperbolic", "log_diff", "higher_order", "at_point", "tangent_line", "ml",
+    ):  # fmt: skip
+        assert name in names
+    assert all(s["levels"] == 3 and s["description"] for s in skills)
+
+
+@pytest.mark.parametrize("skill", ["chain", "higher_order", "tangent_line"])
+def test_generate_jsonl(skill: str) -> None:
+    result = derivbot(
+        "generate", "--skill", skill, "--level", "2", "--count", "3", "--seed", "7", "--jsonl"
+    )
+    assert result.returncode == 0, result.stderr
+    problems = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [p["seed"] for p in problems] == [7, 8, 9]
+    x = sp.Symbol("x")
+    for p in problems:
+        for key in (
+            "skill",
+            "level",
+            "seed",
+            "function",
+            "derivative",
+            "answer",
+            "prompt",
+            "latex",
+            "steps",
+        ):
+            assert key in p
+        f = parse(p["function"]).expr
+        # derivative is d/dx of function, always
+        assert sp.simplify(parse(p["derivative"]).expr - sp.diff(f, x)) == 0
+        assert p["steps"] and all(s["latex"] for s in p["steps"])
+    again = derivbot(
+        "generate", "--skill", skill, "--level", "2", "--count", "3", "--seed", "7", "--jsonl"
+    )
+    assert again.stdout == result.stdout  # deterministic from (skill, level, seed)
+
+
+def test_generate_rejects_unknown_skill() -> None:
+    result = derivbot("generate", "--skill", "nope")
+    assert result.returncode == 2 and "unknown skill" in result.stderr
+
+
+def test_render_writes_png(tmp_path: Path) -> None:
+    out = tmp_path / "f.png"
+    result = derivbot(
+        "render", "--latex", r"\frac{d}{dx}\sin(x^{2})", "-o", str(out), "--theme", "light"
+    )
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes().startswith(b"\x89PNG")
+    tangent = tmp_path / "t.png"
+    result = derivbot("render", "--tangent", "sin(x)", "--at", "1", "-o", str(tangent))
+    assert result.returncode == 0, result.stderr
+    assert tangent.read_bytes().startswith(b"\x89PNG")
+
+
+def test_no_arguments_prints_help() -> None:
+    result = derivbot()
+    assert result.returncode == 0
+    for command in ("check", "skills", "generate", "render"):
+        assert command in result.stdout
