@@ -14,6 +14,7 @@ import asyncio
 import atexit
 import concurrent.futures
 import contextlib
+import gc
 import importlib
 import logging
 import multiprocessing
@@ -114,6 +115,10 @@ def _init_worker(memory_limit_mb: int | None) -> None:
         _import_modules()
     except Exception:  # pragma: no cover - broken install; tasks will report it themselves
         log.exception("math worker could not preload modules")
+    # sympy's long-lived heap makes full collections cost ~10-100 ms; freezing what is loaded
+    # now keeps them off every check's critical path (see docs/PERFORMANCE.md).
+    gc.collect()
+    gc.freeze()
     if memory_limit_mb is not None:
         try:
             _limit_memory(memory_limit_mb)

@@ -1,0 +1,120 @@
+"""How fast an answer is checked, against the naive approach (`parse_expr` + `simplify`).
+
+The corpus is a few hundred (expected, answer) pairs built from generated problems of every
+skill and level: the right answer as sympy prints it, expanded, factored and simplified, and
+wrong answers made with classic wrong rules (the diagnosis variants). Each check is timed cold:
+the compiled-expression caches are cleared first, as for a problem a worker has never seen.
+"""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+from dataclasses import dataclass
+
+import sympy as sp
+from sympy.parsing.sympy_parser import (
+    convert_xor,
+    implicit_multiplication_application,
+    parse_expr,
+    standard_transformations,
+)
+
+from bot.math import diagnosis, numeric
+from bot.math.check import check_answer
+from bot.math.generator import SKILLS, generate
+
+SEEDS = (0, 1)
+
+
+@dataclass(frozen=True)
+class Pair:
+    expected: sp.Expr
+    answer: str
+    function: sp.Expr
+    right: bool
+    var: str = "x"
+
+
+def corpus() -> list[Pair]:
+    """Deterministic: the same pairs on every run."""
+    pairs: list[Pair] = []
+    for skill in SKILLS:
+        if skill in ("at_point", "tangent_line", "higher_order"):
+            continue  # these ask for something other than f'; the check itself is the same
+        for level in range(1, SKILLS[skill].levels + 1):
+            for seed in SEEDS:
+                p = generate(skill, level, seed)
+                x = sp.Symbol(p.var)
+                forms = {sp.sstr(p.answer), sp.sstr(sp.expand(p.answer))}
+                for make in (sp.factor, sp.simplify):
+                    forms.add(sp.sstr(make(p.answer)))
+                pairs += [Pair(p.answer, t, p.function, True, p.var) for t in sorted(forms)]
+                for v in diagnosis.variants(p.function, x)[:3]:
+                    pairs.append(Pair(p.answer, sp.sstr(v.expr), p.function, False, p.var))
+    return pairs
+
+
+def _clear() -> None:
+    numeric.compile_expr.cache_clear()
+    diagnosis.variants.cache_clear()
+
+
+def _percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+_NAIVE = (*standard_transformations, implicit_multiplication_application, convert_xor)
+
+
+def _naive(expected: sp.Expr, answer: str) -> bool:
+    # What a first version would do (and what we must never do with user text): eval-based
+    # parsing, then ask simplify whether the difference is zero. Trusted corpus text only.
+    parsed = parse_expr(answer, transformations=_NAIVE)
+    return sp.simplify(expected - parsed) == 0
+
+
+def run() -> dict[str, object]:
+    pairs = corpus()
+    # as in a math worker, whose initializer freezes the loaded heap (bot/math/workers.py)
+    gc.collect()
+    gc.freeze()
+    ours_verdict, ours_full, naive = [], [], []
+    wrong_verdicts = 0
+    for pair in pairs:
+        _clear()
+        start = time.perf_counter()
+        result = check_answer(pair.expected, pair.answer, var=pair.var)
+        ours_verdict.append((time.perf_counter() - start) * 1000)
+        if result.correct != pair.right:
+            wrong_verdicts += 1
+        _clear()
+        start = time.perf_counter()
+        check_answer(pair.expected, pair.answer, function=pair.function, var=pair.var)
+        ours_full.append((time.perf_counter() - start) * 1000)
+        start = time.perf_counter()
+        _naive(pair.expected, pair.answer)
+        naive.append((time.perf_counter() - start) * 1000)
+    p50, p99 = _percentile(ours_verdict, 50), _percentile(ours_verdict, 99)
+    n50, n99 = _percentile(naive, 50), _percentile(naive, 99)
+    return {
+        "pairs": len(pairs),
+        "right / wrong answers": f"{sum(p.right for p in pairs)} / {len(pairs) - sum(p.right for p in pairs)}",
+        "verdicts that disagree with the corpus": wrong_verdicts,
+        "check p50 (ms)": round(p50, 2),
+        "check p99 (ms)": round(p99, 2),
+        "check + diagnosis p50 (ms)": round(_percentile(ours_full, 50), 2),
+        "check + diagnosis p99 (ms)": round(_percentile(ours_full, 99), 2),
+        "naive parse_expr+simplify p50 (ms)": round(n50, 2),
+        "naive parse_expr+simplify p99 (ms)": round(n99, 2),
+        "speed-up p50 (naive / ours)": f"{n50 / p50:.1f}x",
+        "speed-up p99 (naive / ours)": f"{n99 / p99:.1f}x",
+        "check mean (ms)": round(statistics.fmean(ours_verdict), 2),
+    }
+
+
+if __name__ == "__main__":
+    for key, value in run().items():
+        print(f"{key}: {value}")

@@ -1,0 +1,74 @@
+"""`make bench`: run every benchmark and write the results to docs/PERFORMANCE.md."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+from pathlib import Path
+
+from bench import check_bench, render_bench
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "PERFORMANCE.md"
+TARGETS = {
+    "check p99 (ms)": "≤ 10",
+    "uncached_p50_ms": "≤ 15",
+    "cached_p50_ms": "≤ 1",
+}
+
+
+def _cpu() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _table(result: dict[str, object]) -> str:
+    rows = ["| metric | value | target |", "| --- | --- | --- |"]
+    rows += [f"| {k} | {v} | {TARGETS.get(k, '')} |" for k, v in result.items()]
+    return "\n".join(rows)
+
+
+def main() -> None:
+    print("checking answers ...", flush=True)
+    check = check_bench.run()
+    print("rendering ...", flush=True)
+    render = render_bench.run()
+    machine = (
+        f"{_cpu()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}"
+    )
+    text = f"""# Performance
+
+Measured by `make bench` (`python -m bench.run`) on {dt.date.today().isoformat()}.
+Machine: {machine}. Numbers move with machine load; rerun on your own machine to compare.
+
+## Checking an answer (`bot.math.check.check_answer`, in-process)
+
+Corpus: {check["pairs"]} (expected, answer) pairs from generated problems of every skill and
+level (`bench/check_bench.py`): right answers as sympy prints them, expanded, factored and
+simplified; wrong answers made with classic wrong rules. Each check is timed cold (compiled
+expression caches cleared). "Naive" is `parse_expr` + `simplify(expected - answer) == 0` on the
+same pairs in the same run — the eval-based approach we do not use.
+
+{_table(check)}
+
+## Rendering LaTeX to PNG (`bot.math.render.render_latex`)
+
+Corpus: {render.get("expressions", 200)} distinct `sympy.latex` strings of derivatives
+(`bench/render_bench.py`). Uncached: our cache and matplotlib's parse cache cleared.
+
+{_table(render)}
+"""
+    DOC.parent.mkdir(exist_ok=True)
+    DOC.write_text(text, encoding="utf-8")
+    print(text)
+    print(f"written to {DOC}")
+
+
+if __name__ == "__main__":
+    main()
