@@ -97,11 +97,12 @@ def run() -> dict[str, object]:
         start = time.perf_counter()
         _naive(pair.expected, pair.answer)
         naive.append((time.perf_counter() - start) * 1000)
+    n_right = sum(p.right for p in pairs)
     p50, p99 = _percentile(ours_verdict, 50), _percentile(ours_verdict, 99)
     n50, n99 = _percentile(naive, 50), _percentile(naive, 99)
     return {
         "pairs": len(pairs),
-        "right / wrong answers": f"{sum(p.right for p in pairs)} / {len(pairs) - sum(p.right for p in pairs)}",
+        "right / wrong answers": f"{n_right} / {len(pairs) - n_right}",
         "verdicts that disagree with the corpus": wrong_verdicts,
         "check p50 (ms)": round(p50, 2),
         "check p99 (ms)": round(p99, 2),

@@ -1,0 +1,165 @@
+"""The promise to students, as properties over generated problems of every skill and level:
+every form of the right answer is accepted, every classic wrong answer is rejected and named."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import sympy as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.math.check import check_answer, check_problem
+from bot.math.diagnosis import variants
+from bot.math.generator import SKILLS, generate
+
+PROBLEMS = st.tuples(
+    st.sampled_from(sorted(SKILLS)), st.integers(1, 3), st.integers(0, 10_000)
+).map(lambda t: generate(*t))
+FAST = settings(
+    max_examples=int(os.environ.get("DERIVBOT_PROPERTY_EXAMPLES", "60")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+def _forms(answer: sp.Expr) -> set[str]:
+    """The answer as sympy prints it, expanded, factored and simplified."""
+    forms = {sp.sstr(answer), sp.sstr(sp.expand(answer)), sp.sstr(sp.factor(answer))}
+    forms.add(sp.sstr(sp.simplify(answer)))
+    return forms
+
+
+@FAST
+@given(PROBLEMS)
+def test_every_printed_form_of_the_right_answer_is_correct(problem) -> None:
+    for text in _forms(problem.answer):
+        verdict = check_problem(problem, text)
+        assert verdict.verdict == "correct", (problem.prompt, text, verdict)
+
+
+@FAST
+@given(PROBLEMS)
+def test_trig_rewritten_forms_are_correct(problem) -> None:
+    answer = problem.answer
+    if not answer.has(sp.sin, sp.cos, sp.tan, sp.sec, sp.csc, sp.cot):
+        return
+    for rewritten in (answer.rewrite(sp.sin), answer.rewrite(sp.cos), sp.trigsimp(answer)):
+        if rewritten.has(sp.Piecewise, sp.I):
+            continue
+        verdict = check_problem(problem, sp.sstr(rewritten))
+        assert verdict.verdict == "correct", (problem.prompt, rewritten, verdict)
+
+
+@FAST
+@given(PROBLEMS)
+def test_every_classic_wrong_answer_is_rejected_and_named(problem) -> None:
+    if problem.answer_kind != "expression" or problem.skill == "higher_order":
+        return
+    x = sp.Symbol(problem.var)
+    for variant in variants(problem.function, x)[:8]:
+        verdict = check_problem(problem, sp.sstr(variant.expr))
+        assert verdict.verdict == "incorrect", (problem.prompt, variant)
+        assert verdict.mistake is not None, (problem.prompt, variant)
+
+
+@FAST
+@given(PROBLEMS)
+def test_sign_and_not_differentiated_are_named(problem) -> None:
+    if problem.answer_kind != "expression" or problem.skill == "higher_order":
+        return
+    wrong_sign = check_problem(problem, sp.sstr(-problem.answer))
+    assert wrong_sign.verdict == "incorrect"
+    assert wrong_sign.mistake in ("sign", "trig", "hyperbolic", "inverse_trig", "quotient")
+    itself = check_problem(problem, sp.sstr(problem.function))
+    assert itself.verdict == "incorrect" and itself.mistake is not None
+
+
+@FAST
+@given(PROBLEMS, st.integers(-5, 5).filter(bool))
+def test_perturbed_answers_are_never_correct(problem, k) -> None:
+    x = sp.Symbol(problem.var)
+    for wrong in (problem.answer + k, problem.answer * 2, problem.answer + k * x):
+        if problem.answer_kind == "number" and wrong.has(x):
+            continue
+        verdict = check_problem(problem, sp.sstr(wrong))
+        assert verdict.verdict == "incorrect", (problem.prompt, wrong)
+
+
+@pytest.mark.parametrize("skill", sorted(SKILLS))
+def test_each_skill_accepts_its_answer_and_rejects_zero(skill: str) -> None:
+    for level in range(1, SKILLS[skill].levels + 1):
+        problem = generate(skill, level, 11)
+        assert check_problem(problem, sp.sstr(problem.answer)).verdict == "correct"
+        assert check_problem(problem, "0").verdict == "incorrect"
+        assert check_problem(problem, "").verdict == "invalid"
+
+
+def test_at_point_wants_a_number() -> None:
+    problem = generate("at_point", 1, 3)
+    verdict = check_problem(problem, sp.sstr(problem.derivative))
+    assert verdict.verdict == "incorrect"
+    assert "number" in verdict.message
+
+
+def test_tangent_line_accepts_y_equals_and_point_slope_forms() -> None:
+    problem = generate("tangent_line", 1, 5)
+    x = sp.Symbol(problem.var)
+    a = problem.point
+    fa = problem.function.subs(x, a)
+    m = problem.derivative.subs(x, a)
+    assert check_problem(problem, f"y = {sp.sstr(problem.answer)}").verdict == "correct"
+    point_slope = f"{sp.sstr(fa)} + ({sp.sstr(m)})*(x - ({sp.sstr(a)}))"
+    assert check_problem(problem, point_slope).verdict == "correct"
+    forgot_fa = check_problem(problem, f"({sp.sstr(m)})*(x - ({sp.sstr(a)}))")
+    if fa != 0:
+        assert forgot_fa.verdict == "incorrect" and forgot_fa.mistake == "tangent"
+
+
+def test_second_derivative_given_first_is_named() -> None:
+    problem = generate("higher_order", 1, 2)
+    verdict = check_problem(problem, sp.sstr(problem.derivative))
+    assert verdict.verdict == "incorrect" and verdict.mistake == "order"
+
+
+def test_hostile_answers_are_calmly_invalid() -> None:
+    for payload in ("__import__('os').system('x')", "@everyone", "9^9^9", "x" * 600, "\u202e"):
+        verdict = check_answer("2*x", payload)
+        assert verdict.verdict == "invalid" and verdict.message
+
+
+TOKENS = st.sampled_from(
+    [
+        *"x0123456789+-*/^()|., ",
+        "sin",
+        "cos",
+        "tan",
+        "ln",
+        "e",
+        "pi",
+        "sqrt",
+        "^-1",
+        "**",
+        "\\frac",
+        "{",
+        "}",
+        "²",
+        "√",
+        "abs",
+        "asin",
+        "exp",
+        "log_2",
+        "x^x",
+        "9^9",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(TOKENS, max_size=30).map("".join))
+def test_fuzzed_answers_always_get_a_verdict(text: str) -> None:
+    x = sp.Symbol("x")
+    verdict = check_answer(2 * x * sp.cos(x**2), text, function=sp.sin(x**2))
+    assert verdict.verdict in ("correct", "incorrect", "invalid")
+    assert verdict.message

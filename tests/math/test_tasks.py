@@ -1,0 +1,63 @@
+"""Front-ends call the engine through the pool: a stuck task becomes a calm answer."""
+
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+
+from bot.math import tasks
+from bot.math.check import TOO_COMPLEX
+from bot.math.generator import generate
+from bot.math.workers import MathPool
+
+
+@pytest.fixture(scope="module")
+def pool():
+    with MathPool(workers=2, timeout=5.0) as p:
+        yield p
+
+
+def test_check_in_pool(pool: MathPool) -> None:
+    verdict = tasks.check(pool, "2*x*cos(x**2)", "2x cos(x^2)")
+    assert verdict.verdict == "correct"
+    assert verdict.reading is not None and verdict.reading.text == "2·x·cos(x^2)"
+
+
+def test_time_limit_gives_invalid_too_complex(pool: MathPool) -> None:
+    # Defined nowhere on the reals, so sampling cannot decide and sympy's simplify gets a go:
+    # in-process this takes over a second, far past the limit given here.
+    expected = "sqrt(-x^2-1)"
+    answer = "sqrt(-x^2-1)*((x+1)^30 - (x-1)^30)*sin(x)^7/cos(2x)^3"
+    verdict = tasks.check(pool, expected, answer, timeout=0.2)
+    assert verdict.verdict == "invalid"
+    assert verdict.message == TOO_COMPLEX
+    # the stuck worker was replaced: the pool still answers
+    assert tasks.check(pool, "3*x**2", "3x^2").verdict == "correct"
+
+
+async def test_async_problem_round_trip(pool: MathPool) -> None:
+    problem = await tasks.agenerate(pool, "product", 2, 4)
+    right = await tasks.acheck_problem(pool, problem, sp.sstr(problem.answer))
+    assert right.verdict == "correct"
+    wrong = await tasks.acheck_problem(pool, problem, sp.sstr(problem.function))
+    assert wrong.verdict == "incorrect" and wrong.mistake == "not_differentiated"
+
+
+async def test_render_is_cached_in_the_bot_process(pool: MathPool) -> None:
+    first = await tasks.arender(pool, r"\frac{d}{dx}\left[x^{3}\right] = 3x^{2}", theme="light")
+    assert first.png is not None and first.png.startswith(b"\x89PNG")
+    again = await tasks.arender(pool, r"\frac{d}{dx}\left[x^{3}\right] = 3x^{2}", theme="light")
+    assert again is first  # served from the parent's cache, no worker round trip
+
+
+async def test_render_failure_falls_back_to_text(pool: MathPool) -> None:
+    result = await tasks.arender(pool, r"\frac{", fallback_text="d/dx x^3")
+    assert result.png is None
+    assert result.text == "d/dx x^3"
+
+
+async def test_steps_render_as_one_image(pool: MathPool) -> None:
+    problem = generate("chain", 2, 1)
+    lines = [f"${s.latex}$" for s in problem.steps]
+    result = await tasks.arender(pool, lines)
+    assert result.png is not None
