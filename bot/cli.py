@@ -190,7 +190,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         else:
             print(f"[{problem.skill} L{problem.level} seed {problem.seed}] {problem.prompt}")
             for step in problem.steps:
-                print(f"    {step.title}: {step.text}")
+                print(f"    {step.text}")
             print(f"    answer: {problem.answer}")
     return 0
 

@@ -239,7 +239,10 @@ def _dl(var: sympy.Symbol, expr: sympy.Expr) -> str:
 
 
 def _dt(var: sympy.Symbol, expr: sympy.Expr) -> str:
-    return f"d/d{var} {expr_text(expr)}"
+    body = expr_text(expr)
+    if expr.is_Add or expr.is_Mul or expr.is_Pow or expr.could_extract_minus_sign():
+        body = f"({body})"  # `d/dx (x^2 + 7)`, never `d/dx x^2 + 7`
+    return f"d/d{var} {body}"
 
 
 def _needs_paren(expr: sympy.Expr) -> bool:

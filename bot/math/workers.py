@@ -272,6 +272,8 @@ class MathPool:
         with self._lock:
             self._closed = True
             pool, self._pool = self._pool, None
+        # cancel first: once pebble stops, it may fail a running task as "broken" instead
+        self._abandon(None)
         if pool is not None:
             self._shutdown(pool)
         self._abandon(None)
