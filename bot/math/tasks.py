@@ -50,6 +50,21 @@ def check(
         return verdict_for_failure(exc)
 
 
+async def acheck(
+    pool: MathPool,
+    expected: sp.Expr | str,
+    answer: str,
+    *,
+    function: sp.Expr | str | None = None,
+    var: str = "x",
+) -> Verdict:
+    """Check one answer without blocking the event loop (typed flashcards, free checks)."""
+    try:
+        return await pool.arun(check_task, expected, answer, function, var)
+    except Exception as exc:
+        return verdict_for_failure(exc)
+
+
 async def acheck_problem(pool: MathPool, problem: Problem, answer: str) -> Verdict:
     """Check an answer to a generated problem without blocking the event loop."""
     try:

@@ -1,0 +1,179 @@
+"""Daily reminders: stored as the next fire time in UTC, computed from the user's IANA zone.
+
+The loop that sends them (a front-end) asks what is due every minute. A reminder fires at most
+once per local day; after downtime one missed by less than ``CATCH_UP`` is still sent, an older
+one is skipped to its next day. DST is handled by computing each fire time from the local
+wall-clock time afresh, never by adding 24 hours.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Reminder, User
+from bot.srs.days import zone
+
+CATCH_UP = dt.timedelta(hours=6)
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def parse_time(text: str) -> dt.time:
+    """`HH:MM`, 24-hour; ValueError with a friendly message otherwise."""
+    match = _HHMM.match(text.strip())
+    if not match:
+        raise ValueError("use a 24-hour time like 07:30")
+    return dt.time(int(match.group(1)), int(match.group(2)))
+
+
+def next_fire(local_time: str, tz: str, after: dt.datetime) -> dt.datetime:
+    """The first UTC instant strictly after `after` when the clock in `tz` shows `local_time`.
+
+    In a DST gap (02:30 on a spring-forward night) the reminder fires when the clock jumps;
+    when the time happens twice (autumn) it fires at the first occurrence.
+    """
+    at = parse_time(local_time)
+    place = zone(tz)
+    day = after.astimezone(place).date() - dt.timedelta(days=1)
+    for _ in range(4):
+        local = dt.datetime.combine(day, at, tzinfo=place)  # fold=0: the first occurrence
+        candidate = local.astimezone(dt.UTC)
+        # a nonexistent wall time round-trips to a different one: that is the gap
+        if candidate.astimezone(place).replace(tzinfo=None) != local.replace(tzinfo=None):
+            candidate = _gap_end(local, place)
+        if candidate > after:
+            return candidate
+        day += dt.timedelta(days=1)
+    raise AssertionError("unreachable: a local time recurs within four days")
+
+
+def _gap_end(local: dt.datetime, place: dt.tzinfo) -> dt.datetime:
+    """The instant the clock jumps over a DST gap containing `local` (to the second)."""
+    a = local.replace(fold=0).astimezone(dt.UTC)
+    b = local.replace(fold=1).astimezone(dt.UTC)
+    lo, hi = min(a, b), max(a, b)
+    offset = lo.astimezone(place).utcoffset()
+    while hi - lo > dt.timedelta(seconds=1):
+        mid = lo + (hi - lo) / 2
+        if mid.astimezone(place).utcoffset() == offset:
+            lo = mid
+        else:
+            hi = mid
+    return hi.replace(microsecond=0)
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    reminder_id: int
+    user_id: int
+    discord_id: int | None
+    where: str
+    channel_id: int | None
+    server_id: int | None
+    fire_at: dt.datetime
+
+
+async def set_reminder(
+    session: AsyncSession,
+    user_id: int,
+    local_time: str,
+    tz: str,
+    now: dt.datetime,
+    *,
+    where: str = "dm",
+    channel_id: int | None = None,
+    server_id: int | None = None,
+) -> Reminder:
+    parse_time(local_time)
+    zone(tz)
+    if where not in ("dm", "channel") or (where == "channel" and channel_id is None):
+        raise ValueError("a reminder goes to your DMs, or to a channel")
+    reminder = (
+        await session.execute(select(Reminder).where(Reminder.user_id == user_id))
+    ).scalar_one_or_none()
+    if reminder is None:
+        reminder = Reminder(user_id=user_id)
+        session.add(reminder)
+    reminder.local_time = local_time.strip()
+    reminder.timezone = tz
+    reminder.where = where
+    reminder.channel_id = channel_id
+    reminder.server_id = server_id
+    reminder.paused = False
+    reminder.paused_reason = None
+    reminder.next_fire_at = next_fire(reminder.local_time, tz, now)
+    await session.flush()
+    return reminder
+
+
+async def clear_reminder(session: AsyncSession, user_id: int) -> bool:
+    reminder = (
+        await session.execute(select(Reminder).where(Reminder.user_id == user_id))
+    ).scalar_one_or_none()
+    if reminder is None:
+        return False
+    await session.delete(reminder)
+    return True
+
+
+async def get_reminder(session: AsyncSession, user_id: int) -> Reminder | None:
+    return (
+        await session.execute(select(Reminder).where(Reminder.user_id == user_id))
+    ).scalar_one_or_none()
+
+
+async def due_reminders(session: AsyncSession, now: dt.datetime) -> list[DueReminder]:
+    """Reminders to send now. Ones missed by more than CATCH_UP move on to their next day
+    without sending (in the caller's transaction), so nobody gets yesterday's reminder."""
+    rows = (
+        await session.execute(
+            select(Reminder, User.discord_id)
+            .join(User, User.id == Reminder.user_id)
+            .where(Reminder.next_fire_at <= now, ~Reminder.paused)
+            .order_by(Reminder.next_fire_at)
+            .with_for_update(of=Reminder)
+        )
+    ).all()
+    due: list[DueReminder] = []
+    for reminder, discord_id in rows:
+        if now - reminder.next_fire_at > CATCH_UP:
+            reminder.next_fire_at = next_fire(reminder.local_time, reminder.timezone, now)
+            continue
+        local_day = reminder.next_fire_at.astimezone(zone(reminder.timezone)).date()
+        if reminder.last_sent_day == local_day:
+            reminder.next_fire_at = next_fire(reminder.local_time, reminder.timezone, now)
+            continue
+        due.append(
+            DueReminder(
+                reminder.id,
+                reminder.user_id,
+                discord_id,
+                reminder.where,
+                reminder.channel_id,
+                reminder.server_id,
+                reminder.next_fire_at,
+            )
+        )
+    return due
+
+
+async def mark_sent(session: AsyncSession, reminder_id: int, now: dt.datetime) -> None:
+    reminder = await session.get(Reminder, reminder_id)
+    if reminder is None:
+        return
+    reminder.last_sent_day = reminder.next_fire_at.astimezone(zone(reminder.timezone)).date()
+    reminder.next_fire_at = next_fire(reminder.local_time, reminder.timezone, now)
+
+
+async def pause(session: AsyncSession, reminder_id: int, reason: str, now: dt.datetime) -> None:
+    """Stop sending (e.g. DMs closed and no channel); the user is told next time they study."""
+    reminder = await session.get(Reminder, reminder_id)
+    if reminder is None:
+        return
+    reminder.paused = True
+    reminder.paused_reason = reason[:200]
+    reminder.next_fire_at = next_fire(reminder.local_time, reminder.timezone, now)

@@ -1,0 +1,940 @@
+"""The study service: the one set of use cases every front-end calls.
+
+Discord cogs and the console turn gestures into these calls and results into messages; nothing
+here knows about either. Maths runs in the worker pool (``bot.math.tasks``), the schedule is the
+pure ``bot.srs`` room, and every grading writes the item's new state and its review-log entry in
+one transaction, keyed by the presentation token so a double click counts once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot import srs
+from bot.config import Settings, get_settings
+from bot.db.engine import transaction
+from bot.db.models import (
+    Card,
+    Deck,
+    ItemState,
+    Membership,
+    Presentation,
+    QuizAttempt,
+    ReviewLog,
+    Server,
+    User,
+    utcnow,
+)
+from bot.math import tasks
+from bot.math.check import Verdict
+from bot.math.generator import SKILLS, Problem
+from bot.math.rules import Step
+from bot.math.workers import MathPool
+from bot.study import decks, reminders
+from bot.study import stats as stats_module
+from bot.study.items import ItemKey, card_key, parse_key, skill_key
+
+SchedulerName = Literal["sm2", "fsrs"]
+POINTS_PER_CARD = 10
+POINTS_PER_LEVEL = 10  # a skill review at level n is worth n times this
+UNLOCK_INTERVAL = 6  # passing level n at an interval of at least this many days unlocks n + 1
+
+
+class StudyError(LookupError):
+    """A request the service cannot serve (unknown token, someone else's item, ...)."""
+
+
+@dataclass(frozen=True)
+class CardView:
+    id: int
+    deck: str
+    front: str
+    back: str
+    latex_front: str | None
+    latex_back: str | None
+    typed_answer: str | None
+    typed_var: str
+
+
+@dataclass(frozen=True)
+class Presented:
+    """An item shown to a user; ``token`` goes into the buttons and comes back with the answer."""
+
+    token: str
+    item_key: str
+    kind: str
+    new: bool
+    problem: Problem | None = None
+    card: CardView | None = None
+
+
+@dataclass(frozen=True)
+class Schedule:
+    scheduler: str
+    due_day: dt.date | None
+    due_at: dt.datetime | None
+    interval: int
+    lapses: int
+    leech: bool
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to an answer or a grade.
+
+    ``status``: ``correct`` / ``incorrect`` / ``invalid`` for typed answers, ``revealed`` when
+    the solution was shown, ``graded`` for a flashcard button, ``already`` when this
+    presentation had been graded before (nothing counted twice).
+    """
+
+    status: str
+    verdict: Verdict | None = None
+    quality: int | None = None
+    graded: bool = False
+    schedule: Schedule | None = None
+    points: int = 0
+    can_retry: bool = False
+    redrill: bool = False
+    steps: tuple[Step, ...] = field(default_factory=tuple)
+
+
+Clock = Callable[[], dt.datetime]
+
+
+# The rest of the use cases, kept beside the core so front-ends see one object.
+
+
+class _StudyServiceMore:
+    """Mixed into StudyService below: decks, progress, leaderboards, reminders, schedulers."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+
+    # --- decks ------------------------------------------------------------------------------
+
+    async def sync_shipped_decks(self, directory: Path | None = None) -> list[str]:
+        """Load cards/*.yaml into the database: new cards added, edited ones updated in place
+        (same id, so progress stays), removed ones retired. Returns the deck ids loaded."""
+        folder = directory or decks.shipped_decks_dir()
+        loaded = []
+        for path in sorted(folder.glob("*.yaml")):
+            deck = decks.load_path(path)
+            async with transaction(self.sessions) as session:
+                await _store_deck(session, deck, server_id=None)
+            loaded.append(deck.id)
+        return loaded
+
+    async def import_deck(self, server_id: int, text: str, fmt: str, *, deck_id: str = "") -> str:
+        """A teacher's deck (YAML or CSV): all or nothing; DeckError names the bad line."""
+        if fmt == "yaml":
+            deck = decks.load_deck_yaml(text, source="upload")
+        elif fmt == "csv":
+            deck = decks.load_deck_csv(text, deck_id=deck_id or "imported")
+        else:
+            raise ValueError("decks are YAML or CSV files")
+        problems = decks.validate_deck(deck, render=False)
+        if problems:
+            raise problems[0]
+        async with transaction(self.sessions) as session:
+            await _store_deck(session, deck, server_id=server_id)
+        return deck.id
+
+    async def export_deck(self, server_id: int | None, slug: str, fmt: str = "yaml") -> str:
+        async with self.sessions() as session:
+            row = await _find_deck(session, server_id, slug)
+            cards = (
+                (
+                    await session.execute(
+                        select(Card)
+                        .where(Card.deck_id == row.id, ~Card.retired)
+                        .order_by(Card.position)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        deck = decks.Deck(
+            id=row.slug,
+            title=row.title,
+            description=row.description,
+            version=row.version,
+            cards=tuple(_card_model(c) for c in cards),
+        )
+        return decks.dump_deck_csv(deck) if fmt == "csv" else decks.dump_deck_yaml(deck)
+
+    async def list_decks(self, server_id: int | None) -> list[tuple[str, str, int, bool]]:
+        """(slug, title, card count, shipped) for the decks visible in a server."""
+        visible = Deck.server_id.is_(None)
+        if server_id is not None:
+            visible = visible | (Deck.server_id == server_id)
+        async with self.sessions() as session:
+            rows = await session.execute(
+                select(Deck.slug, Deck.title, func.count(Card.id), Deck.server_id)
+                .outerjoin(Card, (Card.deck_id == Deck.id) & ~Card.retired)
+                .where(visible)
+                .group_by(Deck.id, Deck.slug, Deck.title, Deck.server_id)
+                .order_by(Deck.server_id.is_not(None), Deck.slug)
+            )
+            return [(slug, title, int(n), sid is None) for slug, title, n, sid in rows]
+
+    async def remove_deck(self, server_id: int, slug: str) -> None:
+        """Only a server's own decks can be removed (the shipped ones are everyone's)."""
+        async with transaction(self.sessions) as session:
+            row = await _find_deck(session, server_id, slug, own_only=True)
+            await session.delete(row)
+
+    # --- progress ---------------------------------------------------------------------------
+
+    async def stats(self, user_id: int) -> stats_module.Stats:
+        async with self.sessions() as session:
+            user = await session.get(User, user_id)
+            if user is None:
+                raise StudyError(f"no user {user_id}")
+            return await stats_module.stats(session, user, self.clock())
+
+    async def leaderboard(
+        self, server_id: int, period: stats_module.Period = "week", *, user_id: int | None = None
+    ) -> stats_module.Leaderboard:
+        async with self.sessions() as session:
+            return await stats_module.leaderboard(
+                session, server_id, period, self.clock(), user_id=user_id
+            )
+
+    async def set_leaderboard_opt_out(self, user_id: int, server_id: int, opt_out: bool) -> None:
+        async with transaction(self.sessions) as session:
+            member = await session.get(Membership, (user_id, server_id))
+            if member is None:
+                raise StudyError("not a member of that server")
+            member.leaderboard_opt_out = opt_out
+
+    async def set_scheduler(self, user_id: int, scheduler: SchedulerName) -> int:
+        """Switch a user's scheduler; every item's state is re-derived from its review log, so
+        nothing is lost (switching back gives the old state exactly). Returns items updated."""
+        if scheduler not in ("sm2", "fsrs"):
+            raise ValueError("scheduler must be sm2 or fsrs")
+        async with transaction(self.sessions) as session:
+            user = await session.get(User, user_id)
+            if user is None:
+                raise StudyError(f"no user {user_id}")
+            user.scheduler = scheduler
+            states = (
+                (
+                    await session.execute(
+                        select(ItemState).where(ItemState.user_id == user_id).with_for_update()
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            logs = (
+                await session.execute(
+                    select(ReviewLog.item_key, ReviewLog.quality, ReviewLog.reviewed_at)
+                    .where(ReviewLog.user_id == user_id, ReviewLog.counted)
+                    .order_by(ReviewLog.reviewed_at, ReviewLog.id)
+                )
+            ).all()
+            events: dict[str, list[srs.ReviewEvent]] = {}
+            for key, quality, at in logs:
+                events.setdefault(key, []).append(srs.ReviewEvent(quality, at))
+            for state in states:
+                derived = srs.replay(
+                    events.get(state.item_key, []),
+                    scheduler,
+                    tz=user.timezone,
+                    day_start_hour=user.day_start_hour,
+                )
+                _apply_replay(state, derived, scheduler)
+            return len(states)
+
+    # --- reminders --------------------------------------------------------------------------
+
+    async def set_reminder(
+        self,
+        user_id: int,
+        local_time: str,
+        timezone: str,
+        *,
+        where: str = "dm",
+        channel_id: int | None = None,
+        server_id: int | None = None,
+    ) -> dt.datetime:
+        """Returns the next time it will fire (UTC)."""
+        async with transaction(self.sessions) as session:
+            reminder = await reminders.set_reminder(
+                session,
+                user_id,
+                local_time,
+                timezone,
+                self.clock(),
+                where=where,
+                channel_id=channel_id,
+                server_id=server_id,
+            )
+            return reminder.next_fire_at
+
+    async def clear_reminder(self, user_id: int) -> bool:
+        async with transaction(self.sessions) as session:
+            return await reminders.clear_reminder(session, user_id)
+
+    async def reminders_due(self) -> list[reminders.DueReminder]:
+        async with transaction(self.sessions) as session:
+            return await reminders.due_reminders(session, self.clock())
+
+    async def reminder_sent(self, reminder_id: int) -> None:
+        async with transaction(self.sessions) as session:
+            await reminders.mark_sent(session, reminder_id, self.clock())
+
+    async def reminder_undeliverable(self, reminder_id: int, reason: str) -> None:
+        async with transaction(self.sessions) as session:
+            await reminders.pause(session, reminder_id, reason, self.clock())
+
+
+class StudyService(_StudyServiceMore):
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        pool: MathPool,
+        *,
+        settings: Settings | None = None,
+        clock: Clock = utcnow,
+    ) -> None:
+        self.sessions = sessions
+        self.pool = pool
+        self.settings = settings or get_settings()
+        self.clock = clock
+
+    # --- people and places ------------------------------------------------------------------
+
+    async def user_for_discord(self, discord_id: int, display_name: str = "") -> int:
+        """The user row id for a Discord user, created on first contact."""
+        return await self._ensure_user(
+            User.discord_id == discord_id, discord_id=discord_id, display_name=display_name
+        )
+
+    async def user_for_console(self, name: str) -> int:
+        return await self._ensure_user(
+            User.console_name == name, console_name=name, display_name=name
+        )
+
+    async def _ensure_user(self, where: object, **values: object) -> int:
+        async with transaction(self.sessions) as session:
+            user = (await session.execute(select(User).where(where))).scalar_one_or_none()
+            if user is None:
+                user = User(
+                    timezone=self.settings.default_timezone,
+                    day_start_hour=self.settings.day_start_hour,
+                    new_per_day=self.settings.new_per_day,
+                    reviews_per_day=self.settings.reviews_per_day,
+                    **values,
+                )
+                session.add(user)
+                await session.flush()
+            elif values.get("display_name") and user.display_name != values["display_name"]:
+                user.display_name = str(values["display_name"])
+            return user.id
+
+    async def join_server(self, user_id: int, guild_id: int, name: str = "") -> int:
+        """The server row id; makes the user a member (leaderboards are per server)."""
+        async with transaction(self.sessions) as session:
+            server = (
+                await session.execute(select(Server).where(Server.discord_guild_id == guild_id))
+            ).scalar_one_or_none()
+            if server is None:
+                server = Server(discord_guild_id=guild_id, name=name)
+                session.add(server)
+                await session.flush()
+            member = await session.get(Membership, (user_id, server.id))
+            if member is None:
+                session.add(Membership(user_id=user_id, server_id=server.id))
+            return server.id
+
+    async def set_user_preferences(self, user_id: int, **changes: object) -> None:
+        """Time zone, day start, daily limits, theme; the scheduler has its own call."""
+        allowed = {"timezone", "day_start_hour", "new_per_day", "reviews_per_day", "theme"}
+        unknown = set(changes) - allowed
+        if unknown:
+            raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
+        if "timezone" in changes:
+            srs.days.zone(str(changes["timezone"]))
+        async with transaction(self.sessions) as session:
+            user = await self._user(session, user_id)
+            for key, value in changes.items():
+                setattr(user, key, value)
+
+    async def _user(self, session: AsyncSession, user_id: int) -> User:
+        user = await session.get(User, user_id)
+        if user is None:
+            raise StudyError(f"no user {user_id}")
+        return user
+
+    async def scheduler_for(self, session: AsyncSession, user: User, server_id: int | None) -> str:
+        if user.scheduler:
+            return user.scheduler
+        if server_id is not None:
+            server = await session.get(Server, server_id)
+            if server is not None and server.default_scheduler:
+                return server.default_scheduler
+        return self.settings.default_scheduler
+
+    def today(self, user: User) -> dt.date:
+        return srs.local_day(self.clock(), user.timezone, user.day_start_hour)
+
+    # --- what to study next -----------------------------------------------------------------
+
+    async def due_queue(self, user_id: int, server_id: int | None = None) -> list[str]:
+        """Today's queue: due reviews, most overdue (relative to interval) first, then new items,
+        within the user's daily limits."""
+        async with self.sessions() as session:
+            user = await self._user(session, user_id)
+            today = self.today(user)
+            now = self.clock()
+            states = (
+                (await session.execute(select(ItemState).where(ItemState.user_id == user_id)))
+                .scalars()
+                .all()
+            )
+            visible = await self._visible_card_ids(session, server_id)
+            due: list[tuple[tuple[int, float], str]] = []
+            known: set[str] = set()
+            for s in states:
+                known.add(s.item_key)
+                if s.kind == "card" and s.card_id not in visible:
+                    continue
+                if s.introduced_day is None:
+                    continue
+                if s.due_at is not None and s.scheduler == "fsrs":
+                    if s.due_at <= now:
+                        day = srs.local_day(s.due_at, user.timezone, user.day_start_hour)
+                        due.append((srs.sort_key(day, today, max(s.interval, 1)), s.item_key))
+                elif s.due_day is not None and s.due_day <= today:
+                    due.append((srs.sort_key(s.due_day, today, s.interval), s.item_key))
+            due.sort()
+            unseen = [s for s in states if s.introduced_day is None and s.unlocked]
+            new_skills = [s.item_key for s in unseen if s.kind == "skill"]
+            new_skills += [skill_key(n, 1) for n in SKILLS if skill_key(n, 1) not in known]
+            new_cards = [s.item_key for s in unseen if s.kind == "card" and s.card_id in visible]
+            new_cards += [card_key(c) for c in sorted(visible) if card_key(c) not in known]
+            new = _interleave(new_skills, new_cards)  # new problems and new cards take turns
+            counts = await self._done_today(session, user_id, today)
+            return srs.select_for_today(
+                [key for _, key in due],
+                new,
+                done_reviews_today=counts[0],
+                done_new_today=counts[1],
+                max_reviews=user.reviews_per_day,
+                max_new=user.new_per_day,
+            )
+
+    async def _done_today(
+        self, session: AsyncSession, user_id: int, today: dt.date
+    ) -> tuple[int, int]:
+        reviews = await session.scalar(
+            select(func.count())
+            .select_from(ReviewLog)
+            .where(ReviewLog.user_id == user_id, ReviewLog.local_day == today, ReviewLog.counted)
+        )
+        introduced = await session.scalar(
+            select(func.count())
+            .select_from(ItemState)
+            .where(ItemState.user_id == user_id, ItemState.introduced_day == today)
+        )
+        return int(reviews or 0), int(introduced or 0)
+
+    async def _visible_card_ids(self, session: AsyncSession, server_id: int | None) -> set[int]:
+        """Shipped decks everywhere, a server's own decks only in that server."""
+        decks = Deck.server_id.is_(None)
+        if server_id is not None:
+            decks = decks | (Deck.server_id == server_id)
+        rows = await session.execute(
+            select(Card.id).join(Deck, Card.deck_id == Deck.id).where(decks, ~Card.retired)
+        )
+        return set(rows.scalars())
+
+    async def next_item(self, user_id: int, server_id: int | None = None) -> str | None:
+        queue = await self.due_queue(user_id, server_id)
+        return queue[0] if queue else None
+
+    # --- presenting -------------------------------------------------------------------------
+
+    async def present(self, user_id: int, item_key: str, server_id: int | None = None) -> Presented:
+        """Show an item: a fresh generated problem for a skill (never the same twice), or a card.
+
+        The presentation is stored, so its buttons keep working after a restart."""
+        key = parse_key(item_key)
+        token = secrets.token_urlsafe(12)
+        seed = secrets.randbelow(2**31) if key.kind == "skill" else None
+        async with transaction(self.sessions) as session:
+            await self._user(session, user_id)
+            card_view = None
+            if key.kind == "card":
+                card_view = await self._card_view(session, key.card_id, server_id)
+            state = await self._state(session, user_id, item_key)
+            session.add(
+                Presentation(
+                    token=token,
+                    user_id=user_id,
+                    item_key=item_key,
+                    kind=key.kind,
+                    skill=key.skill,
+                    level=key.level,
+                    seed=seed,
+                    card_id=key.card_id,
+                    server_id=server_id,
+                )
+            )
+        problem = None
+        if key.kind == "skill":
+            problem = await tasks.agenerate(self.pool, key.skill, key.level, seed)
+        new = state is None or state.introduced_day is None
+        return Presented(token, item_key, key.kind, new, problem=problem, card=card_view)
+
+    async def _card_view(
+        self, session: AsyncSession, card_id: int | None, server_id: int | None
+    ) -> CardView:
+        row = (
+            await session.execute(
+                select(Card, Deck).join(Deck, Card.deck_id == Deck.id).where(Card.id == card_id)
+            )
+        ).one_or_none()
+        if row is None:
+            raise StudyError(f"no card {card_id}")
+        card, deck = row
+        if deck.server_id is not None and deck.server_id != server_id:
+            raise StudyError("that card belongs to another server's deck")
+        return CardView(
+            card.id,
+            deck.slug,
+            card.front,
+            card.back,
+            card.latex_front,
+            card.latex_back,
+            card.typed_answer,
+            card.typed_var,
+        )
+
+    async def problem_for(self, token: str) -> Problem:
+        """Rebuild a presented problem from its stored (skill, level, seed): after a restart too."""
+        async with self.sessions() as session:
+            p = await self._presentation(session, token)
+        if p.kind != "skill" or p.skill is None or p.level is None or p.seed is None:
+            raise StudyError("that presentation is not a problem")
+        return await tasks.agenerate(self.pool, p.skill, p.level, p.seed)
+
+    async def _presentation(
+        self, session: AsyncSession, token: str, *, lock: bool = False
+    ) -> Presentation:
+        query = select(Presentation).where(Presentation.token == token)
+        if lock:  # PostgreSQL: a concurrent grading of the same token waits, then sees it done
+            query = query.with_for_update()
+        p = (await session.execute(query)).scalar_one_or_none()
+        if p is None:
+            raise StudyError("that question has expired")
+        return p
+
+    async def _state(self, session: AsyncSession, user_id: int, item_key: str) -> ItemState | None:
+        return (
+            await session.execute(
+                select(ItemState)
+                .where(ItemState.user_id == user_id, ItemState.item_key == item_key)
+                .with_for_update()
+            )
+        ).scalar_one_or_none()
+
+    # --- answering --------------------------------------------------------------------------
+
+    async def hint(self, token: str) -> Step | None:
+        """The first worked step; taking it caps the grade at 'correct after a hint'."""
+        problem = await self.problem_for(token)
+        async with transaction(self.sessions) as session:
+            p = await self._presentation(session, token)
+            if p.answered_at is None:
+                p.hinted = True
+        return problem.steps[0] if problem.steps else None
+
+    async def submit_answer(
+        self, token: str, text: str, *, seconds: float | None = None, user_id: int | None = None
+    ) -> Outcome:
+        """Check a typed answer to a problem or a typed card; grades on a right answer.
+
+        A wrong answer can be retried (the grade then drops to 3); an unreadable one costs
+        nothing. Answers to an already graded presentation are checked but count for nothing.
+        """
+        async with self.sessions() as session:
+            p = await self._presentation(session, token)
+            if user_id is not None and p.user_id != user_id:
+                raise StudyError("that question was someone else's")
+            card = await session.get(Card, p.card_id) if p.kind == "card" else None
+        if p.kind == "skill":
+            problem = await self.problem_for(token)
+            verdict = await tasks.acheck_problem(self.pool, problem, text)
+        else:
+            if card is None or not card.typed_answer:
+                raise StudyError("that card takes no typed answer")
+            verdict = await tasks.acheck(self.pool, card.typed_answer, text, var=card.typed_var)
+            problem = None
+        steps = tuple(problem.steps) if problem and verdict.verdict == "correct" else ()
+        try:
+            return await self._record_answer(token, text, verdict, problem, steps, seconds)
+        except AlreadyGraded:
+            return Outcome("already", verdict, steps=steps)
+
+    async def _record_answer(
+        self,
+        token: str,
+        text: str,
+        verdict: Verdict,
+        problem: Problem | None,
+        steps: tuple[Step, ...],
+        seconds: float | None,
+    ) -> Outcome:
+        async with transaction(self.sessions) as session:
+            p = await self._presentation(session, token, lock=True)
+            if p.kind == "skill" and problem is not None:
+                session.add(
+                    QuizAttempt(
+                        user_id=p.user_id,
+                        server_id=p.server_id,
+                        presentation_token=token,
+                        skill=problem.skill,
+                        level=problem.level,
+                        seed=problem.seed,
+                        answer_text=text[:2000],
+                        verdict=verdict.verdict,
+                        mistake=verdict.mistake,
+                    )
+                )
+            if p.answered_at is not None:
+                return Outcome("already", verdict, steps=steps)
+            if verdict.verdict == "invalid":
+                return Outcome("invalid", verdict, can_retry=True)
+            if verdict.verdict == "incorrect":
+                p.tries += 1
+                return Outcome("incorrect", verdict, can_retry=True)
+            target = SKILLS[p.skill].target_seconds if p.skill else 30
+            quality = srs.problem_quality(
+                correct=True,
+                first_try=p.tries == 0,
+                hinted=p.hinted,
+                seconds=seconds if seconds is not None else target,
+                target_seconds=target,
+            )
+            result = await self._grade(session, p, quality, seconds)
+        return _with(result, status="correct", verdict=verdict, steps=steps)
+
+    async def give_up(self, token: str) -> Outcome:
+        """Show the solution: quality 1 after a wrong try, 0 when skipped outright."""
+        problem = await self.problem_for(token)
+        steps = tuple(problem.steps)
+        try:
+            async with transaction(self.sessions) as session:
+                p = await self._presentation(session, token, lock=True)
+                if p.answered_at is not None:
+                    return Outcome("already", steps=steps)
+                quality = srs.problem_quality(
+                    correct=False, gave_up=p.tries == 0, seconds=0, target_seconds=1
+                )
+                result = await self._grade(session, p, quality, None)
+        except AlreadyGraded:
+            return Outcome("already", steps=steps)
+        return _with(result, status="revealed", steps=steps)
+
+    async def grade_card(
+        self, token: str, button: srs.Button, *, user_id: int | None = None
+    ) -> Outcome:
+        """Again / Hard / Good / Easy on a flashcard."""
+        try:
+            async with transaction(self.sessions) as session:
+                p = await self._presentation(session, token, lock=True)
+                if user_id is not None and p.user_id != user_id:
+                    raise StudyError("that card was someone else's")
+                if p.answered_at is not None:
+                    return Outcome("already")
+                result = await self._grade(session, p, srs.button_quality(button), None)
+        except AlreadyGraded:
+            return Outcome("already")
+        return _with(result, status="graded")
+
+    async def _grade(
+        self, session: AsyncSession, p: Presentation, quality: int, seconds: float | None
+    ) -> Outcome:
+        """Apply one grade: new state and its log entry in the caller's transaction.
+
+        The schedule moves at most once per local day (the first graded answer of the day); a
+        same-day re-drill or a second quiz on the item is logged but changes nothing, so the
+        log of counted answers alone re-derives the schedule.
+        """
+        now = self.clock()
+        user = await self._user(session, p.user_id)
+        today = self.today(user)
+        scheduler = await self.scheduler_for(session, user, p.server_id)
+        state = await self._state(session, p.user_id, p.item_key)
+        if state is None:
+            state = ItemState(
+                user_id=p.user_id,
+                item_key=p.item_key,
+                kind=p.kind,
+                card_id=p.card_id,
+                skill=p.skill,
+                level=p.level,
+                scheduler=scheduler,
+                repetitions=0,
+                interval=0,
+                ease=250,
+                lapses=0,
+                reviews=0,
+                leech_flagged=False,
+                unlocked=True,
+            )
+            session.add(state)
+        first_today = state.last_reviewed_at is None or (
+            srs.local_day(state.last_reviewed_at, user.timezone, user.day_start_hour) != today
+        )
+        was_new = state.introduced_day is None
+        was_due = was_new or _is_due(state, today, now)
+        before = _snapshot(state)
+        if was_new:
+            state.introduced_day = today
+        points = 0
+        if first_today:
+            self._advance(state, scheduler, quality, now, today)
+            state.last_reviewed_at = now
+            state.reviews += 1
+            if quality >= 3 and was_due:
+                points = POINTS_PER_LEVEL * (p.level or 1) if p.kind == "skill" else POINTS_PER_CARD
+            if p.kind == "skill" and quality >= 3 and state.interval >= UNLOCK_INTERVAL:
+                await self._unlock_next(session, p.user_id, p.skill, p.level, scheduler)
+        p.answered_at = now
+        session.add(
+            ReviewLog(
+                user_id=p.user_id,
+                server_id=p.server_id,
+                item_key=p.item_key,
+                kind=p.kind,
+                quality=quality,
+                rating=int(srs.fsrs_rating(quality)) if scheduler == "fsrs" else None,
+                scheduler=scheduler,
+                reviewed_at=now,
+                local_day=today,
+                duration_ms=int(seconds * 1000) if seconds is not None else None,
+                state_before=before,
+                state_after=_snapshot(state),
+                points=points,
+                counted=first_today,
+                presentation_token=p.token,
+            )
+        )
+        try:
+            await session.flush()
+        except IntegrityError:
+            # the same presentation graded concurrently elsewhere: this attempt counts nothing
+            raise AlreadyGraded from None
+        return Outcome(
+            "graded",
+            quality=quality,
+            graded=first_today,
+            schedule=_schedule(state),
+            points=points,
+            redrill=quality < 4,
+        )
+
+    def _advance(
+        self, state: ItemState, scheduler: str, quality: int, now: dt.datetime, today: dt.date
+    ) -> None:
+        before = srs.State(state.repetitions, state.interval, state.ease)
+        outcome = srs.review_with_lapses(before, quality, state.lapses)
+        state.repetitions = outcome.state.repetitions
+        state.interval = outcome.state.interval
+        state.ease = outcome.state.ease
+        state.lapses = outcome.lapses
+        if outcome.leech:
+            state.leech_flagged = True
+        state.scheduler = scheduler
+        if scheduler == "fsrs":
+            previous = srs.FsrsState.from_dict(state.fsrs_state) if state.fsrs_state else None
+            after, due = srs.review_fsrs(previous, quality, now)
+            state.fsrs_state = after.to_dict()
+            state.due_at = due
+            state.due_day = None
+        else:
+            state.due_day = srs.due_day(today, outcome.state)
+            state.due_at = None
+
+    async def _unlock_next(
+        self,
+        session: AsyncSession,
+        user_id: int,
+        skill: str | None,
+        level: int | None,
+        scheduler: str,
+    ) -> None:
+        if skill is None or level is None or level >= SKILLS[skill].levels:
+            return
+        key = skill_key(skill, level + 1)
+        if await self._state(session, user_id, key) is None:
+            session.add(
+                ItemState(
+                    user_id=user_id,
+                    item_key=key,
+                    kind="skill",
+                    skill=skill,
+                    level=level + 1,
+                    scheduler=scheduler,
+                    unlocked=True,
+                )
+            )
+
+
+class AlreadyGraded(Exception):
+    """Raised inside a grading transaction when its presentation was graded concurrently."""
+
+
+def _interleave(a: list[str], b: list[str]) -> list[str]:
+    out: list[str] = []
+    for pair in zip(a, b, strict=False):
+        out.extend(pair)
+    shorter = min(len(a), len(b))
+    return out + a[shorter:] + b[shorter:]
+
+
+def _is_due(state: ItemState, today: dt.date, now: dt.datetime) -> bool:
+    if state.scheduler == "fsrs" and state.due_at is not None:
+        return state.due_at <= now
+    return state.due_day is None or state.due_day <= today
+
+
+def _snapshot(state: ItemState) -> dict[str, object]:
+    return {
+        "scheduler": state.scheduler,
+        "repetitions": state.repetitions,
+        "interval": state.interval,
+        "ease": state.ease,
+        "lapses": state.lapses,
+        "due_day": state.due_day.isoformat() if state.due_day else None,
+        "due_at": state.due_at.isoformat() if state.due_at else None,
+        "fsrs": state.fsrs_state,
+    }
+
+
+def _schedule(state: ItemState) -> Schedule:
+    return Schedule(
+        state.scheduler,
+        state.due_day,
+        state.due_at,
+        state.interval,
+        state.lapses,
+        state.leech_flagged,
+    )
+
+
+def _with(outcome: Outcome, **changes: object) -> Outcome:
+    return replace(outcome, **changes)
+
+
+__all__ = [
+    "AlreadyGraded",
+    "CardView",
+    "ItemKey",
+    "Outcome",
+    "Presented",
+    "Schedule",
+    "StudyError",
+    "StudyService",
+]
+
+
+async def _store_deck(session: AsyncSession, deck: decks.Deck, *, server_id: int | None) -> None:
+    row = (
+        await session.execute(
+            select(Deck).where(
+                Deck.slug == deck.id,
+                Deck.server_id.is_(None) if server_id is None else Deck.server_id == server_id,
+            )
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        row = Deck(server_id=server_id, slug=deck.id, title=deck.title)
+        session.add(row)
+        await session.flush()
+    row.title = deck.title
+    row.description = deck.description
+    row.version = deck.version
+    existing = {
+        c.card_key: c
+        for c in (await session.execute(select(Card).where(Card.deck_id == row.id))).scalars()
+    }
+    for position, card in enumerate(deck.cards):
+        target = existing.pop(card.id, None) or Card(deck_id=row.id, card_key=card.id)
+        target.front = card.front
+        target.back = card.back
+        target.latex_front = card.latex_front
+        target.latex_back = card.latex_back
+        target.tags = list(card.tags)
+        target.typed_answer = card.typed.answer if card.typed else None
+        target.typed_var = card.typed.var if card.typed else "x"
+        target.position = position
+        target.retired = False
+        session.add(target)
+    for gone in existing.values():
+        gone.retired = True  # kept, so the students' progress on it is not lost
+
+
+async def _find_deck(
+    session: AsyncSession, server_id: int | None, slug: str, *, own_only: bool = False
+) -> Deck:
+    visible = Deck.server_id == server_id if own_only else Deck.server_id.is_(None)
+    if server_id is not None and not own_only:
+        visible = visible | (Deck.server_id == server_id)
+    rows = (
+        (
+            await session.execute(
+                select(Deck).where(Deck.slug == slug, visible).order_by(Deck.server_id.is_(None))
+            )
+        )
+        .scalars()
+        .first()
+    )
+    if rows is None:
+        raise StudyError(f"no deck {slug!r} here")
+    return rows
+
+
+def _card_model(card: Card) -> decks.Card:
+    typed = (
+        decks.TypedAnswer(answer=card.typed_answer, var=card.typed_var)
+        if card.typed_answer
+        else None
+    )
+    return decks.Card(
+        id=card.card_key,
+        front=card.front,
+        back=card.back,
+        latex_front=card.latex_front,
+        latex_back=card.latex_back,
+        tags=tuple(card.tags or ()),
+        typed=typed,
+    )
+
+
+def _apply_replay(state: ItemState, derived: srs.ScheduleState, scheduler: str) -> None:
+    state.scheduler = scheduler
+    state.lapses = derived.lapses
+    if scheduler == "fsrs":
+        state.fsrs_state = derived.state.to_dict() if derived.state is not None else None
+        state.due_at = derived.due
+        state.due_day = None
+    else:
+        sm2_state = derived.state or srs.State()
+        state.repetitions = sm2_state.repetitions
+        state.interval = sm2_state.interval
+        state.ease = sm2_state.ease
+        state.due_day = derived.due
+        state.due_at = None

@@ -1,0 +1,158 @@
+"""Progress a student (and a class) can see: reviews per day, accuracy, streaks, the forecast,
+leeches, and the per-server leaderboard. Read-only queries over the review log and item states.
+
+Points count learning, not clicking: only the first review of an item per local day scores
+(``review_log.counted``), only correct answers on due items earn points, higher skill levels
+earn more, and a streak day needs at least ``STREAK_MIN_REVIEWS`` reviews.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import srs
+from bot.db.models import ItemState, Membership, QuizAttempt, ReviewLog, Server, User
+
+STREAK_MIN_REVIEWS = 5
+FORECAST_DAYS = 30
+Period = Literal["week", "month", "all"]
+PERIOD_DAYS: dict[str, int | None] = {"week": 7, "month": 30, "all": None}
+
+
+@dataclass(frozen=True)
+class Stats:
+    today: dt.date
+    reviews_per_day: dict[dt.date, int]  # counted reviews, last 365 days
+    accuracy_per_skill: dict[str, tuple[int, int]]  # skill -> (correct, attempts)
+    streak: int
+    forecast: list[tuple[dt.date, int]]  # the next FORECAST_DAYS days, today first (overdue in)
+    leeches: list[str]  # item keys
+    total_reviews: int
+    items_learning: int
+
+
+async def stats(session: AsyncSession, user: User, now: dt.datetime) -> Stats:
+    today = srs.local_day(now, user.timezone, user.day_start_hour)
+    since = today - dt.timedelta(days=365)
+    rows = await session.execute(
+        select(ReviewLog.local_day, func.count())
+        .where(ReviewLog.user_id == user.id, ReviewLog.counted, ReviewLog.local_day >= since)
+        .group_by(ReviewLog.local_day)
+    )
+    per_day = {day: int(n) for day, n in rows}
+    attempts = await session.execute(
+        select(QuizAttempt.skill, QuizAttempt.verdict, func.count())
+        .where(QuizAttempt.user_id == user.id, QuizAttempt.verdict != "invalid")
+        .group_by(QuizAttempt.skill, QuizAttempt.verdict)
+    )
+    accuracy: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for skill, verdict, n in attempts:
+        accuracy[skill][1] += int(n)
+        if verdict == "correct":
+            accuracy[skill][0] += int(n)
+    states = (
+        (await session.execute(select(ItemState).where(ItemState.user_id == user.id)))
+        .scalars()
+        .all()
+    )
+    forecast: Counter[dt.date] = Counter()
+    last = today + dt.timedelta(days=FORECAST_DAYS - 1)
+    for s in states:
+        if s.introduced_day is None:
+            continue
+        day = s.due_day
+        if s.scheduler == "fsrs" and s.due_at is not None:
+            day = srs.local_day(s.due_at, user.timezone, user.day_start_hour)
+        if day is None or day > last:
+            continue
+        forecast[max(day, today)] += 1
+    total = await session.scalar(
+        select(func.count()).select_from(ReviewLog).where(ReviewLog.user_id == user.id)
+    )
+    return Stats(
+        today=today,
+        reviews_per_day=per_day,
+        accuracy_per_skill={k: (v[0], v[1]) for k, v in sorted(accuracy.items())},
+        streak=streak(per_day, today),
+        forecast=[(d, forecast[d]) for d in _days(today, FORECAST_DAYS)],
+        leeches=sorted(s.item_key for s in states if s.leech_flagged),
+        total_reviews=int(total or 0),
+        items_learning=sum(1 for s in states if s.introduced_day is not None),
+    )
+
+
+def _days(start: dt.date, n: int) -> list[dt.date]:
+    return [start + dt.timedelta(days=k) for k in range(n)]
+
+
+def streak(per_day: dict[dt.date, int], today: dt.date) -> int:
+    """Consecutive days with enough reviews, ending today (or yesterday: today isn't over)."""
+    day = today if per_day.get(today, 0) >= STREAK_MIN_REVIEWS else today - dt.timedelta(days=1)
+    count = 0
+    while per_day.get(day, 0) >= STREAK_MIN_REVIEWS:
+        count += 1
+        day -= dt.timedelta(days=1)
+    return count
+
+
+@dataclass(frozen=True)
+class Standing:
+    rank: int
+    user_id: int
+    name: str
+    points: int
+
+
+@dataclass(frozen=True)
+class Leaderboard:
+    period: str
+    enabled: bool
+    top: list[Standing]
+    me: Standing | None
+
+
+async def leaderboard(
+    session: AsyncSession,
+    server_id: int,
+    period: Period,
+    now: dt.datetime,
+    *,
+    user_id: int | None = None,
+    size: int = 10,
+) -> Leaderboard:
+    """A server's ranking: only reviews done in this server, only members who did not opt out."""
+    if period not in PERIOD_DAYS:
+        raise ValueError(f"period must be one of {', '.join(PERIOD_DAYS)}")
+    server = await session.get(Server, server_id)
+    if server is None or not server.leaderboard_enabled:
+        return Leaderboard(period, False, [], None)
+    points = func.sum(ReviewLog.points)
+    query = (
+        select(User.id, User.display_name, points)
+        .join(ReviewLog, ReviewLog.user_id == User.id)
+        .join(
+            Membership,
+            (Membership.user_id == User.id) & (Membership.server_id == server_id),
+        )
+        .where(ReviewLog.server_id == server_id, ~Membership.leaderboard_opt_out)
+        .group_by(User.id, User.display_name)
+        .having(points > 0)
+        .order_by(points.desc(), User.id)
+    )
+    days = PERIOD_DAYS[period]
+    if days is not None:
+        # each review's local day is its student's own; the window counts back from UTC today
+        query = query.where(ReviewLog.local_day >= now.date() - dt.timedelta(days=days - 1))
+    rows = (await session.execute(query)).all()
+    standings = [
+        Standing(rank, uid, name or f"user {uid}", int(total))
+        for rank, (uid, name, total) in enumerate(rows, start=1)
+    ]
+    me = next((s for s in standings if s.user_id == user_id), None)
+    return Leaderboard(period, True, standings[:size], me)

@@ -1,0 +1,324 @@
+"""The study service end to end, on every configured database backend."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import pytest
+import sympy as sp
+from sqlalchemy import func, select
+
+from bot import srs
+from bot.config import Settings
+from bot.db.models import Card, Deck, ItemState, ReviewLog
+from bot.math.workers import MathPool
+from bot.study.service import StudyError, StudyService
+
+
+class Clock:
+    """A virtual clock the tests move by hand."""
+
+    def __init__(self, start: dt.datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += dt.timedelta(**kwargs)
+
+
+@pytest.fixture(scope="module")
+def pool():
+    with MathPool(workers=2, timeout=10.0) as p:
+        yield p
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC))
+
+
+@pytest.fixture
+def service(session_factory, pool, clock) -> StudyService:
+    settings = Settings(database_url="sqlite+aiosqlite://", new_per_day=10, _env_file=None)
+    return StudyService(session_factory, pool, settings=settings, clock=clock)
+
+
+async def _count(service: StudyService, model, *where) -> int:
+    async with service.sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(model).where(*where)))
+
+
+async def _answer_right(service: StudyService, user: int, key: str, server: int | None = None):
+    shown = await service.present(user, key, server)
+    return shown, await service.submit_answer(shown.token, sp.sstr(shown.problem.answer), seconds=5)
+
+
+async def test_new_user_gets_new_skills_and_a_right_answer_is_scheduled(service, clock) -> None:
+    user = await service.user_for_console("ada")
+    queue = await service.due_queue(user)
+    assert queue[:2] == ["skill:power:1", "skill:sum:1"]
+    assert len(queue) == 10  # new items per day
+    shown, outcome = await _answer_right(service, user, queue[0])
+    assert shown.new and shown.problem is not None and shown.problem.skill == "power"
+    assert outcome.status == "correct" and outcome.graded
+    assert outcome.quality == 5  # first try, under the skill's target time
+    assert outcome.schedule.due_day == dt.date(2026, 3, 3)  # interval 1
+    assert outcome.points == 10
+    assert outcome.steps  # the worked solution comes with the verdict
+    assert "skill:power:1" not in await service.due_queue(user)
+
+
+async def test_same_answer_delivered_twice_counts_once(service) -> None:
+    user = await service.user_for_console("bob")
+    shown, first = await _answer_right(service, user, "skill:chain:1")
+    again = await service.submit_answer(shown.token, sp.sstr(shown.problem.answer))
+    assert first.status == "correct" and again.status == "already"
+    assert await _count(service, ReviewLog, ReviewLog.user_id == user) == 1
+
+
+async def test_concurrent_double_click_grades_once(service) -> None:
+    user = await service.user_for_console("cy")
+    shown = await service.present(user, "skill:product:1")
+    answer = sp.sstr(shown.problem.answer)
+    results = await asyncio.gather(*(service.submit_answer(shown.token, answer) for _ in range(5)))
+    statuses = sorted(r.status for r in results)
+    assert statuses.count("correct") == 1 and statuses.count("already") == 4
+    assert await _count(service, ReviewLog, ReviewLog.user_id == user) == 1
+
+
+async def test_wrong_then_right_is_graded_three_and_mistake_named(service) -> None:
+    user = await service.user_for_console("dee")
+    shown = await service.present(user, "skill:chain:1")
+    wrong = await service.submit_answer(shown.token, sp.sstr(shown.problem.function))
+    assert wrong.status == "incorrect" and wrong.can_retry and not wrong.graded
+    assert wrong.verdict.mistake == "not_differentiated"
+    unreadable = await service.submit_answer(shown.token, "In x +")
+    assert unreadable.status == "invalid" and "did you mean" in unreadable.verdict.message
+    right = await service.submit_answer(shown.token, sp.sstr(shown.problem.answer))
+    assert right.status == "correct" and right.quality == 3 and right.redrill
+
+
+async def test_giving_up_shows_the_solution_and_grades_zero_or_one(service) -> None:
+    user = await service.user_for_console("eve")
+    shown = await service.present(user, "skill:quotient:1")
+    outcome = await service.give_up(shown.token)
+    assert outcome.status == "revealed" and outcome.quality == 0 and outcome.steps
+    shown = await service.present(user, "skill:trig:1")
+    await service.submit_answer(shown.token, "0")
+    outcome = await service.give_up(shown.token)
+    assert outcome.quality == 1
+
+
+async def test_hint_caps_the_grade(service) -> None:
+    user = await service.user_for_console("fay")
+    shown = await service.present(user, "skill:exp:1")
+    step = await service.hint(shown.token)
+    assert step is not None and step.latex
+    right = await service.submit_answer(shown.token, sp.sstr(shown.problem.answer), seconds=1)
+    assert right.quality == 3
+
+
+async def test_problem_survives_restart(service, session_factory, pool, clock) -> None:
+    user = await service.user_for_console("gus")
+    shown = await service.present(user, "skill:log:2")
+    restarted = StudyService(session_factory, pool, settings=service.settings, clock=clock)
+    problem = await restarted.problem_for(shown.token)
+    assert problem == shown.problem
+    outcome = await restarted.submit_answer(shown.token, sp.sstr(problem.answer))
+    assert outcome.status == "correct"
+
+
+async def test_schedule_moves_once_per_local_day_and_points_count_learning(service, clock):
+    user = await service.user_for_console("hal")
+    _, first = await _answer_right(service, user, "skill:power:2")
+    _, second = await _answer_right(service, user, "skill:power:2")
+    assert first.points == 20 and first.graded  # level 2 is worth more
+    assert second.points == 0 and not second.graded  # practice, not a second review
+    assert second.schedule == first.schedule
+    clock.advance(days=1)
+    _, third = await _answer_right(service, user, "skill:power:2")
+    assert third.graded and third.points == 20 and third.schedule.interval == 6
+
+
+async def test_passing_a_level_at_six_days_unlocks_the_next(service, clock) -> None:
+    user = await service.user_for_console("ida")
+    for days in (0, 1, 6):
+        clock.advance(days=days)
+        _, outcome = await _answer_right(service, user, "skill:chain:1")
+        assert outcome.graded
+    assert outcome.schedule.interval >= 6
+    clock.advance(days=1)
+    assert "skill:chain:2" in await service.due_queue(user)
+
+
+async def test_due_order_and_daily_limits(service, clock) -> None:
+    user = await service.user_for_console("jo")
+    await service.set_user_preferences(user, new_per_day=3)
+    queue = await service.due_queue(user)
+    assert len(queue) == 3
+    for key in queue:
+        await _answer_right(service, user, key)
+    assert await service.due_queue(user) == []  # three new items introduced today: no more
+    clock.advance(days=1)
+    queue = await service.due_queue(user)
+    # the three reviews first (equally overdue), then three new ones
+    assert set(queue[:3]) == {"skill:power:1", "skill:sum:1", "skill:product:1"}
+    assert queue[3:] == ["skill:quotient:1", "skill:chain:1", "skill:trig:1"]
+
+
+async def test_local_day_starts_at_four(service, clock) -> None:
+    user = await service.user_for_console("kim")
+    await service.set_user_preferences(user, timezone="America/New_York")
+    clock.now = dt.datetime(2026, 3, 3, 7, 30, tzinfo=dt.UTC)  # 02:30 in New York
+    _, outcome = await _answer_right(service, user, "skill:sum:1")
+    # still 2026-03-02 locally (the day starts at 04:00), so due the 3rd
+    assert outcome.schedule.due_day == dt.date(2026, 3, 3)
+
+
+async def _deck(service: StudyService, server_id: int | None, slug: str, typed: bool = False):
+    async with service.sessions() as session, session.begin():
+        deck = Deck(server_id=server_id, slug=slug, title=slug)
+        session.add(deck)
+        await session.flush()
+        card = Card(
+            deck_id=deck.id,
+            card_key="c1",
+            front="d/dx sin x?",
+            back="cos x",
+            typed_answer="cos(x)" if typed else None,
+        )
+        session.add(card)
+        await session.flush()
+        return card.id
+
+
+async def test_flashcards_all_four_grades(service, clock) -> None:
+    user = await service.user_for_console("lou")
+    card_id = await _deck(service, None, "rules")
+    key = f"card:{card_id}"
+    assert key in await service.due_queue(user)
+    expected = {"AGAIN": 1, "HARD": 1, "GOOD": 1, "EASY": 1}
+    for button in srs.Button:
+        shown = await service.present(user, key)
+        assert shown.card is not None and shown.card.front == "d/dx sin x?"
+        outcome = await service.grade_card(shown.token, button)
+        assert outcome.status == "graded"
+        assert outcome.redrill == (srs.button_quality(button) < 4)
+        assert expected.pop(button.name) == 1
+        clock.advance(days=30)
+    async with service.sessions() as session:
+        qualities = (
+            (await session.execute(select(ReviewLog.quality).order_by(ReviewLog.id)))
+            .scalars()
+            .all()
+        )
+    assert qualities == [2, 3, 4, 5]
+
+
+async def test_typed_card_is_checked_by_the_engine(service) -> None:
+    user = await service.user_for_console("max")
+    card_id = await _deck(service, None, "typed", typed=True)
+    shown = await service.present(user, f"card:{card_id}")
+    wrong = await service.submit_answer(shown.token, "-cos x")
+    assert wrong.status == "incorrect"
+    right = await service.submit_answer(shown.token, "cos x")
+    assert right.status == "correct" and right.quality == 3
+
+
+async def test_server_decks_stay_in_their_server(service) -> None:
+    user = await service.user_for_discord(1001, "ned")
+    a = await service.join_server(user, 1, "A")
+    b = await service.join_server(user, 2, "B")
+    card_id = await _deck(service, a, "class-a")
+    assert f"card:{card_id}" in await service.due_queue(user, a)
+    assert f"card:{card_id}" not in await service.due_queue(user, b)
+    with pytest.raises(StudyError):
+        await service.present(user, f"card:{card_id}", b)
+
+
+async def test_leaderboard_per_server_with_opt_out(service, clock) -> None:
+    ann = await service.user_for_discord(1, "ann")
+    ben = await service.user_for_discord(2, "ben")
+    a = await service.join_server(ann, 10, "A")
+    await service.join_server(ben, 10, "A")
+    b = await service.join_server(ben, 20, "B")
+    await _answer_right(service, ann, "skill:power:1", a)
+    await _answer_right(service, ben, "skill:power:1", b)  # earned in B only
+    await _answer_right(service, ben, "skill:sum:1", b)
+    board_a = await service.leaderboard(a, "week", user_id=ben)
+    assert [s.name for s in board_a.top] == ["ann"] and board_a.me is None
+    board_b = await service.leaderboard(b, "all", user_id=ben)
+    assert [(s.name, s.points) for s in board_b.top] == [("ben", 20)]
+    await service.set_leaderboard_opt_out(ben, b, True)
+    assert (await service.leaderboard(b, "month")).top == []
+
+
+async def test_stats_streak_forecast_and_leeches(service, clock) -> None:
+    user = await service.user_for_console("oli")
+    for _ in range(6):
+        for key in (
+            "skill:power:1",
+            "skill:sum:1",
+            "skill:product:1",
+            "skill:chain:1",
+            "skill:trig:1",
+        ):
+            shown = await service.present(user, key)
+            await service.give_up(shown.token)  # always failing: a lapse only after learning
+        clock.advance(days=1)
+    stats = await service.stats(user)
+    assert stats.streak == 6
+    assert sum(stats.reviews_per_day.values()) == 30
+    assert stats.forecast[0][1] == 5 and len(stats.forecast) == 30
+    assert stats.leeches == []
+    assert stats.accuracy_per_skill == {}
+
+
+async def test_switching_scheduler_rederives_from_the_log(service, clock) -> None:
+    user = await service.user_for_console("pat")
+    for _ in range(4):
+        await _answer_right(service, user, "skill:power:1")
+        clock.advance(days=7)
+
+    async def state():
+        async with service.sessions() as session:
+            s = (
+                await session.execute(
+                    select(ItemState).where(
+                        ItemState.user_id == user, ItemState.item_key == "skill:power:1"
+                    )
+                )
+            ).scalar_one()
+            return (s.scheduler, s.repetitions, s.interval, s.ease, s.due_day, s.due_at is not None)
+
+    sm2_before = await state()
+    assert await service.set_scheduler(user, "fsrs") == 2  # with the unlocked level 2
+    fsrs_state = await state()
+    assert fsrs_state[0] == "fsrs" and fsrs_state[5]
+    await service.set_scheduler(user, "sm2")
+    assert await state() == sm2_before
+    assert "skill:power:2" in await service.due_queue(user)  # still new, still unlocked
+
+
+async def test_reminders_fire_once_per_local_day_and_catch_up(service, clock) -> None:
+    user = await service.user_for_discord(77, "quin")
+    clock.now = dt.datetime(2026, 3, 7, 12, 0, tzinfo=dt.UTC)
+    first = await service.set_reminder(user, "07:00", "America/New_York")
+    assert first == dt.datetime(2026, 3, 8, 11, 0, tzinfo=dt.UTC)  # EDT from that morning
+    clock.now = first + dt.timedelta(minutes=1)
+    due = await service.reminders_due()
+    assert [d.user_id for d in due] == [user]
+    await service.reminder_sent(due[0].reminder_id)
+    assert await service.reminders_due() == []
+    # a 3-hour outage: the next one is still sent; a 7-hour one is skipped to the next day
+    clock.now = dt.datetime(2026, 3, 9, 14, 0, tzinfo=dt.UTC)
+    assert len(await service.reminders_due()) == 1
+    await service.reminder_sent((await service.reminders_due() or due)[0].reminder_id)
+    clock.now = dt.datetime(2026, 3, 10, 18, 30, tzinfo=dt.UTC)
+    assert await service.reminders_due() == []
+    await service.reminder_undeliverable(due[0].reminder_id, "DMs closed")
+    clock.advance(days=2)
+    assert await service.reminders_due() == []
