@@ -107,6 +107,16 @@ class Outcome:
     steps: tuple[Step, ...] = field(default_factory=tuple)
 
 
+@dataclass(frozen=True)
+class SessionReport:
+    reviewed: int
+    correct: int
+    new_learned: int
+    points: int
+    streak: int
+    next_due: dt.date | None
+
+
 Clock = Callable[[], dt.datetime]
 
 
@@ -254,6 +264,45 @@ class _StudyServiceMore:
                 )
                 _apply_replay(state, derived, scheduler)
             return len(states)
+
+    async def session_summary(self, user_id: int, since: dt.datetime) -> SessionReport:
+        """What a study session achieved: reviewed, correct, new learned, streak, next due."""
+        async with self.sessions() as session:
+            user = await session.get(User, user_id)
+            if user is None:
+                raise StudyError(f"no user {user_id}")
+            rows = (
+                await session.execute(
+                    select(ReviewLog.quality, ReviewLog.state_before, ReviewLog.points).where(
+                        ReviewLog.user_id == user_id, ReviewLog.reviewed_at >= since
+                    )
+                )
+            ).all()
+            progress = await stats_module.stats(session, user, self.clock())
+            upcoming = await session.scalar(
+                select(func.min(ItemState.due_day)).where(
+                    ItemState.user_id == user_id, ItemState.due_day > progress.today
+                )
+            )
+        new = sum(1 for _, before, _ in rows if not before or not before.get("repetitions"))
+        return SessionReport(
+            reviewed=len(rows),
+            correct=sum(1 for q, _, _ in rows if q >= 3),
+            new_learned=new,
+            points=sum(p for _, _, p in rows),
+            streak=progress.streak,
+            next_due=upcoming,
+        )
+
+    async def leeches(self, user_id: int) -> list[str]:
+        """Items failed again and again, offered for focused practice."""
+        async with self.sessions() as session:
+            rows = await session.execute(
+                select(ItemState.item_key)
+                .where(ItemState.user_id == user_id, ItemState.leech_flagged)
+                .order_by(ItemState.lapses.desc(), ItemState.item_key)
+            )
+            return list(rows.scalars())
 
     # --- reminders --------------------------------------------------------------------------
 
@@ -846,6 +895,7 @@ __all__ = [
     "Outcome",
     "Presented",
     "Schedule",
+    "SessionReport",
     "StudyError",
     "StudyService",
 ]

@@ -322,3 +322,37 @@ async def test_reminders_fire_once_per_local_day_and_catch_up(service, clock) ->
     await service.reminder_undeliverable(due[0].reminder_id, "DMs closed")
     clock.advance(days=2)
     assert await service.reminders_due() == []
+
+
+async def test_session_summary(service, clock) -> None:
+    user = await service.user_for_console("ray")
+    start = clock()
+    await _answer_right(service, user, "skill:power:1")
+    shown = await service.present(user, "skill:sum:1")
+    await service.give_up(shown.token)
+    report = await service.session_summary(user, start)
+    assert (report.reviewed, report.correct, report.new_learned) == (2, 1, 2)
+    assert report.points == 10
+    assert report.next_due == dt.date(2026, 3, 3)
+
+
+async def test_fifty_students_grading_at_once(service) -> None:
+    users = [await service.user_for_console(f"s{k}") for k in range(50)]
+    card_id = await _deck(service, None, "shared")
+    shown = [await service.present(u, f"card:{card_id}") for u in users]
+    results = await asyncio.gather(*(service.grade_card(p.token, srs.Button.GOOD) for p in shown))
+    assert all(r.status == "graded" and r.points == 10 for r in results)
+    assert await _count(service, ReviewLog) == 50
+
+
+async def test_leech_is_flagged_after_eight_lapses(service, clock) -> None:
+    user = await service.user_for_console("sam")
+    card_id = await _deck(service, None, "hard")
+    key = f"card:{card_id}"
+    for _ in range(8):
+        for button in (srs.Button.GOOD, srs.Button.AGAIN):  # learn it, then forget it
+            shown = await service.present(user, key)
+            await service.grade_card(shown.token, button)
+            clock.advance(days=1)
+    assert await service.leeches(user) == [key]
+    assert (await service.stats(user)).leeches == [key]
