@@ -13,9 +13,9 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -441,47 +441,94 @@ class StudyService(_StudyServiceMore):
 
     async def due_queue(self, user_id: int, server_id: int | None = None) -> list[str]:
         """Today's queue: due reviews, most overdue (relative to interval) first, then new items,
-        within the user's daily limits."""
+        within the user's daily limits.
+
+        Runs on every /review, so each part is one indexed query returning only what is needed:
+        due rows via (user_id, due_day|due_at), new cards via the (user_id, item_key) index.
+        """
         async with self.sessions() as session:
             user = await self._user(session, user_id)
             today = self.today(user)
             now = self.clock()
-            states = (
-                (await session.execute(select(ItemState).where(ItemState.user_id == user_id)))
-                .scalars()
-                .all()
+            reviews_done, new_done = await self._done_today(session, user_id, today)
+            visible_cards = self._visible_cards(server_id)
+            in_view = or_(ItemState.kind == "skill", ItemState.card_id.in_(visible_cards))
+            rows = await session.execute(
+                select(
+                    ItemState.item_key, ItemState.due_day, ItemState.due_at, ItemState.interval
+                ).where(
+                    ItemState.user_id == user_id,
+                    ItemState.introduced_day.is_not(None),
+                    or_(ItemState.due_day <= today, ItemState.due_at <= now),
+                    in_view,
+                )
             )
-            visible = await self._visible_card_ids(session, server_id)
-            due: list[tuple[tuple[int, float], str]] = []
-            known: set[str] = set()
-            for s in states:
-                known.add(s.item_key)
-                if s.kind == "card" and s.card_id not in visible:
-                    continue
-                if s.introduced_day is None:
-                    continue
-                if s.due_at is not None and s.scheduler == "fsrs":
-                    if s.due_at <= now:
-                        day = srs.local_day(s.due_at, user.timezone, user.day_start_hour)
-                        due.append((srs.sort_key(day, today, max(s.interval, 1)), s.item_key))
-                elif s.due_day is not None and s.due_day <= today:
-                    due.append((srs.sort_key(s.due_day, today, s.interval), s.item_key))
+            due = []
+            for key, due_day, due_at, interval in rows:
+                if due_at is not None:
+                    due_day = srs.local_day(due_at, user.timezone, user.day_start_hour)
+                due.append((srs.sort_key(due_day, today, max(interval, 1)), key))
             due.sort()
-            unseen = [s for s in states if s.introduced_day is None and s.unlocked]
-            new_skills = [s.item_key for s in unseen if s.kind == "skill"]
-            new_skills += [skill_key(n, 1) for n in SKILLS if skill_key(n, 1) not in known]
-            new_cards = [s.item_key for s in unseen if s.kind == "card" and s.card_id in visible]
-            new_cards += [card_key(c) for c in sorted(visible) if card_key(c) not in known]
-            new = _interleave(new_skills, new_cards)  # new problems and new cards take turns
-            counts = await self._done_today(session, user_id, today)
+            allowance = max(0, user.new_per_day - new_done)
+            new: list[str] = []
+            if allowance:
+                new = await self._new_items(session, user_id, in_view, visible_cards, allowance)
             return srs.select_for_today(
                 [key for _, key in due],
                 new,
-                done_reviews_today=counts[0],
-                done_new_today=counts[1],
+                done_reviews_today=reviews_done,
+                done_new_today=new_done,
                 max_reviews=user.reviews_per_day,
                 max_new=user.new_per_day,
             )
+
+    async def _new_items(
+        self, session: AsyncSession, user_id: int, in_view: Any, visible_cards: Any, limit: int
+    ) -> list[str]:
+        """Up to `limit` new skills and new cards, taking turns."""
+        unseen = (
+            await session.execute(
+                select(ItemState.item_key, ItemState.kind)
+                .where(
+                    ItemState.user_id == user_id,
+                    ItemState.introduced_day.is_(None),
+                    ItemState.unlocked,
+                    in_view,
+                )
+                .order_by(ItemState.id)
+            )
+        ).all()
+        first_levels = set(
+            (
+                await session.execute(
+                    select(ItemState.skill).where(
+                        ItemState.user_id == user_id,
+                        ItemState.kind == "skill",
+                        ItemState.level == 1,
+                    )
+                )
+            ).scalars()
+        )
+        skills = [key for key, kind in unseen if kind == "skill"]
+        skills += [skill_key(n, 1) for n in SKILLS if n not in first_levels]
+        cards = [key for key, kind in unseen if kind == "card"]
+        if len(cards) < limit:
+            seen = (
+                select(ItemState.id)
+                .where(
+                    ItemState.user_id == user_id,
+                    ItemState.item_key == literal("card:") + cast(Card.id, String),
+                )
+                .exists()
+            )
+            fresh = await session.execute(
+                select(Card.id)
+                .where(Card.id.in_(visible_cards), ~seen)
+                .order_by(Card.id)
+                .limit(limit - len(cards))
+            )
+            cards += [card_key(cid) for cid in fresh.scalars()]
+        return _interleave(skills, cards)[:limit]
 
     async def _done_today(
         self, session: AsyncSession, user_id: int, today: dt.date
@@ -498,15 +545,13 @@ class StudyService(_StudyServiceMore):
         )
         return int(reviews or 0), int(introduced or 0)
 
-    async def _visible_card_ids(self, session: AsyncSession, server_id: int | None) -> set[int]:
-        """Shipped decks everywhere, a server's own decks only in that server."""
+    @staticmethod
+    def _visible_cards(server_id: int | None) -> Any:
+        """Shipped decks everywhere, a server's own decks only in that server (a subquery)."""
         decks = Deck.server_id.is_(None)
         if server_id is not None:
             decks = decks | (Deck.server_id == server_id)
-        rows = await session.execute(
-            select(Card.id).join(Deck, Card.deck_id == Deck.id).where(decks, ~Card.retired)
-        )
-        return set(rows.scalars())
+        return select(Card.id).join(Deck, Card.deck_id == Deck.id).where(decks, ~Card.retired)
 
     async def next_item(self, user_id: int, server_id: int | None = None) -> str | None:
         queue = await self.due_queue(user_id, server_id)
