@@ -228,6 +228,65 @@ def cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- migrate and decks -------------------------------------------------------------------------
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from bot.db import migrate
+
+    if args.check:
+        migrate.check(args.url)
+        print("models and migrations agree")
+        return 0
+    if args.down:
+        migrate.downgrade(args.url, args.down)
+        print(f"database downgraded to {args.down}")
+        return 0
+    migrate.upgrade(args.url, args.revision)
+    print(f"database at {migrate.current(args.url) or 'base'}")
+    return 0
+
+
+def cmd_deck(args: argparse.Namespace) -> int:
+    from bot.study import decks
+
+    if args.deck_command == "validate":
+        problems = decks.validate_path(
+            Path(args.path) if args.path else None, render=not args.no_render
+        )
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        if problems:
+            print(f"{len(problems)} problem(s)", file=sys.stderr)
+            return 1
+        print("all decks are valid")
+        return 0
+    if args.deck_command == "sync":
+        import asyncio
+
+        return asyncio.run(_sync_decks(args.url))
+    print("derivbot deck: validate [PATH] | sync", file=sys.stderr)
+    return 2
+
+
+async def _sync_decks(url: str | None) -> int:
+    from bot.db import migrate
+    from bot.db.engine import create_engine, session_factory
+    from bot.math.workers import MathPool
+    from bot.study.service import StudyService
+
+    await migrate.upgrade_async(url)
+    engine = create_engine(url)
+    try:
+        with MathPool(workers=1) as pool:
+            service = StudyService(session_factory(engine), pool)
+            loaded = await service.sync_shipped_decks()
+    finally:
+        await engine.dispose()
+    print(f"loaded decks: {', '.join(loaded)}")
+    return 0
+
+
 # --- wiring ----------------------------------------------------------------------------------
 
 
@@ -267,6 +326,24 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("-o", "--output", required=True, metavar="FILE.png")
     render.add_argument("--theme", choices=("dark", "light"), default="dark")
     render.set_defaults(handler=cmd_render)
+
+    migrate = sub.add_parser("migrate", help="upgrade the database schema (Alembic)")
+    migrate.add_argument("--url", help="database URL (default: DATABASE_URL / settings)")
+    migrate.add_argument("--revision", default="head")
+    migrate.add_argument("--down", metavar="REVISION", help="downgrade to REVISION (e.g. base)")
+    migrate.add_argument(
+        "--check", action="store_true", help="fail if models and migrations differ"
+    )
+    migrate.set_defaults(handler=cmd_migrate)
+
+    deck = sub.add_parser("deck", help="flashcard decks")
+    deck_sub = deck.add_subparsers(dest="deck_command", metavar="COMMAND")
+    validate = deck_sub.add_parser("validate", help="check deck files: schema, ids, LaTeX, answers")
+    validate.add_argument("path", nargs="?", help="a deck file or folder (default: cards/)")
+    validate.add_argument("--no-render", action="store_true", help="skip rendering the LaTeX")
+    sync = deck_sub.add_parser("sync", help="load the shipped decks into the database")
+    sync.add_argument("--url", help="database URL (default: DATABASE_URL / settings)")
+    deck.set_defaults(handler=cmd_deck)
     return parser
 
 

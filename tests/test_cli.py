@@ -188,3 +188,24 @@ def test_no_arguments_prints_help() -> None:
     assert result.returncode == 0
     for command in ("check", "skills", "generate", "render"):
         assert command in result.stdout
+
+
+def test_migrate_up_check_and_down(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    up = derivbot("migrate", "--url", url)
+    assert up.returncode == 0, up.stderr
+    assert "database at" in up.stdout and "database at base" not in up.stdout
+    check = derivbot("migrate", "--url", url, "--check")
+    assert check.returncode == 0 and "agree" in check.stdout
+    down = derivbot("migrate", "--url", url, "--down", "base")
+    assert down.returncode == 0 and "downgraded" in down.stdout
+
+
+def test_deck_validate(tmp_path: Path) -> None:
+    ok = derivbot("deck", "validate", "--no-render")
+    assert ok.returncode == 0, ok.stderr
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: bad\ntitle: Bad\nversion: 1\ncards:\n  - id: a\n    front: q\n", "utf-8")
+    result = derivbot("deck", "validate", str(bad))
+    assert result.returncode == 1
+    assert "line" in result.stderr
