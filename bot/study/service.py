@@ -143,17 +143,28 @@ class _StudyServiceMore:
             loaded.append(deck.id)
         return loaded
 
-    async def import_deck(self, server_id: int, text: str, fmt: str, *, deck_id: str = "") -> str:
-        """A teacher's deck (YAML or CSV): all or nothing; DeckError names the bad line."""
-        if fmt == "yaml":
-            deck = decks.load_deck_yaml(text, source="upload")
-        elif fmt == "csv":
-            deck = decks.load_deck_csv(text, deck_id=deck_id or "imported")
-        else:
+    async def import_deck(
+        self, server_id: int, text: str, fmt: Literal["yaml", "csv"], *, deck_id: str = ""
+    ) -> str:
+        """A teacher's deck (YAML or CSV), all or nothing: a bad file raises DeckError naming
+        the line of its first problem, with every problem in `.problems`, and imports nothing.
+
+        Validation renders LaTeX and checks typed answers with sympy, so it runs in the pool.
+        """
+        if fmt not in ("yaml", "csv"):
             raise ValueError("decks are YAML or CSV files")
-        problems = decks.validate_deck(deck, render=False)
-        if problems:
-            raise problems[0]
+        deck, problems = await self.pool.arun(
+            decks.validate_text,
+            text,
+            fmt=fmt,
+            source="upload",
+            deck_id=deck_id or "imported",
+            timeout=30.0,
+        )
+        if deck is None:
+            first = problems[0]
+            first.problems = tuple(problems)
+            raise first
         async with transaction(self.sessions) as session:
             await _store_deck(session, deck, server_id=server_id)
         return deck.id

@@ -356,3 +356,65 @@ async def test_leech_is_flagged_after_eight_lapses(service, clock) -> None:
             clock.advance(days=1)
     assert await service.leeches(user) == [key]
     assert (await service.stats(user)).leeches == [key]
+
+
+GOOD_DECK = """\
+id: class-deck
+title: Our class
+version: 1
+cards:
+  - id: q1
+    front: What is d/dx x^2?
+    back: 2x
+    typed:
+      answer: 2*x
+  - id: q2
+    front: Product rule?
+    back: f'g + fg'
+"""
+
+
+async def test_deck_import_export_and_removal(service) -> None:
+    user = await service.user_for_discord(5, "tess")
+    server = await service.join_server(user, 55, "S")
+    other = await service.join_server(user, 66, "T")
+    assert await service.import_deck(server, GOOD_DECK, "yaml") == "class-deck"
+    listed = await service.list_decks(server)
+    assert ("class-deck", "Our class", 2, False) in listed
+    assert all(slug != "class-deck" for slug, *_ in await service.list_decks(other))
+    exported = await service.export_deck(server, "class-deck", "yaml")
+    assert "q1" in exported and "2*x" in exported
+    csv_text = await service.export_deck(server, "class-deck", "csv")
+    assert await service.import_deck(other, csv_text, "csv", deck_id="class-deck") == "class-deck"
+    # an edited file keeps card ids (and progress); a removed card is retired, not deleted
+    edited = GOOD_DECK.replace("  - id: q2\n    front: Product rule?\n    back: f'g + fg'\n", "")
+    await service.import_deck(server, edited, "yaml")
+    assert ("class-deck", "Our class", 1, False) in await service.list_decks(server)
+    await service.remove_deck(server, "class-deck")
+    assert all(slug != "class-deck" for slug, *_ in await service.list_decks(server))
+    with pytest.raises(StudyError):
+        await service.remove_deck(server, "derivative-rules")  # not the server's own
+
+
+async def test_bad_deck_names_the_line_and_imports_nothing(service) -> None:
+    from bot.study.decks import DeckError
+
+    user = await service.user_for_discord(6, "uma")
+    server = await service.join_server(user, 77, "U")
+    bad = GOOD_DECK.replace("answer: 2*x", "answer: 2*x +")
+    with pytest.raises(DeckError) as info:
+        await service.import_deck(server, bad, "yaml")
+    assert info.value.line == 9
+    assert await service.list_decks(server) == []
+
+
+async def test_shipped_decks_sync_idempotently(service) -> None:
+    first = await service.sync_shipped_decks()
+    assert first == ["derivative-rules", "ml-derivatives"]
+    await service.sync_shipped_decks()
+    decks = await service.list_decks(None)
+    assert [(slug, shipped) for slug, _, _, shipped in decks] == [
+        ("derivative-rules", True),
+        ("ml-derivatives", True),
+    ]
+    assert all(count > 10 for _, _, count, _ in decks)
