@@ -1,0 +1,19 @@
+"""Storage: SQLAlchemy models (``bot.db.models``), async engines and sessions
+(``bot.db.engine``) and schema migrations (``bot.db.migrate``, scripts in ``migrations/``).
+
+Typical start-up::
+
+    from bot.db import create_engine, session_factory, transaction
+    from bot.db.migrate import upgrade_async
+
+    await upgrade_async(url)            # schema to head, off the event loop
+    engine = create_engine(url)         # SQLite: WAL, foreign keys, BEGIN IMMEDIATE
+    sessions = session_factory(engine)
+    async with transaction(sessions) as session:
+        ...                             # one commit, or one rollback
+"""
+
+from bot.db.engine import create_engine, is_sqlite, session_factory, transaction
+from bot.db.models import Base, utcnow
+
+__all__ = ["Base", "create_engine", "is_sqlite", "session_factory", "transaction", "utcnow"]

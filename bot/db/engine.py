@@ -1,0 +1,138 @@
+"""Async engines and sessions, with SQLite tuned for a concurrent bot.
+
+SQLite is the default store, and a Discord bot writes from many coroutines at once. Out of the
+box that fails in two ways, both fixed on every new connection here:
+
+- Rollback-journal mode blocks readers during writes: we switch to WAL (readers never block
+  the writer, nor the writer them) with ``synchronous=NORMAL`` (safe in WAL: a power cut can
+  lose the last commits, never corrupt the file).
+- pysqlite/aiosqlite open transactions lazily and as *readers* (``BEGIN DEFERRED``, or no
+  BEGIN at all before a SELECT). Two such transactions that both read and then write deadlock:
+  neither can upgrade to the write lock while the other holds its read snapshot, and SQLite
+  answers "database is locked" immediately, without waiting. Following SQLAlchemy's documented
+  recipe ("Enabling Non-Legacy SQLite Transactional Modes"), the driver's own transaction
+  handling is switched off (``isolation_level = None``) and every transaction starts with
+  ``BEGIN IMMEDIATE``: it takes the write lock up front, so writers queue (up to
+  ``busy_timeout``) instead of deadlocking. It also makes DDL and SAVEPOINTs transactional.
+
+The cost is that on SQLite transactions are serialised, reads included; they are short, and
+correctness beats throughput at a class's scale. PostgreSQL (``postgresql+asyncpg``) needs
+none of this; there, read-then-write code should lock what it reads (``with_for_update()``,
+which SQLite ignores), so the same service code is correct on both.
+
+Foreign-key enforcement is also per connection on SQLite (``PRAGMA foreign_keys``), and on.
+
+Two rules follow for code using SQLite sessions, because every session that has run a statement
+holds the database's only write lock until it commits or rolls back:
+
+- never hold a transaction across a slow await (a math check in the worker pool, a Discord
+  call): read, close the session, do the slow thing, then write in a new transaction;
+- never open a second session while the same coroutine still has one in a transaction: the
+  second waits for the first, which waits for the second, until ``busy_timeout`` says
+  "database is locked".
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import URL, event, make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
+
+__all__ = [
+    "SQLITE_BUSY_TIMEOUT_MS",
+    "create_engine",
+    "is_sqlite",
+    "session_factory",
+    "transaction",
+]
+
+#: How long a SQLite writer waits for the write lock before failing with "database is locked".
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def is_sqlite(engine_or_url: AsyncEngine | URL | str) -> bool:
+    """Whether an engine or URL points at SQLite (which needs the per-connection setup)."""
+    if isinstance(engine_or_url, AsyncEngine):
+        return engine_or_url.dialect.name == "sqlite"
+    return make_url(engine_or_url).get_backend_name() == "sqlite"
+
+
+def create_engine(
+    url: str | URL | None = None,
+    *,
+    foreign_keys: bool = True,
+    busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
+    **kwargs: Any,
+) -> AsyncEngine:
+    """An :class:`AsyncEngine` for ``url`` (default: the ``DATABASE_URL`` setting).
+
+    On SQLite every connection gets WAL, ``foreign_keys``, ``busy_timeout`` and BEGIN IMMEDIATE
+    transactions (see the module docstring). ``foreign_keys=False`` is for migrations only:
+    SQLite's batch ALTER recreates tables, and dropping a referenced table with enforcement on
+    would cascade-delete the rows that point at it. Extra keyword arguments go to
+    :func:`sqlalchemy.ext.asyncio.create_async_engine`.
+    """
+    if url is None:
+        from bot.config import get_settings
+
+        url = get_settings().database_url
+    url = make_url(url)
+    if url.get_backend_name() != "sqlite":
+        kwargs.setdefault("pool_pre_ping", True)  # survive server restarts / idle timeouts
+        return _create_async_engine(url, **kwargs)
+
+    engine = _create_async_engine(url, **kwargs)
+    fk_pragma = "ON" if foreign_keys else "OFF"
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+        # No implicit BEGINs from the driver: SQLAlchemy emits our BEGIN IMMEDIATE instead.
+        dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
+        cursor = dbapi_connection.cursor()
+        try:
+            # busy_timeout first, so that switching to WAL also waits for a lock if it must.
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.execute(f"PRAGMA foreign_keys = {fk_pragma}")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions bound to ``engine``.
+
+    ``expire_on_commit=False``: objects stay readable after commit; under asyncio an expired
+    attribute would need an implicit lazy load, which raises instead of doing I/O.
+    """
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+@asynccontextmanager
+async def transaction(
+    factory: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    """One session, one transaction: commit on success, roll back on any exception.
+
+    Services use this so that a state change and its log entry (say an ``item_states`` update
+    and its ``review_log`` row) are written together or not at all::
+
+        async with transaction(sessions) as session:
+            state = await session.get(ItemState, state_id, with_for_update=True)
+            ...
+            session.add(ReviewLog(...))
+    """
+    async with factory() as session, session.begin():
+        yield session

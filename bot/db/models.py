@@ -1,0 +1,476 @@
+"""The database schema: typed SQLAlchemy 2 models, portable across SQLite and PostgreSQL.
+
+Conventions, so that every table reads the same and migrations stay boring:
+
+- Every constraint and index has a deterministic name (``NAMING_CONVENTION``): Alembic can then
+  drop or alter them on both backends, including SQLite's batch mode, which needs names.
+- Timestamps are ``UTCDateTime``: aware UTC datetimes in and out on both backends (SQLite keeps
+  no time zone, so one is attached on the way out; naive datetimes are refused on the way in,
+  because a naive ``datetime.now()`` is a silent local-time bug). Days in the learner's own
+  calendar (SM-2 due days, "new today", leaderboards) are plain ``Date`` columns.
+- Small closed vocabularies ("sm2"/"fsrs", "card"/"skill", ...) are strings with named CHECK
+  constraints, not database enums: adding a value is then a one-line migration on both backends.
+- JSON columns use the portable :class:`sqlalchemy.JSON`; nullable ones store Python ``None``
+  as SQL NULL (``none_as_null``), so ``IS NULL`` queries work.
+- Every column with a natural default has a server default too, so rows written by raw SQL,
+  future migrations or other tools get the same values as rows written through the ORM.
+- Surrogate keys are 64-bit on PostgreSQL and SQLite's ``INTEGER PRIMARY KEY`` (the rowid, also
+  64-bit) on SQLite; Discord snowflakes are ``BigInteger``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    func,
+    text,
+    true,
+)
+from sqlalchemy.ext.asyncio import AsyncAttrs
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+__all__ = [
+    "NAMING_CONVENTION",
+    "Base",
+    "Card",
+    "Deck",
+    "ItemState",
+    "Membership",
+    "Presentation",
+    "QuizAttempt",
+    "Reminder",
+    "ReviewLog",
+    "Server",
+    "Setting",
+    "UTCDateTime",
+    "User",
+    "utcnow",
+]
+
+NAMING_CONVENTION: dict[str, str] = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SCHEDULERS = ("sm2", "fsrs")
+ITEM_KINDS = ("card", "skill")
+THEMES = ("dark", "light")
+REMINDER_PLACES = ("dm", "channel")
+SETTING_SCOPES = ("user", "server", "global")
+
+# String lengths: generous, but bounded so PostgreSQL can index them cheaply.
+KEY_LEN = 128  # item keys ("card:123", "skill:chain:2"), card keys
+NAME_LEN = 100  # Discord names are at most 32 (users) / 100 (guilds) characters
+TZ_LEN = 64  # IANA names (the longest is ~32)
+TOKEN_LEN = 64  # presentation tokens
+SHORT_LEN = 16  # vocabulary values ("sm2", "channel", "incorrect", ...)
+
+
+def utcnow() -> dt.datetime:
+    """The current time as an aware UTC datetime (the only kind the database accepts)."""
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """``DateTime(timezone=True)`` that always round-trips aware UTC datetimes.
+
+    PostgreSQL stores ``timestamptz`` and returns it in the session time zone; SQLite stores
+    text without a zone. Normalising to UTC on both sides makes values compare equal across
+    backends and keeps SQLite's text ordering consistent with time ordering.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: pass an aware (UTC) datetime")
+        value = value.astimezone(dt.UTC)
+        # SQLite's DATETIME type formats the value itself and rejects nothing, but would drop
+        # the zone anyway; a naive UTC value keeps its text form canonical.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+# 64-bit autoincrement key on PostgreSQL; SQLite only autoincrements "INTEGER PRIMARY KEY".
+BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    """SQL text for a CHECK that ``column`` holds one of ``values`` (or is NULL)."""
+    listed = ", ".join(f"'{v}'" for v in values)
+    return f'"{column}" IN ({listed})'
+
+
+class Base(AsyncAttrs, DeclarativeBase):
+    """Declarative base; its ``metadata`` is Alembic's ``target_metadata``."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {  # noqa: RUF012 - SQLAlchemy reads this class attribute
+        dt.datetime: UTCDateTime(),
+        dt.date: Date(),
+        str: Text(),
+        bool: Boolean(),
+    }
+
+
+def _created_at() -> Mapped[dt.datetime]:
+    # Python-side default for microsecond precision and an immediately usable attribute;
+    # server-side default for rows written outside the ORM.
+    return mapped_column(default=utcnow, server_default=func.now())
+
+
+class User(Base):
+    """A learner: a Discord user, a console user, or both once linked.
+
+    Study preferences live on the row (not in ``settings``) because the scheduler reads them
+    on every answer. ``scheduler`` NULL means "the server's, else the global default".
+    """
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    discord_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    console_name: Mapped[str | None] = mapped_column(String(NAME_LEN), unique=True)
+    display_name: Mapped[str] = mapped_column(String(NAME_LEN), server_default="")
+    timezone: Mapped[str] = mapped_column(String(TZ_LEN), default="UTC", server_default="UTC")
+    day_start_hour: Mapped[int] = mapped_column(SmallInteger, default=4, server_default=text("4"))
+    new_per_day: Mapped[int] = mapped_column(Integer, default=10, server_default=text("10"))
+    reviews_per_day: Mapped[int] = mapped_column(Integer, default=200, server_default=text("200"))
+    scheduler: Mapped[str | None] = mapped_column(String(SHORT_LEN))
+    theme: Mapped[str] = mapped_column(String(SHORT_LEN), default="dark", server_default="dark")
+    created_at: Mapped[dt.datetime] = _created_at()
+
+    __table_args__ = (
+        CheckConstraint("discord_id IS NOT NULL OR console_name IS NOT NULL", name="has_identity"),
+        CheckConstraint("day_start_hour BETWEEN 0 AND 23", name="day_start_hour"),
+        CheckConstraint("new_per_day >= 0 AND reviews_per_day >= 0", name="limits"),
+        CheckConstraint(_in("scheduler", SCHEDULERS), name="scheduler"),
+        CheckConstraint(_in("theme", THEMES), name="theme"),
+    )
+
+
+class Server(Base):
+    """A Discord guild the bot is in. ``default_scheduler`` NULL means the global default."""
+
+    __tablename__ = "servers"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    discord_guild_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    name: Mapped[str] = mapped_column(String(NAME_LEN), server_default="")
+    default_scheduler: Mapped[str | None] = mapped_column(String(SHORT_LEN))
+    leaderboard_enabled: Mapped[bool] = mapped_column(default=True, server_default=true())
+    teacher_role_id: Mapped[int | None] = mapped_column(BigInteger)
+    reminder_channel_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = _created_at()
+
+    __table_args__ = (CheckConstraint(_in("default_scheduler", SCHEDULERS), name="scheduler"),)
+
+
+class Membership(Base):
+    """A user studies in a server (leaderboards are per server)."""
+
+    __tablename__ = "memberships"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    server_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("servers.id", ondelete="CASCADE"), index=True
+    )
+    leaderboard_opt_out: Mapped[bool] = mapped_column(default=False, server_default=false())
+    joined_at: Mapped[dt.datetime] = _created_at()
+
+    __table_args__ = (PrimaryKeyConstraint("user_id", "server_id"),)
+
+
+class Deck(Base):
+    """A flashcard deck: shipped with the bot (``server_id`` NULL) or a server's own.
+
+    Slugs are unique per server, and unique among shipped decks. A plain
+    ``UNIQUE (server_id, slug)`` cannot give the second half, because both SQLite and
+    PostgreSQL treat NULLs as distinct in unique constraints; so a partial unique index on
+    ``slug WHERE server_id IS NULL`` (supported by both) covers the shipped decks. A sentinel
+    server id (say 0) was rejected: it would need a fake ``servers`` row for the foreign key
+    and every query would have to remember it. A server may reuse a shipped deck's slug.
+    """
+
+    __tablename__ = "decks"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    server_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("servers.id", ondelete="CASCADE")
+    )
+    slug: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
+    content_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    created_at: Mapped[dt.datetime] = _created_at()
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        default=utcnow, onupdate=utcnow, server_default=func.now()
+    )
+
+    __table_args__ = (
+        UniqueConstraint("server_id", "slug"),
+        Index(
+            "uq_decks_shipped_slug",
+            "slug",
+            unique=True,
+            sqlite_where=text("server_id IS NULL"),
+            postgresql_where=text("server_id IS NULL"),
+        ),
+    )
+
+
+class Card(Base):
+    """One flashcard. ``card_key`` is the stable id from the deck file, so edits keep progress;
+    cards removed from the file are ``retired`` rather than deleted for the same reason."""
+
+    __tablename__ = "cards"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    deck_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("decks.id", ondelete="CASCADE"))
+    card_key: Mapped[str] = mapped_column(String(KEY_LEN))
+    front: Mapped[str] = mapped_column(Text)
+    back: Mapped[str] = mapped_column(Text)
+    latex_front: Mapped[str | None] = mapped_column(Text)
+    latex_back: Mapped[str | None] = mapped_column(Text)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    typed_answer: Mapped[str | None] = mapped_column(Text)
+    typed_var: Mapped[str] = mapped_column(String(8), default="x", server_default="x")
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    retired: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+    __table_args__ = (UniqueConstraint("deck_id", "card_key"),)
+
+
+class ItemState(Base):
+    """A user's scheduling state for one item: a card, or one level of a generated skill.
+
+    ``item_key`` ("card:123", "skill:chain:2") is what the rest of the code passes around;
+    ``card_id`` / ``skill`` + ``level`` are the same thing broken out for joins and cascades.
+    SM-2 schedules whole local days (``due_day``); FSRS schedules instants (``due_at``).
+    ``ease`` is in hundredths (250 = 2.5) so it stays an exact integer.
+    """
+
+    __tablename__ = "item_states"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    item_key: Mapped[str] = mapped_column(String(KEY_LEN))
+    kind: Mapped[str] = mapped_column(String(SHORT_LEN))
+    card_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("cards.id", ondelete="CASCADE"), index=True
+    )
+    skill: Mapped[str | None] = mapped_column(String(64))
+    level: Mapped[int | None] = mapped_column(SmallInteger)
+    scheduler: Mapped[str] = mapped_column(String(SHORT_LEN))
+    repetitions: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    interval: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))  # days
+    ease: Mapped[int] = mapped_column(Integer, default=250, server_default=text("250"))
+    fsrs_state: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    due_day: Mapped[dt.date | None]
+    due_at: Mapped[dt.datetime | None]
+    lapses: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    leech_flagged: Mapped[bool] = mapped_column(default=False, server_default=false())
+    reviews: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    last_reviewed_at: Mapped[dt.datetime | None]
+    introduced_day: Mapped[dt.date | None]  # NULL until first shown (new-per-day limit)
+    unlocked: Mapped[bool] = mapped_column(default=True, server_default=true())
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "item_key"),
+        Index(None, "user_id", "due_day"),
+        Index(None, "user_id", "due_at"),
+        Index(None, "user_id", "introduced_day"),
+        CheckConstraint(_in("kind", ITEM_KINDS), name="kind"),
+        CheckConstraint(_in("scheduler", SCHEDULERS), name="scheduler"),
+        CheckConstraint(
+            "(kind = 'card' AND card_id IS NOT NULL)"
+            " OR (kind = 'skill' AND skill IS NOT NULL AND level IS NOT NULL)",
+            name="kind_fields",
+        ),
+    )
+
+
+class ReviewLog(Base):
+    """One answered review, append-only: statistics, leaderboards and undo read it.
+
+    ``presentation_token`` is unique, so a double click or a retried request for the same
+    presentation can only ever be logged (and scored) once: the second insert fails and its
+    whole transaction, state update included, rolls back. It is deliberately not a foreign key:
+    presentations are short-lived and may be pruned, the log is kept. ``counted`` marks the
+    first review of the item that local day (the one that scores).
+    """
+
+    __tablename__ = "review_log"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    server_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("servers.id", ondelete="SET NULL")
+    )
+    item_key: Mapped[str] = mapped_column(String(KEY_LEN))
+    kind: Mapped[str] = mapped_column(String(SHORT_LEN))
+    quality: Mapped[int] = mapped_column(SmallInteger)
+    rating: Mapped[int | None] = mapped_column(SmallInteger)
+    scheduler: Mapped[str] = mapped_column(String(SHORT_LEN))
+    reviewed_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+    local_day: Mapped[dt.date]
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    state_before: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    state_after: Mapped[dict[str, Any]] = mapped_column(JSON)
+    points: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    counted: Mapped[bool] = mapped_column(default=False, server_default=false())
+    presentation_token: Mapped[str | None] = mapped_column(String(TOKEN_LEN), unique=True)
+
+    __table_args__ = (
+        Index(None, "server_id", "local_day"),  # leaderboard: a server's points per day
+        Index(None, "user_id", "local_day"),  # stats, streaks, reviews done today
+        CheckConstraint(_in("kind", ITEM_KINDS), name="kind"),
+        CheckConstraint(_in("scheduler", SCHEDULERS), name="scheduler"),
+    )
+
+
+class Presentation(Base):
+    """An item as shown to a user, keyed by the token carried in its buttons' custom ids.
+
+    Stored so that buttons keep working across restarts and so that answering is idempotent
+    (the token ends up, unique, on the review log / quiz attempt).
+    """
+
+    __tablename__ = "presentations"
+
+    token: Mapped[str] = mapped_column(String(TOKEN_LEN), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    item_key: Mapped[str] = mapped_column(String(KEY_LEN))
+    kind: Mapped[str] = mapped_column(String(SHORT_LEN))
+    skill: Mapped[str | None] = mapped_column(String(64))
+    level: Mapped[int | None] = mapped_column(SmallInteger)
+    seed: Mapped[int | None] = mapped_column(BigInteger)
+    card_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("cards.id", ondelete="CASCADE"), index=True
+    )
+    server_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("servers.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[dt.datetime] = _created_at()
+    answered_at: Mapped[dt.datetime | None]
+    tries: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    hinted: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+    __table_args__ = (
+        Index(None, "user_id", "created_at"),
+        Index(None, "created_at"),  # pruning old presentations
+        CheckConstraint(_in("kind", ITEM_KINDS), name="kind"),
+    )
+
+
+class QuizAttempt(Base):
+    """Every typed answer to a generated problem, right or wrong (mistake statistics)."""
+
+    __tablename__ = "quiz_attempts"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    server_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("servers.id", ondelete="SET NULL")
+    )
+    presentation_token: Mapped[str | None] = mapped_column(String(TOKEN_LEN), index=True)
+    skill: Mapped[str] = mapped_column(String(64))
+    level: Mapped[int] = mapped_column(SmallInteger)
+    seed: Mapped[int] = mapped_column(BigInteger)
+    answer_text: Mapped[str] = mapped_column(Text)
+    verdict: Mapped[str] = mapped_column(String(SHORT_LEN))
+    mistake: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = _created_at()
+
+    __table_args__ = (Index(None, "user_id", "created_at"),)
+
+
+class Reminder(Base):
+    """A user's daily study reminder (at most one per user).
+
+    ``next_fire_at`` is precomputed in UTC from ``local_time`` + ``timezone`` so the reminder
+    loop is one indexed range query; ``last_sent_day`` stops double sends after a restart.
+    """
+
+    __tablename__ = "reminders"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), unique=True
+    )
+    server_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("servers.id", ondelete="SET NULL")
+    )
+    local_time: Mapped[str] = mapped_column(String(5))  # "HH:MM"
+    timezone: Mapped[str] = mapped_column(String(TZ_LEN), default="UTC", server_default="UTC")
+    where: Mapped[str] = mapped_column(String(SHORT_LEN), default="dm", server_default="dm")
+    channel_id: Mapped[int | None] = mapped_column(BigInteger)
+    next_fire_at: Mapped[dt.datetime] = mapped_column(index=True)
+    last_sent_day: Mapped[dt.date | None]
+    paused: Mapped[bool] = mapped_column(default=False, server_default=false())
+    paused_reason: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (
+        CheckConstraint("local_time LIKE '__:__'", name="local_time"),
+        CheckConstraint(_in("where", REMINDER_PLACES), name="where"),
+        CheckConstraint(
+            "\"where\" = 'dm' OR channel_id IS NOT NULL", name="channel_needs_channel_id"
+        ),
+    )
+
+
+class Setting(Base):
+    """A free-form setting for a user, a server or the whole bot (``scope_id`` 0).
+
+    For options read rarely or added often, without a migration each; hot-path preferences
+    have real columns on ``users`` and ``servers``. ``scope_id`` is the row id of the user or
+    server (not a Discord id), kept as a plain column because it points at different tables.
+    """
+
+    __tablename__ = "settings"
+
+    scope: Mapped[str] = mapped_column(String(SHORT_LEN))
+    scope_id: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
+    key: Mapped[str] = mapped_column(String(KEY_LEN))
+    value: Mapped[Any] = mapped_column(JSON)
+
+    __table_args__ = (
+        PrimaryKeyConstraint("scope", "scope_id", "key"),
+        CheckConstraint(_in("scope", SETTING_SCOPES), name="scope"),
+        CheckConstraint("scope <> 'global' OR scope_id = 0", name="global_scope_id"),
+    )
