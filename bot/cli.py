@@ -235,7 +235,13 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from bot.db import migrate
 
     if args.check:
-        migrate.check(args.url)
+        from alembic.util.exc import CommandError
+
+        try:
+            migrate.check(args.url)
+        except CommandError as exc:
+            print(f"derivbot migrate --check: {exc}", file=sys.stderr)
+            return 1
         print("models and migrations agree")
         return 0
     if args.down:

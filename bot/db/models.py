@@ -270,6 +270,9 @@ class Card(Base):
     tags: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     typed_answer: Mapped[str | None] = mapped_column(Text)
     typed_var: Mapped[str] = mapped_column(String(8), default="x", server_default="x")
+    # what a typed answer is the derivative of (names the student's mistake), and its order
+    typed_function: Mapped[str | None] = mapped_column(Text)
+    typed_order: Mapped[int] = mapped_column(SmallInteger, default=1, server_default="1")
     position: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     retired: Mapped[bool] = mapped_column(default=False, server_default=false())
 

@@ -28,10 +28,14 @@ def verdict_for_failure(exc: BaseException) -> Verdict:
 
 
 def check_task(
-    expected: sp.Expr | str, answer: str, function: sp.Expr | str | None, var: str
+    expected: sp.Expr | str,
+    answer: str,
+    function: sp.Expr | str | None,
+    var: str,
+    order: int = 1,
 ) -> Verdict:
     """`check_answer` with positional arguments only: pebble reserves the keyword `function`."""
-    return check_answer(expected, answer, function=function, var=var)
+    return check_answer(expected, answer, function=function, var=var, order=order)
 
 
 def check(
@@ -57,10 +61,11 @@ async def acheck(
     *,
     function: sp.Expr | str | None = None,
     var: str = "x",
+    order: int = 1,
 ) -> Verdict:
     """Check one answer without blocking the event loop (typed flashcards, free checks)."""
     try:
-        return await pool.arun(check_task, expected, answer, function, var)
+        return await pool.arun(check_task, expected, answer, function, var, order)
     except Exception as exc:
         return verdict_for_failure(exc)
 

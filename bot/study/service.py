@@ -684,7 +684,14 @@ class StudyService(_StudyServiceMore):
         else:
             if card is None or not card.typed_answer:
                 raise StudyError("that card takes no typed answer")
-            verdict = await tasks.acheck(self.pool, card.typed_answer, text, var=card.typed_var)
+            verdict = await tasks.acheck(
+                self.pool,
+                card.typed_answer,
+                text,
+                function=card.typed_function,
+                var=card.typed_var,
+                order=card.typed_order,
+            )
             problem = None
         steps = tuple(problem.steps) if problem and verdict.verdict == "correct" else ()
         try:
@@ -986,6 +993,8 @@ async def _store_deck(session: AsyncSession, deck: decks.Deck, *, server_id: int
         target.tags = list(card.tags)
         target.typed_answer = card.typed.answer if card.typed else None
         target.typed_var = card.typed.var if card.typed else "x"
+        target.typed_function = card.typed.function if card.typed else None
+        target.typed_order = card.typed.order if card.typed else 1
         target.position = position
         target.retired = False
         session.add(target)
@@ -1015,7 +1024,12 @@ async def _find_deck(
 
 def _card_model(card: Card) -> decks.Card:
     typed = (
-        decks.TypedAnswer(answer=card.typed_answer, var=card.typed_var)
+        decks.TypedAnswer(
+            answer=card.typed_answer,
+            var=card.typed_var,
+            function=card.typed_function,
+            order=card.typed_order,
+        )
         if card.typed_answer
         else None
     )

@@ -178,7 +178,13 @@ async def test_local_day_starts_at_four(service, clock) -> None:
     assert outcome.schedule.due_day == dt.date(2026, 3, 3)
 
 
-async def _deck(service: StudyService, server_id: int | None, slug: str, typed: bool = False):
+async def _deck(
+    service: StudyService,
+    server_id: int | None,
+    slug: str,
+    typed: bool = False,
+    function: str | None = None,
+):
     async with service.sessions() as session, session.begin():
         deck = Deck(server_id=server_id, slug=slug, title=slug)
         session.add(deck)
@@ -189,6 +195,7 @@ async def _deck(service: StudyService, server_id: int | None, slug: str, typed: 
             front="d/dx sin x?",
             back="cos x",
             typed_answer="cos(x)" if typed else None,
+            typed_function=function,
         )
         session.add(card)
         await session.flush()
@@ -418,3 +425,11 @@ async def test_shipped_decks_sync_idempotently(service) -> None:
         ("ml-derivatives", True),
     ]
     assert all(count > 10 for _, _, count, _ in decks)
+
+
+async def test_typed_card_with_its_function_names_the_mistake(service) -> None:
+    user = await service.user_for_console("val")
+    card_id = await _deck(service, None, "named", typed=True, function="sin(x)")
+    shown = await service.present(user, f"card:{card_id}")
+    wrong = await service.submit_answer(shown.token, "-cos x")
+    assert wrong.status == "incorrect" and wrong.verdict.mistake == "trig"
