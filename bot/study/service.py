@@ -108,6 +108,16 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class Preferences:
+    timezone: str
+    day_start_hour: int
+    new_per_day: int
+    reviews_per_day: int
+    theme: str
+    scheduler: str
+
+
+@dataclass(frozen=True)
 class SessionReport:
     reviewed: int
     correct: int
@@ -430,6 +440,19 @@ class StudyService(_StudyServiceMore):
             for key, value in changes.items():
                 setattr(user, key, value)
 
+    async def preferences(self, user_id: int) -> Preferences:
+        async with self.sessions() as session:
+            user = await self._user(session, user_id)
+            scheduler = await self.scheduler_for(session, user, None)
+            return Preferences(
+                user.timezone,
+                user.day_start_hour,
+                user.new_per_day,
+                user.reviews_per_day,
+                user.theme,
+                scheduler,
+            )
+
     async def _user(self, session: AsyncSession, user_id: int) -> User:
         user = await session.get(User, user_id)
         if user is None:
@@ -656,11 +679,12 @@ class StudyService(_StudyServiceMore):
 
     # --- answering --------------------------------------------------------------------------
 
-    async def hint(self, token: str) -> Step | None:
+    async def hint(self, token: str, *, user_id: int | None = None) -> Step | None:
         """The first worked step; taking it caps the grade at 'correct after a hint'."""
         problem = await self.problem_for(token)
         async with transaction(self.sessions) as session:
             p = await self._presentation(session, token)
+            _check_owner(p, user_id)
             if p.answered_at is None:
                 p.hinted = True
         return problem.steps[0] if problem.steps else None
@@ -675,8 +699,7 @@ class StudyService(_StudyServiceMore):
         """
         async with self.sessions() as session:
             p = await self._presentation(session, token)
-            if user_id is not None and p.user_id != user_id:
-                raise StudyError("that question was someone else's")
+            _check_owner(p, user_id)
             card = await session.get(Card, p.card_id) if p.kind == "card" else None
         if p.kind == "skill":
             problem = await self.problem_for(token)
@@ -732,23 +755,26 @@ class StudyService(_StudyServiceMore):
                 p.tries += 1
                 return Outcome("incorrect", verdict, can_retry=True)
             target = SKILLS[p.skill].target_seconds if p.skill else 30
+            if seconds is None:  # measured from when the item was shown
+                seconds = max(0.0, (self.clock() - p.created_at).total_seconds())
             quality = srs.problem_quality(
                 correct=True,
                 first_try=p.tries == 0,
                 hinted=p.hinted,
-                seconds=seconds if seconds is not None else target,
+                seconds=seconds,
                 target_seconds=target,
             )
             result = await self._grade(session, p, quality, seconds)
         return _with(result, status="correct", verdict=verdict, steps=steps)
 
-    async def give_up(self, token: str) -> Outcome:
+    async def give_up(self, token: str, *, user_id: int | None = None) -> Outcome:
         """Show the solution: quality 1 after a wrong try, 0 when skipped outright."""
         problem = await self.problem_for(token)
         steps = tuple(problem.steps)
         try:
             async with transaction(self.sessions) as session:
                 p = await self._presentation(session, token, lock=True)
+                _check_owner(p, user_id)
                 if p.answered_at is not None:
                     return Outcome("already", steps=steps)
                 quality = srs.problem_quality(
@@ -766,8 +792,7 @@ class StudyService(_StudyServiceMore):
         try:
             async with transaction(self.sessions) as session:
                 p = await self._presentation(session, token, lock=True)
-                if user_id is not None and p.user_id != user_id:
-                    raise StudyError("that card was someone else's")
+                _check_owner(p, user_id)
                 if p.answered_at is not None:
                     return Outcome("already")
                 result = await self._grade(session, p, srs.button_quality(button), None)
@@ -909,6 +934,11 @@ class AlreadyGraded(Exception):
     """Raised inside a grading transaction when its presentation was graded concurrently."""
 
 
+def _check_owner(p: Presentation, user_id: int | None) -> None:
+    if user_id is not None and p.user_id != user_id:
+        raise StudyError("that question was someone else's; start your own")
+
+
 def _interleave(a: list[str], b: list[str]) -> list[str]:
     out: list[str] = []
     for pair in zip(a, b, strict=False):
@@ -956,6 +986,7 @@ __all__ = [
     "CardView",
     "ItemKey",
     "Outcome",
+    "Preferences",
     "Presented",
     "Schedule",
     "SessionReport",

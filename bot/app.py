@@ -1,0 +1,119 @@
+"""The Discord bot: `create_bot(settings)` builds it, `derivbot run` starts it.
+
+Slash commands only, no privileged intents, mentions off for everything it sends. On start it
+upgrades the database, loads the shipped decks, starts the math worker pool and registers the
+persistent buttons, so buttons of messages sent before a restart keep working.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.config import Settings, get_settings
+from bot.db import migrate
+from bot.db.engine import create_engine, session_factory
+from bot.db.models import utcnow
+from bot.math.workers import MathPool
+from bot.study.service import StudyError, StudyService
+
+log = logging.getLogger(__name__)
+
+COGS = ("bot.cogs.quiz",)
+
+
+class DerivBot(commands.Bot):
+    """The bot with its service layer; cogs reach it as `interaction.client.service`."""
+
+    service: StudyService
+    pool: MathPool
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Callable[[], object] = utcnow,
+        sync_on_start: bool = True,
+    ) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True  # not privileged: guild names for leaderboards and server decks
+        super().__init__(
+            command_prefix=commands.when_mentioned,  # no message-content intent: slash only
+            intents=intents,
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+        )
+        self.settings = settings
+        self.clock = clock
+        self.sync_on_start = sync_on_start
+        self.engine = None
+        self.tree.on_error = self.on_app_command_error
+
+    async def setup_hook(self) -> None:
+        url = self.settings.database_url
+        await migrate.upgrade_async(url)
+        self.engine = create_engine(url)
+        self.pool = MathPool(workers=self.settings.math_workers, timeout=self.settings.math_timeout)
+        self.service = StudyService(
+            session_factory(self.engine),
+            self.pool,
+            settings=self.settings,
+            clock=lambda: self.clock(),  # late-bound: tests swap in a virtual clock
+        )
+        await self.service.sync_shipped_decks()
+        for name in COGS:
+            await self.load_extension(name)
+        if self.sync_on_start and self.settings.dev_guild_id:
+            guild = discord.Object(self.settings.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            await self.tree.sync(guild=guild)
+
+    async def close(self) -> None:
+        await super().close()
+        if getattr(self, "pool", None) is not None:
+            self.pool.close()
+        if self.engine is not None:
+            await self.engine.dispose()
+
+    async def on_app_command_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        await report_error(interaction, error)
+
+
+async def report_error(interaction: discord.Interaction, error: BaseException) -> None:
+    """Every failure reaches the student as a short, calm, private message with a reference
+    code, and the log with the trace: the bot never goes silent on an interaction."""
+    original = getattr(error, "original", error)
+    if isinstance(original, app_commands.CommandOnCooldown):
+        text = f"Easy there! Try again in {original.retry_after:.0f} s."
+    elif isinstance(original, app_commands.CheckFailure):
+        text = str(original) or "You can't use that here."
+    elif isinstance(original, StudyError):
+        text = str(original).capitalize() + "."
+    else:
+        ref = secrets.token_hex(3).upper()
+        log.error("interaction failed (ref %s)", ref, exc_info=original)
+        text = f"Sorry, something went wrong on my side (ref `{ref}`). Please try again."
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True)
+        else:
+            await interaction.response.send_message(text, ephemeral=True)
+    except discord.HTTPException:
+        log.warning("could not tell the user about an error", exc_info=True)
+
+
+def create_bot(
+    settings: Settings | None = None,
+    *,
+    clock: Callable[[], object] = utcnow,
+    sync_on_start: bool = True,
+) -> DerivBot:
+    """The configured bot, not yet started: `derivbot run` starts it, tests drive it."""
+    return DerivBot(settings or get_settings(), clock=clock, sync_on_start=sync_on_start)

@@ -1,0 +1,49 @@
+"""Small pieces every cog shares: safe echoing of user text, images as files, a per-user
+rate limit. Presentation only; decisions belong to bot/study."""
+
+from __future__ import annotations
+
+import io
+import time
+from collections import defaultdict, deque
+
+import discord
+
+from bot.math.render import Rendered
+
+MAX_ECHO = 300
+
+
+def echo(text: str) -> str:
+    """User text shown back inside inline code: markdown cannot break out, nothing pings
+    (mentions are off bot-wide as well)."""
+    cleaned = text.replace("`", "ˋ").replace("\n", " ").strip() or " "
+    if len(cleaned) > MAX_ECHO:
+        cleaned = cleaned[: MAX_ECHO - 1] + "…"
+    return f"`{cleaned}`"
+
+
+def image_file(rendered: Rendered | None, name: str) -> discord.File | None:
+    if rendered is None or rendered.png is None:
+        return None
+    return discord.File(io.BytesIO(rendered.png), filename=name)
+
+
+class RateLimit:
+    """At most `limit` actions per `per` seconds per user, so one person cannot flood the
+    worker pool; `retry_after` says when to come back."""
+
+    def __init__(self, limit: int, per: float) -> None:
+        self.limit = limit
+        self.per = per
+        self.hits: dict[int, deque[float]] = defaultdict(deque)
+
+    def retry_after(self, user_id: int, now: float | None = None) -> float:
+        now = time.monotonic() if now is None else now
+        hits = self.hits[user_id]
+        while hits and now - hits[0] >= self.per:
+            hits.popleft()
+        if len(hits) >= self.limit:
+            return self.per - (now - hits[0])
+        hits.append(now)
+        return 0.0

@@ -1,0 +1,298 @@
+"""/quiz: a fresh problem, typed answers checked by the engine, hints and worked solutions.
+
+Thin: every gesture becomes one service call; the result becomes an embed. Buttons are
+`DynamicItem`s whose custom id carries the presentation token, so they work after a restart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.cogs.common import RateLimit, echo, image_file
+from bot.math import tasks
+from bot.math.generator import SKILLS, Problem
+from bot.study.items import parse_key, skill_key
+from bot.study.service import Outcome, StudyError
+
+if TYPE_CHECKING:
+    from bot.app import DerivBot
+
+SESSION_LENGTH = 10
+LABELS = {
+    "answer": ("Answer", discord.ButtonStyle.primary),
+    "hint": ("Hint", discord.ButtonStyle.secondary),
+    "solution": ("Solution", discord.ButtonStyle.secondary),
+    "new": ("New problem", discord.ButtonStyle.secondary),
+    "retry": ("Try again", discord.ButtonStyle.primary),
+    "next": ("Next", discord.ButtonStyle.success),
+}
+COLOURS = {"correct": 0x3BA55C, "incorrect": 0xED4245, "invalid": 0xFAA61A, "revealed": 0x5865F2}
+
+
+class QuizButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"dq:(?P<action>answer|hint|solution|new|retry|next):(?P<token>[A-Za-z0-9_-]{8,40})",
+):
+    """A quiz button; the token names the stored presentation (skill, level, seed)."""
+
+    def __init__(self, action: str, token: str) -> None:
+        label, style = LABELS[action]
+        super().__init__(
+            discord.ui.Button(label=label, style=style, custom_id=f"dq:{action}:{token}")
+        )
+        self.action = action
+        self.token = token
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: object
+    ) -> QuizButton:
+        return cls(match["action"], match["token"])  # type: ignore[index]
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        cog: Quiz = interaction.client.get_cog("Quiz")  # type: ignore[assignment]
+        await cog.on_button(interaction, self.action, self.token)
+
+
+def buttons(token: str, *actions: str) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for action in actions:
+        view.add_item(QuizButton(action, token))
+    return view
+
+
+class AnswerModal(discord.ui.Modal, title="Your answer"):
+    answer: discord.ui.TextInput = discord.ui.TextInput(
+        label="The derivative",
+        placeholder="e.g. 2x cos(x^2)   (^ for powers, sqrt(), ln(), sin x …)",
+        max_length=500,
+        custom_id="answer",
+    )
+
+    def __init__(self, cog: Quiz, token: str) -> None:
+        super().__init__(timeout=None)
+        self.cog = cog
+        self.token = token
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await self.cog.on_answer(interaction, self.token, self.answer.value)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        from bot.app import report_error
+
+        await report_error(interaction, error)
+
+
+class Quiz(commands.Cog):
+    def __init__(self, bot: DerivBot) -> None:
+        self.bot = bot
+        self.progress: dict[int, int] = {}
+        self.checks = RateLimit(limit=6, per=30.0)
+
+    @property
+    def service(self):
+        return self.bot.service
+
+    async def _user(self, interaction: discord.Interaction) -> tuple[int, int | None]:
+        user = await self.service.user_for_discord(
+            interaction.user.id, interaction.user.display_name
+        )
+        server = None
+        if interaction.guild is not None:
+            server = await self.service.join_server(
+                user, interaction.guild.id, interaction.guild.name
+            )
+        return user, server
+
+    # --- /quiz ------------------------------------------------------------------------------
+
+    @app_commands.command(name="quiz", description="A fresh differentiation problem")
+    @app_commands.describe(skill="What to practise (default: what is most due)", level="1-3")
+    async def quiz(
+        self,
+        interaction: discord.Interaction,
+        skill: str | None = None,
+        level: app_commands.Range[int, 1, 3] | None = None,
+    ) -> None:
+        if skill is not None and skill not in SKILLS:
+            await interaction.response.send_message(
+                f"I don't know the skill {echo(skill)}; pick one from the list.", ephemeral=True
+            )
+            return
+        await interaction.response.defer(thinking=True)
+        await self.show_problem(interaction, skill, level)
+
+    @quiz.autocomplete("skill")
+    async def skill_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        typed = current.lower().strip()
+        return [
+            app_commands.Choice(name=f"{s.name} — {s.description}"[:100], value=s.name)
+            for s in SKILLS.values()
+            if typed in s.name or typed in s.description.lower()
+        ][:25]
+
+    async def show_problem(
+        self, interaction: discord.Interaction, skill: str | None, level: int | None
+    ) -> None:
+        """Present a problem in a (deferred) interaction: public, so a study channel can watch."""
+        user, server = await self._user(interaction)
+        key = skill_key(skill, level or 1) if skill else await self._most_due_skill(user, server)
+        shown = await self.service.present(user, key, server)
+        problem = shown.problem
+        assert problem is not None
+        done = self.progress.get(user, 0) % SESSION_LENGTH + 1
+        self.progress[user] = done
+        prefs = await self.service.preferences(user)
+        image = await tasks.arender(
+            self.bot.pool, problem.prompt_latex, theme=prefs.theme, fallback_text=problem.prompt
+        )
+        embed = discord.Embed(title=_title(problem), description=problem.prompt, colour=0x5865F2)
+        embed.add_field(name="Skill", value=f"{problem.skill} · level {problem.level}")
+        embed.add_field(name="Session", value=f"{done}/{SESSION_LENGTH}")
+        embed.set_footer(text="Answer with the button; type it the way you would write it.")
+        file = image_file(image, "problem.png")
+        if file is not None:
+            embed.set_image(url="attachment://problem.png")
+        await interaction.followup.send(
+            embed=embed,
+            file=file or discord.utils.MISSING,
+            view=buttons(shown.token, "answer", "hint", "solution", "new"),
+        )
+
+    async def _most_due_skill(self, user: int, server: int | None) -> str:
+        for key in await self.service.due_queue(user, server):
+            if parse_key(key).kind == "skill":
+                return key
+        return skill_key("power", 1)
+
+    # --- buttons and the answer modal ---------------------------------------------------------
+
+    async def on_button(self, interaction: discord.Interaction, action: str, token: str) -> None:
+        if action in ("answer", "retry"):
+            # a modal must be the first response: nothing slow may come before it
+            await interaction.response.send_modal(AnswerModal(self, token))
+            return
+        if action in ("new", "next"):
+            await interaction.response.defer(thinking=True)
+            await self.show_problem(interaction, None, None)
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        user, _ = await self._user(interaction)
+        if action == "hint":
+            step = await self.service.hint(token, user_id=user)
+            if step is None:
+                await interaction.followup.send("No hint for this one.", ephemeral=True)
+                return
+            image = await tasks.arender(self.bot.pool, step.latex, fallback_text=step.text)
+            embed = discord.Embed(title=f"Hint: {step.title}", description=step.text)
+            file = image_file(image, "hint.png")
+            if file is not None:
+                embed.set_image(url="attachment://hint.png")
+            await interaction.followup.send(
+                embed=embed, file=file or discord.utils.MISSING, ephemeral=True
+            )
+            return
+        outcome = await self.service.give_up(token, user_id=user)
+        await self._send_outcome(interaction, token, outcome, answer=None)
+
+    async def on_answer(self, interaction: discord.Interaction, token: str, text: str) -> None:
+        wait = self.checks.retry_after(interaction.user.id)
+        if wait > 0:
+            await interaction.response.send_message(
+                f"That's a lot of answers at once; try again in {wait:.0f} s.", ephemeral=True
+            )
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        user, _ = await self._user(interaction)
+        try:
+            outcome = await self.service.submit_answer(token, text, user_id=user)
+        except StudyError as exc:
+            await interaction.followup.send(str(exc).capitalize() + ".", ephemeral=True)
+            return
+        await self._send_outcome(interaction, token, outcome, answer=text)
+
+    async def _send_outcome(
+        self, interaction: discord.Interaction, token: str, outcome: Outcome, answer: str | None
+    ) -> None:
+        embed = outcome_embed(outcome, answer)
+        files = []
+        if outcome.steps:
+            lines = [f"{s.title}:  ${s.latex}$" for s in outcome.steps]
+            steps = await tasks.arender(
+                self.bot.pool, lines, fallback_text="\n".join(s.text for s in outcome.steps)
+            )
+            file = image_file(steps, "steps.png")
+            if file is not None:
+                embed.set_image(url="attachment://steps.png")
+                files.append(file)
+            else:
+                embed.add_field(
+                    name="Worked solution",
+                    value="\n".join(s.text for s in outcome.steps)[:1000],
+                    inline=False,
+                )
+        actions = ("retry", "solution", "next") if outcome.can_retry else ("next",)
+        await interaction.followup.send(
+            embed=embed, files=files, view=buttons(token, *actions), ephemeral=True
+        )
+
+
+def _title(problem: Problem) -> str:
+    return {
+        "number": "Evaluate the derivative",
+        "line": "Find the tangent line",
+    }.get(problem.answer_kind, "Differentiate")
+
+
+def outcome_embed(outcome: Outcome, answer: str | None) -> discord.Embed:
+    """The verdict as students see it: the reading first, then the verdict and the named
+    mistake, the next review and the points."""
+    verdict = outcome.verdict
+    status = outcome.status
+    if status == "already":
+        status = "correct" if verdict is not None and verdict.correct else "revealed"
+    title = {
+        "correct": "✅ Correct!",
+        "incorrect": "❌ Not quite",
+        "invalid": "⚠️ I couldn't read that",
+        "revealed": "📖 Worked solution",
+    }.get(status, "Done")
+    lines = []
+    if verdict is not None and verdict.reading is not None:
+        lines.append(f"I read your answer as {echo(verdict.reading.text)}")
+        lines.extend(f"*{note}*" for note in verdict.reading.notes)
+    elif answer is not None and verdict is not None:
+        lines.append(f"You typed {echo(answer)}")
+    if verdict is not None and status == "invalid":
+        lines.append(verdict.message)
+    if verdict is not None and verdict.diagnosis:
+        lines.append(f"**Mistake ({verdict.mistake}):** {verdict.diagnosis}")
+    if outcome.status == "already":
+        lines.append("This one was already graded; it counts once.")
+    embed = discord.Embed(
+        title=title, description="\n".join(lines) or None, colour=COLOURS.get(status, 0x5865F2)
+    )
+    if outcome.schedule is not None and outcome.graded:
+        due = outcome.schedule.due_day or (
+            outcome.schedule.due_at.date() if outcome.schedule.due_at else None
+        )
+        if due is not None:
+            embed.add_field(name="Next review", value=_when(due))
+        embed.add_field(name="Points", value=f"+{outcome.points}")
+    return embed
+
+
+def _when(day: dt.date) -> str:
+    return day.strftime("%a %d %b %Y")
+
+
+async def setup(bot: DerivBot) -> None:
+    bot.add_dynamic_items(QuizButton)
+    await bot.add_cog(Quiz(bot))
