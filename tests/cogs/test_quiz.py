@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import sympy as sp
 
-from bot.cogs.quiz import QuizButton
-
 
 def _custom_ids(message) -> list[str]:
     return [c["custom_id"] for row in message.components for c in row.get("components", [])]
