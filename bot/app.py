@@ -7,7 +7,9 @@ persistent buttons, so buttons of messages sent before a restart keep working.
 
 from __future__ import annotations
 
+import importlib
 import logging
+import pkgutil
 import secrets
 from collections.abc import Callable
 
@@ -24,7 +26,18 @@ from bot.study.service import StudyError, StudyService
 
 log = logging.getLogger(__name__)
 
-COGS = ("bot.cogs.quiz",)
+
+def cog_modules() -> list[str]:
+    """Every extension in bot/cogs (a module with a `setup` function): a new command is a new
+    file there, nothing else to register."""
+    import bot.cogs
+
+    found = []
+    for info in pkgutil.iter_modules(bot.cogs.__path__):
+        module = importlib.import_module(f"bot.cogs.{info.name}")
+        if hasattr(module, "setup"):
+            found.append(module.__name__)
+    return sorted(found)
 
 
 class DerivBot(commands.Bot):
@@ -66,7 +79,7 @@ class DerivBot(commands.Bot):
             clock=lambda: self.clock(),  # late-bound: tests swap in a virtual clock
         )
         await self.service.sync_shipped_decks()
-        for name in COGS:
+        for name in cog_modules():
             await self.load_extension(name)
         if self.sync_on_start and self.settings.dev_guild_id:
             guild = discord.Object(self.settings.dev_guild_id)
