@@ -33,3 +33,125 @@ async def test_quiz_round_with_a_right_answer(env, place, simcord_bot) -> None:
     assert any(a.filename == "steps.png" for a in reply.attachments)
     fields = {f.name: f.value for f in reply.embeds[0].fields}
     assert fields["Points"] == "+10" and "Next review" in fields
+
+
+async def _quiz(member, channel, bot, **options):
+    result = await member.slash(channel, "quiz", **options)
+    message = result.response
+    token = _custom_ids(message)[0].split(":")[2]
+    return message, token, await bot.service.problem_for(token)
+
+
+async def _answer(member, message, text, label="Answer"):
+    shown = await member.click(message, label=label)
+    return (await member.submit_modal(shown, {"answer": text})).response
+
+
+async def test_unusual_notation_is_accepted(env, place, simcord_bot) -> None:
+    guild, channel = place
+    bo = guild.add_member(env.create_user("bo"))
+    message, _, problem = await _quiz(bo, channel, simcord_bot, skill="power", level=1)
+    # the answer typed with unicode superscripts, a middle dot and a leading "f'(x) ="
+    text = "f'(x) = " + sp.sstr(problem.answer).replace("**", "^").replace("*", "·")
+    text = text.replace("^2", "²").replace("^3", "³")
+    reply = await _answer(bo, message, text)
+    assert reply.embeds[0].title == "✅ Correct!", reply.embeds[0].description
+
+
+async def test_wrong_answer_names_the_mistake_then_retry(env, place, simcord_bot) -> None:
+    guild, channel = place
+    cy = guild.add_member(env.create_user("cy"))
+    message, _, problem = await _quiz(cy, channel, simcord_bot, skill="chain", level=1)
+    reply = await _answer(cy, message, sp.sstr(problem.function))
+    embed = reply.embeds[0]
+    assert embed.title == "❌ Not quite"
+    assert "Mistake (not_differentiated)" in embed.description
+    assert [c.split(":")[1] for c in _custom_ids(reply)] == ["retry", "solution", "next"]
+    again = await _answer(cy, reply, sp.sstr(problem.answer), label="Try again")
+    assert again.embeds[0].title == "✅ Correct!"
+    fields = {f.name: f.value for f in again.embeds[0].fields}
+    assert fields["Points"] == "+10"  # correct after a retry: quality 3, still a pass
+
+
+async def test_hint_and_solution(env, place, simcord_bot) -> None:
+    guild, channel = place
+    di = guild.add_member(env.create_user("di"))
+    message, _, problem = await _quiz(di, channel, simcord_bot, skill="product", level=2)
+    hint = await di.click(message, label="Hint")
+    assert hint.ephemeral and hint.response.embeds[0].title.startswith("Hint:")
+    solution = await di.click(message, label="Solution")
+    embed = solution.response.embeds[0]
+    assert embed.title == "📖 Worked solution"
+    assert any(a.filename == "steps.png" for a in solution.response.attachments)
+    # answering after giving up counts for nothing
+    late = await _answer(di, message, sp.sstr(problem.answer))
+    assert "already graded" in late.embeds[0].description
+
+
+async def test_buttons_work_after_a_restart(env, place, simcord_bot, bot_settings) -> None:
+    from bot.app import create_bot
+
+    guild, channel = place
+    ed = guild.add_member(env.create_user("ed"))
+    message, _, problem = await _quiz(ed, channel, simcord_bot, skill="trig", level=1)
+    fresh = create_bot(bot_settings)
+    await env.restart_bot(fresh)
+    fresh.clock = env.now
+    reply = await _answer(ed, message, sp.sstr(problem.answer))
+    assert reply.embeds[0].title == "✅ Correct!"
+
+
+async def test_double_submit_grades_once(env, place, simcord_bot) -> None:
+    from sqlalchemy import func, select
+
+    from bot.db.models import ReviewLog
+
+    guild, channel = place
+    flo = guild.add_member(env.create_user("flo"))
+    message, _, problem = await _quiz(flo, channel, simcord_bot, skill="sum", level=1)
+    first = await _answer(flo, message, sp.sstr(problem.answer))
+    second = await _answer(flo, message, sp.sstr(problem.answer))
+    assert first.embeds[0].title == "✅ Correct!"
+    assert "already graded" in second.embeds[0].description
+    async with simcord_bot.service.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(ReviewLog)) == 1
+
+
+async def test_hostile_answers_are_calm_and_ping_no_one(env, place, simcord_bot) -> None:
+    guild, channel = place
+    gil = guild.add_member(env.create_user("gil"))
+    message, _, _ = await _quiz(gil, channel, simcord_bot, skill="power", level=1)
+    for payload in ("@everyone", "__import__('os').system('ls')", "9^9^9", "<@123> `x`"):
+        reply = await _answer(gil, message, payload)
+        embed = reply.embeds[0]
+        assert embed.title == "⚠️ I couldn't read that", payload
+        assert reply.message.mentions == [] and not reply.message.mention_everyone
+        assert "@everyone" not in (reply.content or "")
+
+
+async def test_someone_elses_problem_is_refused_politely(env, place, simcord_bot) -> None:
+    guild, channel = place
+    hal = guild.add_member(env.create_user("hal"))
+    ivy = guild.add_member(env.create_user("ivy"))
+    message, _, problem = await _quiz(hal, channel, simcord_bot, skill="power", level=1)
+    reply = await _answer(ivy, message, sp.sstr(problem.answer))
+    assert "someone else's" in reply.content
+
+
+async def test_cooldown_stops_flooding(env, place, simcord_bot) -> None:
+    guild, channel = place
+    jan = guild.add_member(env.create_user("jan"))
+    message, _, _ = await _quiz(jan, channel, simcord_bot, skill="power", level=1)
+    replies = [await _answer(jan, message, "x +") for _ in range(7)]
+    assert replies[-1].content.startswith("That's a lot of answers")
+
+
+async def test_unknown_skill_and_no_arguments(env, place, simcord_bot) -> None:
+    guild, channel = place
+    kit = guild.add_member(env.create_user("kit"))
+    refused = await kit.slash(channel, "quiz", skill="nonsense")
+    assert refused.ephemeral and "don't know the skill" in refused.response.content
+    default = await kit.slash(channel, "quiz")
+    assert default.response.embeds[0].fields[0].value == "power · level 1"
+    choices = await kit.autocomplete(channel, "quiz", "skill", "trig")
+    assert {c["value"] for c in choices} >= {"trig", "inverse_trig"}
