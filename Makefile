@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/derivbot
+	$(BIN)/derivbot run --optional-token
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

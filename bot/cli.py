@@ -293,6 +293,55 @@ async def _sync_decks(url: str | None) -> int:
     return 0
 
 
+# --- the Discord bot -------------------------------------------------------------------------
+
+NO_TOKEN = """No DISCORD_TOKEN is set, so the Discord bot cannot start.
+Put DISCORD_TOKEN=... in a .env file (see README, "Run it on Discord"), then `make run` again.
+Meanwhile the engine works offline: `derivbot generate --skill chain`, `derivbot check ...`."""
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import logging
+
+    from bot.app import create_bot
+    from bot.config import get_settings
+
+    settings = get_settings()
+    if settings.discord_token is None:
+        print(NO_TOKEN)
+        return 0 if args.optional_token else 2
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    bot = create_bot(settings)
+    bot.run(settings.discord_token.get_secret_value(), log_handler=None)
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    """Publish the slash commands globally (Discord takes up to an hour to show them); the
+    bot does not do this on every start, only to DEV_GUILD_ID."""
+    import asyncio
+
+    from bot.app import create_bot
+    from bot.config import get_settings
+
+    settings = get_settings()
+    if settings.discord_token is None:
+        print(NO_TOKEN, file=sys.stderr)
+        return 2
+
+    async def sync() -> int:
+        bot = create_bot(settings, sync_on_start=False)
+        async with bot:
+            await bot.login(settings.discord_token.get_secret_value())  # runs setup_hook
+            synced = await bot.tree.sync()
+        print(f"synced {len(synced)} commands globally: {', '.join(c.name for c in synced)}")
+        return 0
+
+    return asyncio.run(sync())
+
+
 # --- wiring ----------------------------------------------------------------------------------
 
 
@@ -333,6 +382,14 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--theme", choices=("dark", "light"), default="dark")
     render.set_defaults(handler=cmd_render)
 
+    run = sub.add_parser("run", help="start the Discord bot (needs DISCORD_TOKEN)")
+    run.add_argument(
+        "--optional-token", action="store_true", help="without a token, explain and exit 0"
+    )
+    run.set_defaults(handler=cmd_run)
+    sync = sub.add_parser("sync", help="publish the slash commands globally")
+    sync.set_defaults(handler=cmd_sync)
+
     migrate = sub.add_parser("migrate", help="upgrade the database schema (Alembic)")
     migrate.add_argument("--url", help="database URL (default: DATABASE_URL / settings)")
     migrate.add_argument("--revision", default="head")
@@ -347,8 +404,8 @@ def build_parser() -> argparse.ArgumentParser:
     validate = deck_sub.add_parser("validate", help="check deck files: schema, ids, LaTeX, answers")
     validate.add_argument("path", nargs="?", help="a deck file or folder (default: cards/)")
     validate.add_argument("--no-render", action="store_true", help="skip rendering the LaTeX")
-    sync = deck_sub.add_parser("sync", help="load the shipped decks into the database")
-    sync.add_argument("--url", help="database URL (default: DATABASE_URL / settings)")
+    deck_sync = deck_sub.add_parser("sync", help="load the shipped decks into the database")
+    deck_sync.add_argument("--url", help="database URL (default: DATABASE_URL / settings)")
     deck.set_defaults(handler=cmd_deck)
     return parser
 

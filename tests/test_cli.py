@@ -209,3 +209,15 @@ def test_deck_validate(tmp_path: Path) -> None:
     result = derivbot("deck", "validate", str(bad))
     assert result.returncode == 1
     assert "line" in result.stderr
+
+
+def test_run_without_a_token_explains(tmp_path: Path) -> None:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path, env=env,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "DISCORD_TOKEN" in result.stdout
