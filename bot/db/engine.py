@@ -42,7 +42,7 @@ from sqlalchemy import URL, event, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 
 __all__ = [
     "SQLITE_BUSY_TIMEOUT_MS",
@@ -54,6 +54,8 @@ __all__ = [
 
 #: How long a SQLite writer waits for the write lock before failing with "database is locked".
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: How long a coroutine waits for the (single) SQLite connection before giving up.
+SQLITE_POOL_TIMEOUT_S = 60
 
 
 def is_sqlite(engine_or_url: AsyncEngine | URL | str) -> bool:
@@ -87,6 +89,16 @@ def create_engine(
         kwargs.setdefault("pool_pre_ping", True)  # survive server restarts / idle timeouts
         return _create_async_engine(url, **kwargs)
 
+    if url.database and url.database != ":memory:" and "poolclass" not in kwargs:
+        # Every transaction takes SQLite's one write lock (BEGIN IMMEDIATE), so more than one
+        # connection only adds contention: waiters poll the lock with growing sleeps and a
+        # burst of students can starve past busy_timeout. One connection turns that into a
+        # fair FIFO queue in the pool, in the event loop, with no polling. (Code must never
+        # hold one session while opening another; the service doesn't.)
+        kwargs.setdefault("poolclass", AsyncAdaptedQueuePool)
+        kwargs.setdefault("pool_size", 1)
+        kwargs.setdefault("max_overflow", 0)
+        kwargs.setdefault("pool_timeout", SQLITE_POOL_TIMEOUT_S)
     engine = _create_async_engine(url, **kwargs)
     fk_pragma = "ON" if foreign_keys else "OFF"
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import String, cast, func, literal, or_, select
+from sqlalchemy import String, cast, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -29,6 +29,7 @@ from bot.db.models import (
     Membership,
     Presentation,
     QuizAttempt,
+    Reminder,
     ReviewLog,
     Server,
     User,
@@ -39,6 +40,7 @@ from bot.math.check import Verdict
 from bot.math.generator import SKILLS, Problem
 from bot.math.rules import Step
 from bot.math.workers import MathPool
+from bot.srs.session import REDRILL_PASS
 from bot.study import decks, reminders
 from bot.study import stats as stats_module
 from bot.study.items import ItemKey, card_key, parse_key, skill_key
@@ -125,6 +127,32 @@ class SessionReport:
     points: int
     streak: int
     next_due: dt.date | None
+
+
+@dataclass(frozen=True)
+class ReminderInfo:
+    """A user's daily reminder as the front-end shows it (``next_fire_at`` in UTC)."""
+
+    local_time: str
+    timezone: str
+    where: str
+    channel_id: int | None
+    server_id: int | None
+    next_fire_at: dt.datetime
+    paused: bool
+    paused_reason: str | None
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """A server's own settings; ``default_scheduler`` None means the global default."""
+
+    server_id: int
+    guild_id: int
+    default_scheduler: str | None
+    leaderboard_enabled: bool
+    teacher_role_id: int | None
+    reminder_channel_id: int | None
 
 
 Clock = Callable[[], dt.datetime]
@@ -367,6 +395,88 @@ class _StudyServiceMore:
         async with transaction(self.sessions) as session:
             await reminders.pause(session, reminder_id, reason, self.clock())
 
+    # --- front-end settings: reminder status and notices, server settings -------------------
+    # (used by the reminders and admin cogs)
+
+    async def reminder(self, user_id: int) -> ReminderInfo | None:
+        """The user's reminder, for /remind show; None when there is none."""
+        async with self.sessions() as session:
+            row = await reminders.get_reminder(session, user_id)
+            if row is None:
+                return None
+            return ReminderInfo(
+                row.local_time,
+                row.timezone,
+                row.where,
+                row.channel_id,
+                row.server_id,
+                row.next_fire_at,
+                row.paused,
+                row.paused_reason,
+            )
+
+    async def pending_notice(self, user_id: int) -> str | None:
+        """Why the user's reminder was paused, handed out once: front-ends call this when the
+        user next talks to the bot and tell them. The reminder stays paused until set again.
+
+        A cheap read on every call; the write happens only when there is something to tell."""
+        async with self.sessions() as session:
+            row = await reminders.get_reminder(session, user_id)
+            if row is None or not row.paused_reason:
+                return None
+            reason = row.paused_reason
+        async with transaction(self.sessions) as session:
+            cleared = await session.execute(
+                update(Reminder)
+                .where(Reminder.user_id == user_id, Reminder.paused_reason.is_not(None))
+                .values(paused_reason=None)
+            )
+        return reason if cleared.rowcount else None  # told once, even with two commands at once
+
+    async def leaderboard_opted_out(self, user_id: int, server_id: int) -> bool:
+        async with self.sessions() as session:
+            member = await session.get(Membership, (user_id, server_id))
+            return bool(member is not None and member.leaderboard_opt_out)
+
+    async def server_settings(self, server_id: int) -> ServerSettings:
+        async with self.sessions() as session:
+            server = await session.get(Server, server_id)
+            if server is None:
+                raise StudyError(f"no server {server_id}")
+            return _server_settings(server)
+
+    async def server_settings_for_guild(self, guild_id: int) -> ServerSettings | None:
+        """By Discord guild id, without creating anything: permission checks run before a
+        command has registered anyone."""
+        async with self.sessions() as session:
+            server = (
+                await session.execute(select(Server).where(Server.discord_guild_id == guild_id))
+            ).scalar_one_or_none()
+            return _server_settings(server) if server is not None else None
+
+    async def update_server_settings(self, server_id: int, **changes: Any) -> ServerSettings:
+        """Teacher role, default scheduler, leaderboard on/off, reminder channel (None clears a
+        role, channel or scheduler). Who may change them is the front-end's check."""
+        allowed = {
+            "default_scheduler",
+            "leaderboard_enabled",
+            "teacher_role_id",
+            "reminder_channel_id",
+        }
+        unknown = set(changes) - allowed
+        if unknown:
+            raise ValueError(f"unknown server settings: {', '.join(sorted(unknown))}")
+        if changes.get("default_scheduler") not in (None, "sm2", "fsrs"):
+            raise ValueError("scheduler must be sm2 or fsrs")
+        async with transaction(self.sessions) as session:
+            server = await session.get(Server, server_id)
+            if server is None:
+                raise StudyError(f"no server {server_id}")
+            for key, value in changes.items():
+                setattr(server, key, value)
+            await session.flush()
+            return _server_settings(server)
+
 
 class StudyService(_StudyServiceMore):
     def __init__(
@@ -381,11 +491,22 @@ class StudyService(_StudyServiceMore):
         self.pool = pool
         self.settings = settings or get_settings()
         self.clock = clock
+        self._known_users: dict[int, tuple[int, str]] = {}
+        self._known_members: dict[tuple[int, int], int] = {}
 
     # --- people and places ------------------------------------------------------------------
 
     async def user_for_discord(self, discord_id: int, display_name: str = "") -> int:
-        """The user row id for a Discord user, created on first contact."""
+        """The user row id for a Discord user, created on first contact (then remembered: every
+        interaction asks, and a write transaction each time would queue behind grading)."""
+        known = self._known_users.get(discord_id)
+        if known is not None and known[1] == display_name:
+            return known[0]
+        user_id = await self._user_for_discord(discord_id, display_name)
+        self._known_users[discord_id] = (user_id, display_name)
+        return user_id
+
+    async def _user_for_discord(self, discord_id: int, display_name: str) -> int:
         return await self._ensure_user(
             User.discord_id == discord_id, discord_id=discord_id, display_name=display_name
         )
@@ -414,6 +535,14 @@ class StudyService(_StudyServiceMore):
 
     async def join_server(self, user_id: int, guild_id: int, name: str = "") -> int:
         """The server row id; makes the user a member (leaderboards are per server)."""
+        known = self._known_members.get((user_id, guild_id))
+        if known is not None:
+            return known
+        server_id = await self._join_server(user_id, guild_id, name)
+        self._known_members[(user_id, guild_id)] = server_id
+        return server_id
+
+    async def _join_server(self, user_id: int, guild_id: int, name: str) -> int:
         async with transaction(self.sessions) as session:
             server = (
                 await session.execute(select(Server).where(Server.discord_guild_id == guild_id))
@@ -929,6 +1058,64 @@ class StudyService(_StudyServiceMore):
                 )
             )
 
+    # --- review sessions (/review): what a button needs after a restart --------------------
+
+    async def presentation(self, token: str, *, user_id: int | None = None) -> Presented:
+        """A stored presentation again (its card, or the same problem), so a button pressed
+        after a restart still knows what it was about. ``new``: not introduced yet."""
+        async with self.sessions() as session:
+            p = await self._presentation(session, token)
+            _check_owner(p, user_id)
+            card_view = None
+            if p.kind == "card":
+                card_view = await self._card_view(session, p.card_id, p.server_id)
+            introduced = await session.scalar(
+                select(ItemState.introduced_day).where(
+                    ItemState.user_id == p.user_id, ItemState.item_key == p.item_key
+                )
+            )
+        problem = await self.problem_for(token) if p.kind == "skill" else None
+        return Presented(
+            token, p.item_key, p.kind, introduced is None, problem=problem, card=card_view
+        )
+
+    async def reveal(self, token: str, *, user_id: int | None = None) -> Outcome:
+        """Show the answer of a problem or of a typed card, graded as giving up (1 after a
+        wrong try, 0 when skipped): either way the item comes back soon."""
+        async with self.sessions() as session:
+            p = await self._presentation(session, token)
+            _check_owner(p, user_id)
+        if p.kind == "skill":
+            return await self.give_up(token, user_id=user_id)
+        try:
+            async with transaction(self.sessions) as session:
+                p = await self._presentation(session, token, lock=True)
+                if p.answered_at is not None:
+                    return Outcome("already")
+                quality = srs.problem_quality(
+                    correct=False, gave_up=p.tries == 0, seconds=0, target_seconds=1
+                )
+                result = await self._grade(session, p, quality, None)
+        except AlreadyGraded:
+            return Outcome("already")
+        return _with(result, status="revealed")
+
+    async def session_redrills(self, user_id: int, since: dt.datetime) -> list[str]:
+        """Items whose latest answer since ``since`` scored below 4, in answer order: the
+        same-day re-drills (SM-2 step 7) a session still owes when it is rebuilt after a
+        restart."""
+        async with self.sessions() as session:
+            rows = await session.execute(
+                select(ReviewLog.item_key, ReviewLog.quality)
+                .where(ReviewLog.user_id == user_id, ReviewLog.reviewed_at >= since)
+                .order_by(ReviewLog.reviewed_at, ReviewLog.id)
+            )
+            latest: dict[str, int] = {}
+            for key, quality in rows:
+                latest.pop(key, None)  # re-inserted: ordered by each item's latest answer
+                latest[key] = quality
+        return [key for key, quality in latest.items() if quality < REDRILL_PASS]
+
 
 class AlreadyGraded(Exception):
     """Raised inside a grading transaction when its presentation was graded concurrently."""
@@ -988,7 +1175,9 @@ __all__ = [
     "Outcome",
     "Preferences",
     "Presented",
+    "ReminderInfo",
     "Schedule",
+    "ServerSettings",
     "SessionReport",
     "StudyError",
     "StudyService",
@@ -1051,6 +1240,17 @@ async def _find_deck(
     if rows is None:
         raise StudyError(f"no deck {slug!r} here")
     return rows
+
+
+def _server_settings(server: Server) -> ServerSettings:
+    return ServerSettings(
+        server.id,
+        server.discord_guild_id,
+        server.default_scheduler,
+        server.leaderboard_enabled,
+        server.teacher_role_id,
+        server.reminder_channel_id,
+    )
 
 
 def _card_model(card: Card) -> decks.Card:

@@ -79,7 +79,8 @@ async def _review(
 
 
 async def test_sqlite_pragmas_on_every_connection(sqlite_db_url: str) -> None:
-    engine = create_engine(sqlite_db_url)
+    # the app uses one connection per SQLite file; allow two here to see two connections' setup
+    engine = create_engine(sqlite_db_url, pool_size=2)
     try:
         async with engine.connect() as first:
             await _assert_pragmas(first)
