@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from functools import lru_cache
 
 import sympy as sp
 
@@ -74,6 +75,27 @@ async def acheck_problem(pool: MathPool, problem: Problem, answer: str) -> Verdi
     """Check an answer to a generated problem without blocking the event loop."""
     try:
         return await pool.arun(check_problem, problem, answer)
+    except Exception as exc:
+        return verdict_for_failure(exc)
+
+
+@lru_cache(maxsize=256)
+def _generated(skill: str, level: int, seed: int) -> Problem:
+    return generate(skill, level, seed)
+
+
+def check_generated_task(skill: str, level: int, seed: int, answer: str) -> Verdict:
+    """Check an answer to a generated problem inside a worker, which rebuilds the problem from
+    (skill, level, seed): only a few small values cross the process boundary."""
+    return check_problem(_generated(skill, level, seed), answer)
+
+
+async def acheck_generated(
+    pool: MathPool, skill: str, level: int, seed: int, answer: str
+) -> Verdict:
+    """Check an answer to a generated problem without blocking the event loop."""
+    try:
+        return await pool.arun(check_generated_task, skill, level, seed, answer)
     except Exception as exc:
         return verdict_for_failure(exc)
 

@@ -48,7 +48,8 @@ from bot.study.items import ItemKey, card_key, parse_key, skill_key
 SchedulerName = Literal["sm2", "fsrs"]
 POINTS_PER_CARD = 10
 POINTS_PER_LEVEL = 10  # a skill review at level n is worth n times this
-UNLOCK_INTERVAL = 6  # passing level n at an interval of at least this many days unlocks n + 1
+UNLOCK_INTERVAL = 6
+PROBLEM_CACHE = 1024  # passing level n at an interval of at least this many days unlocks n + 1
 
 
 class StudyError(LookupError):
@@ -491,6 +492,7 @@ class StudyService(_StudyServiceMore):
         self.pool = pool
         self.settings = settings or get_settings()
         self.clock = clock
+        self._problems: dict[tuple[str, int, int], Problem] = {}
         self._known_users: dict[int, tuple[int, str]] = {}
         self._known_members: dict[tuple[int, int], int] = {}
 
@@ -750,7 +752,7 @@ class StudyService(_StudyServiceMore):
             )
         problem = None
         if key.kind == "skill":
-            problem = await tasks.agenerate(self.pool, key.skill, key.level, seed)
+            problem = await self._problem(key.skill, key.level, seed)
         new = state is None or state.introduced_day is None
         return Presented(token, item_key, key.kind, new, problem=problem, card=card_view)
 
@@ -784,7 +786,19 @@ class StudyService(_StudyServiceMore):
             p = await self._presentation(session, token)
         if p.kind != "skill" or p.skill is None or p.level is None or p.seed is None:
             raise StudyError("that presentation is not a problem")
-        return await tasks.agenerate(self.pool, p.skill, p.level, p.seed)
+        return await self._problem(p.skill, p.level, p.seed)
+
+    async def _problem(self, skill: str, level: int, seed: int) -> Problem:
+        """Problems are rebuilt from (skill, level, seed); recent ones are kept in memory, so
+        answering does not pay for a worker round trip and a large unpickle on the loop."""
+        key = (skill, level, seed)
+        problem = self._problems.get(key)
+        if problem is None:
+            problem = await tasks.agenerate(self.pool, skill, level, seed)
+            self._problems[key] = problem
+            while len(self._problems) > PROBLEM_CACHE:
+                self._problems.pop(next(iter(self._problems)))
+        return problem
 
     async def _presentation(
         self, session: AsyncSession, token: str, *, lock: bool = False
@@ -831,8 +845,8 @@ class StudyService(_StudyServiceMore):
             _check_owner(p, user_id)
             card = await session.get(Card, p.card_id) if p.kind == "card" else None
         if p.kind == "skill":
+            verdict = await tasks.acheck_generated(self.pool, p.skill, p.level, p.seed, text)
             problem = await self.problem_for(token)
-            verdict = await tasks.acheck_problem(self.pool, problem, text)
         else:
             if card is None or not card.typed_answer:
                 raise StudyError("that card takes no typed answer")
