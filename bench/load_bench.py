@@ -85,6 +85,12 @@ async def _run(db: Path) -> dict[str, object]:
             answer = HOSTILE[k % len(HOSTILE)] if k % 10 == 0 else sp.sstr(problem.answer)
             prepared.append((member, shown, answer))
 
+        # one full round first, so one-time costs (lazy imports, first renders) are not counted
+        warm = guild.add_member(env.create_user("warm-up"))
+        result = await warm.slash(channel, "quiz", skill="power", level=1)
+        shown = await warm.click(result.response, label="Answer")
+        await warm.submit_modal(shown, {"answer": "x"})
+
         clock = AckClock()
         clock.install()
         real_settle = env._settle_internal
@@ -118,7 +124,7 @@ async def _run(db: Path) -> dict[str, object]:
         "missed 3 s deadlines": sum(1 for a in acks if a > 3000) + missing,
         "event-loop lag max (ms)": round(max(lags, default=0.0) * 1000, 1),
         "event-loop lag p99 (ms)": round(_percentile(lags or [0.0], 99) * 1000, 1),
-        "all 200 answered in (s)": round(total, 2),
+        "all answers handled in (s)": round(total, 2),
     }
 
 

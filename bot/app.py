@@ -7,6 +7,7 @@ persistent buttons, so buttons of messages sent before a restart keep working.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 import pkgutil
@@ -81,6 +82,10 @@ class DerivBot(commands.Bot):
         await self.service.sync_shipped_decks()
         for name in cog_modules():
             await self.load_extension(name)
+        # Everything loaded so far lives as long as the bot; freezing it keeps full garbage
+        # collections (tens of ms over sympy's heap) from pausing the event loop later.
+        gc.collect()
+        gc.freeze()
         if self.sync_on_start and self.settings.dev_guild_id:
             guild = discord.Object(self.settings.dev_guild_id)
             self.tree.copy_global_to(guild=guild)
