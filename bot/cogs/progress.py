@@ -1,0 +1,311 @@
+"""/stats, /leaderboard and /privacy: progress a student (and a class) can see.
+
+Thin: one service call, then a picture drawn in the worker pool (`bot.math.charts`) and a short
+embed that says the same in words, so the reply still makes sense when the picture is missing
+(a busy pool gives a text-only embed). Personal replies are ephemeral unless `share` is set.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.cogs.common import RateLimit
+from bot.math import charts
+from bot.study import stats as stats_module
+from bot.study.items import parse_key
+
+if TYPE_CHECKING:
+    from bot.app import DerivBot
+
+log = logging.getLogger(__name__)
+
+CHART_TIMEOUT = 10.0  # a dashboard takes ~0.3 s; this is only a guard against a stuck worker
+COLOUR = 0x5865F2
+MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
+PERIODS = [
+    app_commands.Choice(name="this week (last 7 days)", value="week"),
+    app_commands.Choice(name="this month (last 30 days)", value="month"),
+    app_commands.Choice(name="all time", value="all"),
+]
+VISIBILITY = [
+    app_commands.Choice(name="on: show me on this server's leaderboard", value="on"),
+    app_commands.Choice(name="off: hide me from this server's leaderboard", value="off"),
+]
+
+
+class Progress(commands.Cog):
+    def __init__(self, bot: DerivBot) -> None:
+        self.bot = bot
+        self.charts = RateLimit(limit=6, per=60.0)  # each picture costs a worker ~0.3 s
+
+    @property
+    def service(self):
+        return self.bot.service
+
+    async def _user(self, interaction: discord.Interaction) -> tuple[int, int | None]:
+        user = await self.service.user_for_discord(
+            interaction.user.id, interaction.user.display_name
+        )
+        server = None
+        if interaction.guild is not None:
+            server = await self.service.join_server(
+                user, interaction.guild.id, interaction.guild.name
+            )
+        return user, server
+
+    async def _too_fast(self, interaction: discord.Interaction) -> bool:
+        wait = self.charts.retry_after(interaction.user.id)
+        if wait > 0:
+            await interaction.response.send_message(
+                f"That's a lot of charts at once; try again in {wait:.0f} s.", ephemeral=True
+            )
+        return wait > 0
+
+    async def _chart(
+        self, filename: str, fn: Callable[..., bytes], *args: object, **kwargs: object
+    ) -> discord.File | None:
+        """A chart from the worker pool as a file, or None (the embed then stands alone)."""
+        try:
+            png = await self.bot.pool.arun(fn, *args, timeout=CHART_TIMEOUT, **kwargs)
+        except Exception:
+            log.warning("chart %s failed; sending text only", filename, exc_info=True)
+            return None
+        return discord.File(io.BytesIO(png), filename=filename)
+
+    # --- /stats -----------------------------------------------------------------------------
+
+    @app_commands.command(name="stats", description="Progress: reviews, accuracy, streak, due")
+    @app_commands.describe(
+        member="Someone in this server (default: you)",
+        share="Post it in the channel instead of showing it only to you",
+    )
+    async def stats(
+        self,
+        interaction: discord.Interaction,
+        member: discord.User | None = None,
+        share: bool = False,
+    ) -> None:
+        target = member or interaction.user
+        if target.id != interaction.user.id and not (
+            isinstance(member, discord.Member)
+            and interaction.guild is not None
+            and member.guild.id == interaction.guild.id
+        ):
+            await interaction.response.send_message(
+                "You can look at the stats of members of this server only.", ephemeral=True
+            )
+            return
+        if target.bot:
+            await interaction.response.send_message("Bots don't study (yet).", ephemeral=True)
+            return
+        if await self._too_fast(interaction):
+            return
+        await interaction.response.defer(ephemeral=not share, thinking=True)
+        viewer, _ = await self._user(interaction)
+        user = viewer
+        if target.id != interaction.user.id:
+            user = await self.service.user_for_discord(target.id, target.display_name)
+        progress = await self.service.stats(user)
+        theme = (await self.service.preferences(viewer)).theme
+        data = chart_data(progress, target.display_name)
+        file = await self._chart("stats.png", charts.stats_png, data, theme)
+        embed = stats_embed(data, progress, image=file is not None, shared=share)
+        await interaction.followup.send(
+            embed=embed, file=file or discord.utils.MISSING, ephemeral=not share
+        )
+
+    # --- /leaderboard -----------------------------------------------------------------------
+
+    @app_commands.command(name="leaderboard", description="This server's top students")
+    @app_commands.describe(
+        period="Which points count (default: this week)",
+        share="Post it in the channel instead of showing it only to you",
+    )
+    @app_commands.choices(period=PERIODS)
+    @app_commands.guild_only()
+    async def leaderboard(
+        self,
+        interaction: discord.Interaction,
+        period: app_commands.Choice[str] | None = None,
+        share: bool = False,
+    ) -> None:
+        if await self._too_fast(interaction):
+            return
+        await interaction.response.defer(ephemeral=not share, thinking=True)
+        user, server = await self._user(interaction)
+        assert server is not None and interaction.guild is not None  # guild-only command
+        board = await self.service.leaderboard(
+            server, period.value if period else "week", user_id=user
+        )
+        if not board.enabled:
+            await interaction.followup.send(
+                "Leaderboards are turned off in this server.", ephemeral=True
+            )
+            return
+        theme = (await self.service.preferences(user)).theme
+        rows = [(s.rank, s.name, s.points) for s in board.top]
+        me = (board.me.rank, board.me.name, board.me.points) if board.me else None
+        file = await self._chart(
+            "leaderboard.png",
+            charts.leaderboard_png,
+            rows,
+            me,
+            board.period,
+            theme,
+            server=interaction.guild.name,
+        )
+        hidden = board.me is None and await self.service.leaderboard_opted_out(user, server)
+        embed = leaderboard_embed(board, image=file is not None, hidden=hidden)
+        await interaction.followup.send(
+            embed=embed, file=file or discord.utils.MISSING, ephemeral=not share
+        )
+
+    # --- /privacy ---------------------------------------------------------------------------
+
+    @app_commands.command(name="privacy", description="Whether you appear on leaderboards")
+    @app_commands.describe(leaderboard="on: show me on this server's leaderboard; off: hide me")
+    @app_commands.choices(leaderboard=VISIBILITY)
+    @app_commands.guild_only()
+    async def privacy(
+        self, interaction: discord.Interaction, leaderboard: app_commands.Choice[str]
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        user, server = await self._user(interaction)
+        assert server is not None  # guild-only command
+        hidden = leaderboard.value == "off"
+        await self.service.set_leaderboard_opt_out(user, server, hidden)
+        text = (
+            "You're hidden from this server's leaderboard; your points still count for you."
+            if hidden
+            else "You're on this server's leaderboard again."
+        )
+        await interaction.followup.send(text, ephemeral=True)
+
+
+# --- presentation ---------------------------------------------------------------------------
+
+
+def item_label(key: str) -> str:
+    """An item key as students read it: `skill:chain:2` is "chain · level 2"."""
+    try:
+        item = parse_key(key)
+    except ValueError:
+        return key
+    if item.kind == "card":
+        return f"card #{item.card_id}"
+    return f"{(item.skill or '').replace('_', ' ')} · level {item.level}"
+
+
+def chart_data(progress: stats_module.Stats, name: str) -> charts.StatsData:
+    """The service's stats as the plain values the chart worker takes."""
+    return charts.StatsData(
+        name=name,
+        today=progress.today,
+        reviews_per_day=tuple(sorted(progress.reviews_per_day.items())),
+        accuracy=tuple(
+            charts.SkillAccuracy(skill, correct, attempts)
+            for skill, (correct, attempts) in progress.accuracy_per_skill.items()
+        ),
+        forecast=tuple(progress.forecast),
+        streak=progress.streak,
+        total_reviews=progress.total_reviews,
+        items_learning=progress.items_learning,
+        leeches=tuple(item_label(k) for k in progress.leeches),
+        streak_min_reviews=stats_module.STREAK_MIN_REVIEWS,
+    )
+
+
+def safe(name: str, limit: int = 32) -> str:
+    """A user's name inside an embed: one line, no markdown, no mentions."""
+    cleaned = charts.plain_name(name, limit)
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(cleaned))
+
+
+def _days(n: int) -> str:
+    return f"{n} day" if n == 1 else f"{n} days"
+
+
+def stats_embed(
+    data: charts.StatsData, progress: stats_module.Stats, *, image: bool, shared: bool
+) -> discord.Embed:
+    correct = sum(a.correct for a in data.accuracy)
+    attempts = sum(a.attempts for a in data.accuracy)
+    due_today = progress.forecast[0][1] if progress.forecast else 0
+    embed = discord.Embed(title=f"📈 {safe(data.name)}'s progress", colour=COLOUR)
+    embed.description = (
+        f"🔥 Streak **{_days(data.streak)}** · **{data.total_reviews:,}** reviews · "
+        f"**{due_today:,}** due today"
+        if data.total_reviews
+        else "Nothing reviewed yet: `/quiz` starts the first problem."
+    )
+    embed.add_field(
+        name="Accuracy",
+        value=f"{100 * correct // attempts}% ({correct}/{attempts})" if attempts else "—",
+    )
+    embed.add_field(name="Learning", value=f"{data.items_learning:,} items")
+    embed.add_field(
+        name="Leeches",
+        value=", ".join(data.leeches[:5])[:1000] if data.leeches else "none",
+    )
+    if image:
+        embed.set_image(url="attachment://stats.png")
+    else:  # the picture failed: the same facts in words
+        days = [progress.today - dt.timedelta(days=k) for k in range(6, -1, -1)]
+        week = [progress.reviews_per_day.get(d, 0) for d in days]
+        embed.add_field(name="Reviews, last 7 days", value=" · ".join(map(str, week)))
+        embed.add_field(
+            name="Due, next 7 days",
+            value=" · ".join(str(n) for _, n in progress.forecast[:7]) or "—",
+        )
+        lines = [
+            f"{a.skill.replace('_', ' ')}: {a.correct}/{a.attempts}"
+            for a in data.accuracy
+            if a.attempts
+        ]
+        if lines:
+            embed.add_field(name="Per skill", value="\n".join(lines)[:1000], inline=False)
+    if not shared:
+        embed.set_footer(text="Only you can see this; share:True posts it in the channel.")
+    return embed
+
+
+def leaderboard_embed(
+    board: stats_module.Leaderboard, *, image: bool, hidden: bool = False
+) -> discord.Embed:
+    label = charts.PERIOD_LABELS.get(board.period, board.period)
+    embed = discord.Embed(title=f"🏆 Leaderboard · {label}", colour=COLOUR)
+    me = board.me.rank if board.me else None
+    lines = []
+    for s in board.top:
+        line = f"{MEDALS.get(s.rank, f'**{s.rank}.**')} {safe(s.name)} — {s.points:,} pts"
+        lines.append(f"**{line}** ← you" if s.rank == me else line)
+    embed.description = "\n".join(lines) or (
+        f"No points yet ({label}). Correct answers to due reviews in this server earn points."
+    )
+    if board.me is not None:
+        embed.add_field(
+            name="You", value=f"#{board.me.rank} with {board.me.points:,} pts", inline=False
+        )
+    elif hidden:
+        embed.add_field(
+            name="You",
+            value="Hidden from this leaderboard (`/privacy leaderboard:on`).",
+            inline=False,
+        )
+    else:
+        embed.add_field(name="You", value="Not on this board yet: no points here.", inline=False)
+    if image:
+        embed.set_image(url="attachment://leaderboard.png")
+    return embed
+
+
+async def setup(bot: DerivBot) -> None:
+    await bot.add_cog(Progress(bot))
