@@ -1,0 +1,160 @@
+"""/resources (where to learn more) and /help (every command, with an example).
+
+/help reads the command tree, so a new command shows up by itself; an example written here
+is used only while it still matches the command's options, otherwise one is generated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+if TYPE_CHECKING:
+    from bot.app import DerivBot
+
+
+@dataclass(frozen=True)
+class Resource:
+    name: str
+    url: str
+    note: str
+    recommended: bool = False
+
+
+# From the course's study page, which recommends Professor Leonard and the book.
+RESOURCES = (
+    Resource(
+        "Professor Leonard: Calculus 1",
+        "https://youtube.com/playlist?list=PLF797E961509B4EB5",
+        "Full-length lectures that explain every step; the page's first pick to follow along.",
+        recommended=True,
+    ),
+    Resource(
+        "Calculus I with integrated Precalculus (textbook)",
+        "https://a.co/d/5bpuEcg",
+        "Reviews the algebra and trig as each calculus topic needs it; recommended with Leonard.",
+        recommended=True,
+    ),
+    Resource(
+        "3Blue1Brown: Essence of Calculus",
+        "https://youtube.com/playlist?list=PLZHQObOWTQDMsr9K-rj53DwVRMYO3t5Yr",
+        "Short animated videos for the intuition: what a derivative really is.",
+    ),
+    Resource(
+        "Khan Academy: Calculus 1",
+        "https://khanacademy.org/math/calculus-1",
+        "Short lessons with practice exercises and instant feedback.",
+    ),
+    Resource(
+        "MIT OpenCourseWare 18.01: Single Variable Calculus",
+        "https://ocw.mit.edu/courses/18-01-single-variable-calculus-fall-2006/",
+        "A complete university course: lectures, notes, problem sets and exams with solutions.",
+    ),
+    Resource(
+        "Paul's Online Math Notes: Calculus I",
+        "https://tutorial.math.lamar.edu/Classes/CalcI/CalcI.aspx",
+        "Clear written notes with many worked examples, good for looking things up.",
+    ),
+    Resource(
+        "Paul's derivatives cheat sheet (PDF)",
+        "https://tutorial.math.lamar.edu/pdf/calculus_cheat_sheet_derivatives.pdf",
+        "Every rule and standard derivative on two pages: keep it open while practising.",
+    ),
+)
+
+# One hand-written example per command we know of, keyed by the full command name.
+EXAMPLES = {
+    "quiz": "/quiz skill:chain level:2",
+    "review": "/review",
+    "stats": "/stats",
+    "leaderboard": "/leaderboard period:month",
+    "privacy": "/privacy leaderboard:off",
+    "remind set": "/remind set time:07:30 timezone:Europe/Berlin where:dm",
+    "remind show": "/remind show",
+    "remind off": "/remind off",
+    "settings": "/settings theme:light new_per_day:15 timezone:America/New_York",
+    "serversettings": "/serversettings leaderboard:True reminder_channel:#study",
+    "deck list": "/deck list",
+    "deck import": "/deck import file:limits.yaml",
+    "deck export": "/deck export deck:derivative-rules format:csv",
+    "deck remove": "/deck remove deck:limits",
+    "resources": "/resources",
+    "help": "/help",
+}
+
+
+def resources_embed() -> discord.Embed:
+    embed = discord.Embed(
+        title="📚 Learning resources",
+        description="Free and classic ways to learn derivatives; ⭐ marks the recommended pair.",
+        colour=0x5865F2,
+    )
+    for r in RESOURCES:
+        star = "⭐ " if r.recommended else ""
+        embed.add_field(name=f"{star}{r.name}", value=f"{r.note}\n{r.url}", inline=False)
+    return embed
+
+
+def leaf_commands(tree: app_commands.CommandTree) -> list[app_commands.Command]:
+    """Every invocable slash command, subcommands included, in the tree's order."""
+    found: list[app_commands.Command] = []
+    for command in tree.get_commands(type=discord.AppCommandType.chat_input):
+        if isinstance(command, app_commands.Group):
+            found.extend(c for c in command.walk_commands() if isinstance(c, app_commands.Command))
+        elif isinstance(command, app_commands.Command):
+            found.append(command)
+    return found
+
+
+def example(command: app_commands.Command) -> str:
+    """The hand-written example while its options still exist; else one built from the
+    required options, so /help never shows an example that would fail."""
+    name = command.qualified_name
+    written = EXAMPLES.get(name)
+    options = {p.name for p in command.parameters}
+    if written is not None:
+        used = {word.split(":", 1)[0] for word in written[len(name) + 1 :].split() if ":" in word}
+        if written.startswith(f"/{name}") and used <= options:
+            return written
+    required = [f"{p.name}:…" for p in command.parameters if p.required]
+    return " ".join([f"/{name}", *required])
+
+
+def help_embed(tree: app_commands.CommandTree) -> discord.Embed:
+    embed = discord.Embed(
+        title="derivbot: what each command does",
+        description="Personal replies are only visible to you. Try one of the examples.",
+        colour=0x5865F2,
+    )
+    found = leaf_commands(tree)
+    for command in found[:25]:  # an embed holds 25 fields
+        embed.add_field(
+            name=f"/{command.qualified_name}",
+            value=f"{command.description}\n`{example(command)}`"[:1024],
+            inline=False,
+        )
+    if len(found) > 25:
+        embed.set_footer(text="Also: " + ", ".join(f"/{c.qualified_name}" for c in found[25:]))
+    return embed
+
+
+class Info(commands.Cog):
+    def __init__(self, bot: DerivBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="resources", description="Videos, notes and books to learn from")
+    async def resources(self, interaction: discord.Interaction) -> None:
+        # public: worth sharing with the whole study channel
+        await interaction.response.send_message(embed=resources_embed())
+
+    @app_commands.command(name="help", description="What each command does, with examples")
+    async def help(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(embed=help_embed(self.bot.tree), ephemeral=True)
+
+
+async def setup(bot: DerivBot) -> None:
+    await bot.add_cog(Info(bot))

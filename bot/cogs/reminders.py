@@ -1,0 +1,369 @@
+"""/remind: a daily study reminder at a local time, sent by a loop that wakes every minute.
+
+The schedule (time zones, DST, catch-up after downtime, once per local day) is
+bot/study/reminders.py; this cog only asks what is due and delivers it. A reminder whose DM is
+refused goes to the server's reminder channel, mentioning only that user; with no such channel
+it is paused, and the user is told the next time they use one of these commands.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import zoneinfo
+from functools import lru_cache
+from typing import TYPE_CHECKING, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from bot.app import report_error
+from bot.cogs.common import echo
+from bot.srs.days import zone
+from bot.study.reminders import DueReminder, parse_time
+from bot.study.service import StudyService
+
+if TYPE_CHECKING:
+    from bot.app import DerivBot
+
+log = logging.getLogger(__name__)
+
+# Offered before anything is typed: the zones most students are in.
+POPULAR_ZONES = (
+    "UTC",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "America/Sao_Paulo",
+    "Europe/London",
+    "Europe/Berlin",
+    "Europe/Paris",
+    "Africa/Lagos",
+    "Asia/Kolkata",
+    "Asia/Shanghai",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+)
+DM_CLOSED = "DMs closed"
+CHANNEL_GONE = "channel unavailable"
+PAUSED_TEXT = {
+    DM_CLOSED: "I couldn't DM your study reminder (your DMs are closed to me), so I paused it. "
+    "Open your DMs and use `/remind set` again, or set it `where:here` in a channel.",
+    CHANNEL_GONE: "I couldn't post your study reminder in its channel any more, so I paused "
+    "it. Use `/remind set` again, for your DMs or another channel.",
+}
+
+
+@lru_cache(maxsize=1)
+def _all_zones() -> tuple[str, ...]:
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+def timezone_choices(current: str) -> list[app_commands.Choice[str]]:
+    """IANA zones matching what is typed (spaces count as underscores), names starting with it
+    first; at most 25, Discord's limit. Shared with /settings."""
+    typed = current.strip().lower().replace(" ", "_")
+    if not typed:
+        names = list(POPULAR_ZONES)
+    else:
+        matching = [z for z in _all_zones() if typed in z.lower()]
+        names = sorted(matching, key=lambda z: (not _starts_with(z, typed), z))
+    return [app_commands.Choice(name=z, value=z) for z in names[:25]]
+
+
+def _starts_with(name: str, typed: str) -> bool:
+    lowered = name.lower()
+    return lowered.startswith(typed) or lowered.split("/")[-1].startswith(typed)
+
+
+def valid_zone(name: str) -> bool:
+    try:
+        zone(name)
+    except ValueError:
+        return False
+    return True
+
+
+class ReviewButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"dn:review(?::(?P<server>\d+))?",
+):
+    """ "Start review" under a reminder; works after a restart (nothing but the server row id,
+    so a click in a DM still studies that server's decks, lives in the custom id)."""
+
+    def __init__(self, server_id: int | None = None) -> None:
+        custom_id = "dn:review" if server_id is None else f"dn:review:{server_id}"
+        super().__init__(
+            discord.ui.Button(
+                label="Start review", style=discord.ButtonStyle.success, custom_id=custom_id
+            )
+        )
+        self.server_id = server_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: object
+    ) -> ReviewButton:
+        server = match["server"]  # type: ignore[index]
+        return cls(int(server) if server else None)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        # discord.py only logs a dynamic item's failure: the student hears of it here or never
+        try:
+            cog: Reminders = interaction.client.get_cog("Reminders")  # type: ignore[assignment]
+            await cog.start_review(interaction, self.server_id)
+        except Exception as exc:
+            await report_error(interaction, exc)
+
+
+class Reminders(commands.Cog):
+    remind = app_commands.Group(name="remind", description="A daily reminder to study")
+
+    def __init__(self, bot: DerivBot) -> None:
+        self.bot = bot
+
+    @property
+    def service(self) -> StudyService:
+        return self.bot.service
+
+    async def cog_load(self) -> None:
+        self.reminder_loop.start()
+
+    async def cog_unload(self) -> None:
+        self.reminder_loop.cancel()
+
+    async def _user(self, interaction: discord.Interaction) -> tuple[int, int | None]:
+        user = await self.service.user_for_discord(
+            interaction.user.id, interaction.user.display_name
+        )
+        server = None
+        if interaction.guild is not None:
+            server = await self.service.join_server(
+                user, interaction.guild.id, interaction.guild.name
+            )
+        return user, server
+
+    async def notice(self, user_id: int) -> str:
+        """The paused-reminder notice owed to this user (once), as a line to prepend."""
+        reason = await self.service.pending_notice(user_id)
+        if reason is None:
+            return ""
+        text = PAUSED_TEXT.get(
+            reason, f"I paused your study reminder ({reason}). Use `/remind set` to restart it."
+        )
+        return f"⚠️ {text}\n\n"
+
+    # --- commands ---------------------------------------------------------------------------
+
+    @remind.command(name="set", description="Get a study reminder every day at a local time")
+    @app_commands.describe(
+        time="24-hour local time, e.g. 07:30",
+        timezone="Your time zone, e.g. America/New_York (start typing a city)",
+        where="In your DMs (default), or in this channel",
+    )
+    async def remind_set(
+        self,
+        interaction: discord.Interaction,
+        time: str,
+        timezone: str,
+        where: Literal["dm", "here"] = "dm",
+    ) -> None:
+        try:
+            parse_time(time)
+        except ValueError:
+            await interaction.response.send_message(
+                f"I need a 24-hour time like `07:30`; you typed {echo(time)}.", ephemeral=True
+            )
+            return
+        if not valid_zone(timezone.strip()):
+            await interaction.response.send_message(
+                f"I don't know the time zone {echo(timezone)}; pick one from the list "
+                "(start typing a city, like `New York` or `Berlin`).",
+                ephemeral=True,
+            )
+            return
+        in_channel = where == "here" and interaction.guild is not None
+        if in_channel and not interaction.app_permissions.send_messages:
+            await interaction.response.send_message(
+                "I can't post in this channel, so I couldn't remind you here. "
+                "Pick another channel, or your DMs.",
+                ephemeral=True,
+            )
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        user, server = await self._user(interaction)
+        notice = await self.notice(user)
+        fire_at = await self.service.set_reminder(
+            user,
+            time.strip(),
+            timezone.strip(),
+            where="channel" if in_channel else "dm",
+            channel_id=interaction.channel_id if in_channel else None,
+            server_id=server,
+        )
+        place = "in this channel" if in_channel else "in your DMs"
+        await interaction.followup.send(
+            f"{notice}⏰ Done: every day at **{time.strip()}** ({timezone.strip()}), {place}. "
+            f"Next one {_when(fire_at)}.",
+            ephemeral=True,
+        )
+
+    @remind_set.autocomplete("timezone")
+    async def timezone_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return timezone_choices(current)
+
+    @remind.command(name="off", description="Stop your daily study reminder")
+    async def remind_off(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        user, _ = await self._user(interaction)
+        removed = await self.service.clear_reminder(user)
+        text = (
+            "Your daily reminder is off."
+            if removed
+            else "You had no reminder. Set one with `/remind set`."
+        )
+        await interaction.followup.send(text, ephemeral=True)
+
+    @remind.command(name="show", description="When your next study reminder comes")
+    async def remind_show(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        user, _ = await self._user(interaction)
+        notice = await self.notice(user)
+        info = await self.service.reminder(user)
+        if info is None:
+            text = "You have no reminder. Set one with `/remind set time:07:30 timezone:…`."
+        else:
+            place = f"in <#{info.channel_id}>" if info.where == "channel" else "in your DMs"
+            text = f"⏰ Every day at **{info.local_time}** ({info.timezone}), {place}."
+            if info.paused:
+                text += "\nIt is **paused**: use `/remind set` again to restart it."
+            else:
+                text += f"\nNext one {_when(info.next_fire_at)}."
+        await interaction.followup.send(notice + text, ephemeral=True)
+
+    # --- the loop ---------------------------------------------------------------------------
+
+    @tasks.loop(minutes=1)
+    async def reminder_loop(self) -> None:
+        try:
+            await self.send_due()
+        except Exception:  # the loop must outlive any one bad minute
+            log.exception("reminder loop iteration failed")
+
+    @reminder_loop.before_loop
+    async def _before_loop(self) -> None:
+        await self.bot.wait_until_ready()
+
+    async def send_due(self) -> int:
+        """One pass of the loop: deliver every due reminder; returns how many were sent.
+
+        A reminder that fails for an unexpected reason stays due and is retried next minute
+        (within the catch-up window the schedule allows)."""
+        sent = 0
+        for due in await self.service.reminders_due():
+            try:
+                if await self.deliver(due):
+                    await self.service.reminder_sent(due.reminder_id)
+                    sent += 1
+            except Exception:
+                log.exception("could not deliver reminder %s", due.reminder_id)
+        return sent
+
+    async def deliver(self, due: DueReminder) -> bool:
+        """Send one reminder: DM or its channel; a refused DM falls back to the server's
+        reminder channel, else the reminder is paused. True when something was sent."""
+        if due.discord_id is None:  # a console-only user: nowhere to send it
+            await self.service.reminder_undeliverable(due.reminder_id, "no Discord account")
+            return False
+        count = len(await self.service.due_queue(due.user_id, due.server_id))
+        view = discord.ui.View(timeout=None)
+        view.add_item(ReviewButton(due.server_id))
+        if due.where == "channel" and due.channel_id is not None:
+            if await self._post(due.channel_id, due.discord_id, _text(count, mention=True), view):
+                return True
+            await self.service.reminder_undeliverable(due.reminder_id, CHANNEL_GONE)
+            return False
+        try:
+            dm = await self.bot.create_dm(discord.Object(due.discord_id))
+            await dm.send(_text(count), view=view)
+            return True
+        except discord.Forbidden:
+            pass  # DMs closed (50007) or blocked
+        fallback = None
+        if due.server_id is not None:
+            fallback = (await self.service.server_settings(due.server_id)).reminder_channel_id
+        if fallback is not None:
+            text = _text(count, mention=True, closed=True)
+            if await self._post(fallback, due.discord_id, text, view):
+                return True
+        await self.service.reminder_undeliverable(due.reminder_id, DM_CLOSED)
+        return False
+
+    async def _post(
+        self, channel_id: int, discord_id: int, text: str, view: discord.ui.View
+    ) -> bool:
+        """Post in a channel, pinging only this user (the bot pings no one by default)."""
+        channel = self.bot.get_channel(channel_id)
+        if not isinstance(channel, discord.abc.Messageable):
+            return False
+        try:
+            await channel.send(
+                f"<@{discord_id}> {text}",
+                view=view,
+                allowed_mentions=discord.AllowedMentions(users=[discord.Object(discord_id)]),
+            )
+        except (discord.Forbidden, discord.NotFound):
+            return False
+        return True
+
+    # --- the button ---------------------------------------------------------------------------
+
+    async def start_review(self, interaction: discord.Interaction, server_id: int | None) -> None:
+        """Start studying from a reminder: a /review session when that cog is loaded (as if
+        the student typed /review), otherwise a /quiz problem on the most due skill.
+
+        A review cog offering `start_from_reminder(interaction, server_id)` gets the server
+        the reminder was set in, so a click in a DM can include that server's decks."""
+        review = self.bot.get_cog("Review")
+        start = getattr(review, "start_from_reminder", None)
+        if start is not None:
+            await start(interaction, server_id)
+            return
+        command = getattr(review, "review", None)
+        if isinstance(command, app_commands.Command):
+            await command.callback(review, interaction)  # type: ignore[arg-type, call-arg]
+            return
+        quiz = self.bot.get_cog("Quiz")
+        if quiz is None:
+            await interaction.response.send_message(
+                "Studying is offline right now; try again in a minute.", ephemeral=True
+            )
+            return
+        await interaction.response.defer(thinking=True)
+        await quiz.show_problem(interaction, None, None)  # type: ignore[attr-defined]
+
+
+def _text(count: int, *, mention: bool = False, closed: bool = False) -> str:
+    if count:
+        items = "1 item is" if count == 1 else f"{count} items are"
+        body = f"{items} waiting for you today."
+    else:
+        body = "Nothing is due, so it's a good day for a fresh problem."
+    lead = "⏰ Study time!" if not mention else "⏰ your study reminder:"
+    if closed:
+        lead = "⏰ your study reminder (I couldn't DM you):"
+    return f"{lead} {body}"
+
+
+def _when(moment: dt.datetime) -> str:
+    """Discord renders these timestamps in each reader's own time zone."""
+    return f"{discord.utils.format_dt(moment, 'F')} ({discord.utils.format_dt(moment, 'R')})"
+
+
+async def setup(bot: DerivBot) -> None:
+    bot.add_dynamic_items(ReviewButton)
+    await bot.add_cog(Reminders(bot))

@@ -1,0 +1,220 @@
+"""/remind end to end on simcord's virtual clock: DST, downtime, closed DMs, show and off.
+
+Long stretches of virtual time are crossed with the reminder loop stopped (a minute-by-minute
+loop over weeks would take minutes of real time); `send_due()` is then exactly what one pass of
+the loop does. One test runs the real loop.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import discord
+import pytest
+from sqlalchemy import select
+
+from bot.db.models import Reminder
+
+
+def at(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
+
+
+async def advance_to(env, moment: dt.datetime) -> None:
+    await env.advance_time((moment - env.now()).total_seconds())
+
+
+@pytest.fixture
+async def reminders(env, simcord_bot):
+    """The Reminders cog with its loop stopped: the test plays the loop with `send_due()`."""
+    cog = simcord_bot.get_cog("Reminders")
+    cog.reminder_loop.cancel()
+    await env.settle()
+    return cog
+
+
+async def _next_fire(bot) -> dt.datetime:
+    async with bot.service.sessions() as session:
+        return (await session.execute(select(Reminder.next_fire_at))).scalar_one()
+
+
+def _custom_ids(message) -> list[str]:
+    """Button ids of a channel message (discord.py objects) or an interaction reply (dicts)."""
+    ids = []
+    for row in message.components:
+        if isinstance(row, dict):
+            ids += [c["custom_id"] for c in row.get("components", [])]
+        else:
+            ids += [c.custom_id for c in row.children]
+    return ids
+
+
+def _close_dms(env, user) -> None:
+    env.inject_error(
+        "POST",
+        f"/channels/{user.dm_channel.id}/messages",
+        status=403,
+        code=50007,
+        message="Cannot send messages to this user",
+        times=None,
+    )
+
+
+async def test_reminder_keeps_local_time_across_dst(env, place, simcord_bot, reminders) -> None:
+    guild, channel = place
+    ada = guild.add_member(env.create_user("ada"))
+    await advance_to(env, at("2026-03-06T13:00"))
+    result = await ada.slash(
+        channel, "remind set", time="07:00", timezone="America/New_York", where="dm"
+    )
+    assert result.ephemeral and "**07:00** (America/New_York)" in result.response.content
+    assert await _next_fire(simcord_bot) == at("2026-03-07T12:00")  # 07:00 EST
+    dms = ada.user.dm_channel
+
+    await advance_to(env, at("2026-03-07T11:59"))
+    assert await reminders.send_due() == 0
+    await advance_to(env, at("2026-03-07T12:00"))
+    assert await reminders.send_due() == 1
+    assert await reminders.send_due() == 0  # once a day
+    message = dms.last_message
+    assert message.content.startswith("⏰ Study time!")
+    assert _custom_ids(message)[0].startswith("dn:review:")
+
+    # clocks spring forward on 2026-03-08: 07:00 EDT is 11:00 UTC, an hour earlier
+    assert await _next_fire(simcord_bot) == at("2026-03-08T11:00")
+    await advance_to(env, at("2026-03-08T10:59"))
+    assert await reminders.send_due() == 0
+    await advance_to(env, at("2026-03-08T11:00"))
+    assert await reminders.send_due() == 1
+    assert len(dms.history()) == 2
+
+
+async def test_the_loop_sends_on_time_and_the_button_starts_studying(
+    env, place, simcord_bot
+) -> None:
+    guild, channel = place
+    bo = guild.add_member(env.create_user("bo"))
+    assert env.now() < at("2026-01-01T00:01")
+    await bo.slash(channel, "remind set", time="00:05", timezone="UTC")
+    await env.advance_time(4 * 60 + 30)  # the loop wakes every minute
+    assert bo.user.dm_channel.last_message is None
+    await env.advance_time(60)
+    reminder = bo.user.dm_channel.last_message
+    assert reminder is not None and "waiting for you today" in reminder.content
+    await env.advance_time(10 * 60)
+    assert len(bo.user.dm_channel.history()) == 1
+
+    clicked = await bo.user.click(reminder, label="Start review")
+    # a /review session when that cog is there, else a /quiz problem: its first item either way
+    prefix = "dr:" if simcord_bot.get_cog("Review") is not None else "dq:"
+    first = clicked.response
+    assert first.embeds and _custom_ids(first)[0].startswith(prefix)
+
+
+async def test_after_an_outage_late_is_sent_once_too_late_is_skipped(
+    env, place, simcord_bot, reminders
+) -> None:
+    guild, channel = place
+    cy = guild.add_member(env.create_user("cy"))
+    await cy.slash(channel, "remind set", time="06:00", timezone="UTC")
+    dms = cy.user.dm_channel
+    # the bot is down from 05:00 to 09:00: three hours late is still worth sending
+    await advance_to(env, at("2026-01-01T09:00"))
+    assert await reminders.send_due() == 1
+    assert await reminders.send_due() == 0
+    assert len(dms.history()) == 1
+    # down again until 13:00 the next day: seven hours late, nobody wants that reminder
+    await advance_to(env, at("2026-01-02T13:00"))
+    assert await reminders.send_due() == 0
+    assert len(dms.history()) == 1
+    assert await _next_fire(simcord_bot) == at("2026-01-03T06:00")
+    await advance_to(env, at("2026-01-03T06:00"))
+    assert await reminders.send_due() == 1
+
+
+async def test_closed_dms_fall_back_to_the_reminder_channel(env, place, reminders) -> None:
+    guild, channel = place
+    hall = guild.create_text_channel("reminders")
+    admins = guild.create_role("Admins", permissions=discord.Permissions(manage_guild=True))
+    boss = guild.add_member(env.create_user("boss"), roles=[admins])
+    saved = await boss.slash(channel, "serversettings", reminder_channel=hall)
+    assert "Saved" in saved.response.embeds[0].title
+
+    di = guild.add_member(env.create_user("di"))
+    await di.slash(channel, "remind set", time="06:00", timezone="UTC")
+    _close_dms(env, di.user)
+    await advance_to(env, at("2026-01-01T06:00"))
+    assert await reminders.send_due() == 1
+    posted = hall.last_message
+    assert posted.content.startswith(f"<@{di.id}> ⏰ your study reminder (I couldn't DM you)")
+    assert [m.id for m in posted.mentions] == [di.id]
+    request = [r for r in env.http_requests if r.path == f"/channels/{hall.id}/messages"][-1]
+    assert request.json["allowed_mentions"] == {"users": [di.id], "parse": []}  # only di
+    assert _custom_ids(posted)[0].startswith("dn:review")
+
+
+async def test_closed_dms_without_a_channel_pause_and_tell_once(
+    env, place, simcord_bot, reminders
+) -> None:
+    guild, channel = place
+    ed = guild.add_member(env.create_user("ed"))
+    await ed.slash(channel, "remind set", time="06:00", timezone="UTC")
+    _close_dms(env, ed.user)
+    await advance_to(env, at("2026-01-01T06:00"))
+    assert await reminders.send_due() == 0
+    await advance_to(env, at("2026-01-02T06:00"))
+    assert await reminders.send_due() == 0  # paused: not retried every day
+    shown = await ed.slash(channel, "remind show")
+    text = shown.response.content
+    assert text.startswith("⚠️ I couldn't DM your study reminder")
+    assert "**paused**" in text
+    again = await ed.slash(channel, "remind show")
+    assert "⚠️" not in again.response.content and "**paused**" in again.response.content
+    # setting it again (here, in the channel) starts it again
+    await ed.slash(channel, "remind set", time="06:00", timezone="UTC", where="here")
+    await advance_to(env, at("2026-01-03T06:00"))
+    assert await reminders.send_due() == 1
+    assert channel.last_message.content.startswith(f"<@{ed.id}> ⏰ your study reminder:")
+
+
+async def test_show_off_and_bad_input(env, place) -> None:
+    guild, channel = place
+    flo = guild.add_member(env.create_user("flo"))
+    none = await flo.slash(channel, "remind show")
+    assert none.ephemeral and "You have no reminder" in none.response.content
+    bad_time = await flo.slash(channel, "remind set", time="7am", timezone="UTC")
+    assert "24-hour time" in bad_time.response.content and "`7am`" in bad_time.response.content
+    bad_zone = await flo.slash(channel, "remind set", time="07:00", timezone="Mars/@everyone")
+    assert "don't know the time zone `Mars/@everyone`" in bad_zone.response.content
+    assert not bad_zone.response.message.mention_everyone
+
+    await flo.slash(channel, "remind set", time="21:15", timezone="Asia/Tokyo")
+    shown = await flo.slash(channel, "remind show")
+    assert "**21:15** (Asia/Tokyo), in your DMs" in shown.response.content
+    assert "Next one <t:" in shown.response.content
+    off = await flo.slash(channel, "remind off")
+    assert off.ephemeral and off.response.content == "Your daily reminder is off."
+    assert "no reminder" in (await flo.slash(channel, "remind off")).response.content
+    assert "You have no reminder" in (await flo.slash(channel, "remind show")).response.content
+
+
+async def test_timezone_autocomplete(env, place) -> None:
+    guild, channel = place
+    gil = guild.add_member(env.create_user("gil"))
+    typed = await gil.autocomplete(channel, "remind set", "timezone", "new york")
+    assert typed[0]["value"] == "America/New_York"
+    many = await gil.autocomplete(channel, "remind set", "timezone", "america")
+    assert len(many) == 25 and all("America" in c["value"] for c in many)
+    empty = await gil.autocomplete(channel, "remind set", "timezone", "")
+    assert empty[0]["value"] == "UTC" and len(empty) <= 25
+
+
+async def test_a_channel_that_refuses_the_reminder_pauses_it(env, place, reminders) -> None:
+    guild, channel = place
+    jo = guild.add_member(env.create_user("jo"))
+    await jo.slash(channel, "remind set", time="06:00", timezone="UTC", where="here")
+    env.inject_error("POST", f"/channels/{channel.id}/messages", status=403, code=50013, times=None)
+    await advance_to(env, at("2026-01-01T06:00"))
+    assert await reminders.send_due() == 0
+    shown = await jo.slash(channel, "remind show")
+    assert shown.response.content.startswith("⚠️ I couldn't post your study reminder in its")
