@@ -1,0 +1,471 @@
+"""/review: today's due queue, flashcards and problems mixed as the scheduler orders them.
+
+Thin like /quiz: every gesture becomes one service call, every result an embed. The one piece
+of state here is each student's session queue (a `StudySession`: an item that scored below 4
+comes back later in the session until it scores 4, SM-2 step 7), in memory. Buttons are
+`DynamicItem`s whose custom id carries the presentation token and the session's start, so
+after a restart a button still grades and the session is rebuilt from the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import report_error
+from bot.cogs.common import RateLimit, image_file
+from bot.cogs.quiz import outcome_embed
+from bot.math import tasks
+from bot.srs import Button, StudySession
+from bot.study.service import Outcome, Presented, SessionReport, StudyService
+
+if TYPE_CHECKING:
+    from bot.app import DerivBot
+
+LABELS = {
+    "show": ("Show answer", discord.ButtonStyle.primary),
+    "again": ("Again", discord.ButtonStyle.danger),
+    "hard": ("Hard", discord.ButtonStyle.secondary),
+    "good": ("Good", discord.ButtonStyle.success),
+    "easy": ("Easy", discord.ButtonStyle.primary),
+    "answer": ("Answer", discord.ButtonStyle.primary),
+    "retry": ("Try again", discord.ButtonStyle.primary),
+    "solution": ("Solution", discord.ButtonStyle.secondary),
+    "next": ("Next", discord.ButtonStyle.success),
+}
+GRADES = {"again": Button.AGAIN, "hard": Button.HARD, "good": Button.GOOD, "easy": Button.EASY}
+AGAIN_LATER = "🔁 Again later in this session."
+ALREADY = "This one was already graded; it counts once."
+COLOUR = 0x5865F2
+
+
+class ReviewButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=(
+        r"dr:(?P<action>show|again|hard|good|easy|answer|retry|solution|next)"
+        r":(?P<token>[A-Za-z0-9_-]{8,40}):(?P<since>[0-9]{1,12})"
+    ),
+):
+    """A review button: the token names the stored presentation, `since` (epoch seconds) the
+    session it belongs to, so both survive a restart."""
+
+    def __init__(self, action: str, token: str, since: int) -> None:
+        label, style = LABELS[action]
+        super().__init__(
+            discord.ui.Button(label=label, style=style, custom_id=f"dr:{action}:{token}:{since}")
+        )
+        self.action = action
+        self.token = token
+        self.since = since
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: object
+    ) -> ReviewButton:
+        return cls(match["action"], match["token"], int(match["since"]))  # type: ignore[index]
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        # View.on_error does not cover dynamic items (discord.py only logs their failures),
+        # so the student hears about an error here or not at all.
+        try:
+            cog: Review = interaction.client.get_cog("Review")  # type: ignore[assignment]
+            await cog.on_button(interaction, self.action, self.token, self.since)
+        except Exception as exc:
+            await report_error(interaction, exc)
+
+
+def buttons(token: str, since: int, *actions: str) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for action in actions:
+        view.add_item(ReviewButton(action, token, since))
+    return view
+
+
+class AnswerModal(discord.ui.Modal, title="Your answer"):
+    answer: discord.ui.TextInput = discord.ui.TextInput(
+        label="Your answer",
+        placeholder="e.g. 2x cos(x^2)   (^ for powers, sqrt(), ln(), sin x …)",
+        max_length=500,
+        custom_id="answer",
+    )
+
+    def __init__(self, cog: Review, token: str, since: int) -> None:
+        super().__init__(timeout=None)
+        self.cog = cog
+        self.token = token
+        self.since = since
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await self.cog.on_answer(interaction, self.token, self.since, self.answer.value)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        await report_error(interaction, error)
+
+
+@dataclass
+class Run:
+    """One student's review session: the re-drill queue and the item on screen."""
+
+    user: int
+    server: int | None
+    since: int  # epoch seconds: the session's start, also carried in its buttons
+    queue: StudySession[str]
+    theme: str
+    current: Presented | None = None  # the presentation shown for the queue's head
+    owed: frozenset[str] = frozenset()  # re-drills carried over a restart
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+class Review(commands.Cog):
+    """/review and its buttons; holds each student's session queue, nothing else."""
+
+    def __init__(self, bot: DerivBot) -> None:
+        self.bot = bot
+        self.runs: dict[int, Run] = {}  # by Discord user id
+        self.checks = RateLimit(limit=6, per=30.0)
+
+    @property
+    def service(self) -> StudyService:
+        return self.bot.service
+
+    async def _user(self, interaction: discord.Interaction) -> tuple[int, int | None]:
+        user = await self.service.user_for_discord(
+            interaction.user.id, interaction.user.display_name
+        )
+        server = None
+        if interaction.guild is not None:
+            server = await self.service.join_server(
+                user, interaction.guild.id, interaction.guild.name
+            )
+        return user, server
+
+    async def _user_id(self, interaction: discord.Interaction) -> int:
+        run = self.runs.get(interaction.user.id)
+        return run.user if run is not None else (await self._user(interaction))[0]
+
+    # --- /review ----------------------------------------------------------------------------
+
+    @app_commands.command(name="review", description="Review what is due: flashcards and problems")
+    async def review(self, interaction: discord.Interaction) -> None:
+        """Start a session: a fresh queue (a second /review starts over), privately."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        user, server = await self._user(interaction)
+        since = int(self.bot.clock().timestamp())
+        queue = await self.service.due_queue(user, server)
+        if not queue:
+            self.runs.pop(interaction.user.id, None)
+            report = await self.service.session_summary(user, _instant(since))
+            await interaction.followup.send(nothing_due(report.next_due), ephemeral=True)
+            return
+        theme = (await self.service.preferences(user)).theme
+        run = Run(user, server, since, StudySession(queue), theme)
+        self.runs[interaction.user.id] = run
+        async with run.lock:
+            await self._send_next(interaction, run, note=f"{len(queue)} to review. Let's go!")
+
+    async def _run(self, interaction: discord.Interaction, since: int) -> Run:
+        """The student's session; after a restart, rebuilt from the database: what is still
+        due, then the re-drills the review log says are owed."""
+        run = self.runs.get(interaction.user.id)
+        if run is not None:
+            return run
+        user, server = await self._user(interaction)
+        due = await self.service.due_queue(user, server)
+        redrills = await self.service.session_redrills(user, _instant(since))
+        keys = due + [key for key in redrills if key not in due]
+        theme = (await self.service.preferences(user)).theme
+        run = Run(user, server, since, StudySession(keys), theme, owed=frozenset(redrills))
+        self.runs[interaction.user.id] = run
+        return run
+
+    # --- buttons and the answer modal -------------------------------------------------------
+
+    async def on_button(
+        self, interaction: discord.Interaction, action: str, token: str, since: int
+    ) -> None:
+        """Acknowledge first (the modal, or a deferral), then one service call."""
+        if action in ("answer", "retry"):
+            # a modal must be the first response: nothing slow may come before it
+            await interaction.response.send_modal(AnswerModal(self, token, since))
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        if action == "next":
+            run = await self._run(interaction, since)
+            async with run.lock:
+                await self._send_next(interaction, run)
+            return
+        user = await self._user_id(interaction)
+        if action == "show":
+            shown = await self.service.presentation(token, user_id=user)
+            await self._send_back(interaction, shown, since)
+        elif action in GRADES:
+            outcome = await self.service.grade_card(token, GRADES[action], user_id=user)
+            if outcome.status == "already":
+                await interaction.followup.send(ALREADY, ephemeral=True)
+                return
+            run, again = await self._record(interaction, token, since, outcome)
+            note = grade_note(action, outcome, again)
+            async with run.lock:
+                await self._send_next(interaction, run, note=note)
+        else:  # solution
+            outcome = await self.service.reveal(token, user_id=user)
+            await self._send_verdict(interaction, token, since, outcome, answer=None)
+
+    async def on_answer(
+        self, interaction: discord.Interaction, token: str, since: int, text: str
+    ) -> None:
+        """A typed answer: checking runs in the worker pool, so one student cannot flood it."""
+        wait = self.checks.retry_after(interaction.user.id)
+        if wait > 0:
+            await interaction.response.send_message(
+                f"That's a lot of answers at once; try again in {wait:.0f} s.", ephemeral=True
+            )
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        user = await self._user_id(interaction)
+        outcome = await self.service.submit_answer(token, text, user_id=user)
+        await self._send_verdict(interaction, token, since, outcome, answer=text)
+
+    async def _record(
+        self, interaction: discord.Interaction, token: str, since: int, outcome: Outcome
+    ) -> tuple[Run, bool]:
+        """Feed a graded answer to the session queue; returns the run and whether the item
+        comes back later in it."""
+        assert outcome.quality is not None
+        run = self.runs.get(interaction.user.id)
+        if run is None:  # restarted: the grade is in the log, so the rebuilt queue has it
+            return await self._run(interaction, since), outcome.redrill
+        if run.current is not None and run.current.token == token:
+            result = run.queue.record(run.current.item_key, outcome.quality)
+            run.current = None
+            return run, result.will_return
+        return run, False  # an older message: graded, but not part of this session's queue
+
+    # --- messages ---------------------------------------------------------------------------
+
+    async def _send_next(
+        self,
+        interaction: discord.Interaction,
+        run: Run,
+        *,
+        note: str | None = None,
+        before: tuple[discord.Embed, ...] = (),
+        files: tuple[discord.File, ...] = (),
+    ) -> None:
+        """The queue's next item, or the summary when the session is over (call under
+        `run.lock`, so a double click on Next presents the item once)."""
+        head = run.queue.next()
+        if head is None:
+            if self.runs.get(interaction.user.id) is run:
+                del self.runs[interaction.user.id]
+            report = await self.service.session_summary(run.user, _instant(run.since))
+            await interaction.followup.send(
+                content=note,
+                embeds=[*before, summary_embed(report)],
+                files=list(files),
+                ephemeral=True,
+            )
+            return
+        key, redrill = head
+        redrill = redrill or key in run.owed
+        if run.current is None or run.current.item_key != key:
+            run.current = await self.service.present(run.user, key, run.server)
+        embed, file = await self._item_embed(run, run.current, redrill)
+        card = run.current.card
+        typed_in = card is None or bool(card.typed_answer)  # problems and typed cards
+        actions = ("answer", "solution") if typed_in else ("show",)
+        await interaction.followup.send(
+            content=note,
+            embeds=[*before, embed],
+            files=[*files, *([file] if file else [])],
+            view=buttons(run.current.token, run.since, *actions),
+            ephemeral=True,
+        )
+
+    async def _item_embed(
+        self, run: Run, shown: Presented, redrill: bool
+    ) -> tuple[discord.Embed, discord.File | None]:
+        left = run.queue.summary().remaining
+        footer = f"{left} left in this session" + (" · again, from earlier" if redrill else "")
+        if shown.card is not None:
+            card = shown.card
+            title = (
+                "🔁 Flashcard, again" if redrill else "Flashcard" + (" · new" if shown.new else "")
+            )
+            embed = discord.Embed(title=title, description=card.front, colour=COLOUR)
+            embed.set_footer(text=f"{card.deck} · {footer}")
+            if card.typed_answer:
+                embed.add_field(name="Answer", value="Type it with the Answer button.")
+            file = await self._latex(embed, card.latex_front, "front.png", run.theme)
+            return embed, file
+        problem = shown.problem
+        assert problem is not None
+        title = {"number": "Evaluate the derivative", "line": "Find the tangent line"}.get(
+            problem.answer_kind, "Differentiate"
+        )
+        embed = discord.Embed(title=title, description=problem.prompt, colour=COLOUR)
+        embed.add_field(name="Skill", value=f"{problem.skill} · level {problem.level}")
+        embed.set_footer(text=footer)
+        file = await self._latex(embed, problem.prompt_latex, "problem.png", run.theme)
+        return embed, file
+
+    async def _send_back(
+        self, interaction: discord.Interaction, shown: Presented, since: int
+    ) -> None:
+        card = shown.card
+        if card is None:  # a problem has no back: its buttons never offer this
+            await interaction.followup.send("That one is a problem; answer it.", ephemeral=True)
+            return
+        embed = discord.Embed(title="Answer", description=card.back, colour=COLOUR)
+        embed.add_field(name="Question", value=card.front[:1024], inline=False)
+        embed.set_footer(text="How well did you remember it?")
+        theme = await self._theme(interaction)
+        file = await self._latex(embed, card.latex_back, "back.png", theme)
+        await interaction.followup.send(
+            embed=embed,
+            files=[file] if file else [],
+            view=buttons(shown.token, since, "again", "hard", "good", "easy"),
+            ephemeral=True,
+        )
+
+    async def _send_verdict(
+        self,
+        interaction: discord.Interaction,
+        token: str,
+        since: int,
+        outcome: Outcome,
+        answer: str | None,
+    ) -> None:
+        """A typed answer's verdict (or the revealed answer), then Try again / Solution while
+        it can still be answered, Next once it is graded, the summary when that was the last."""
+        embed = outcome_embed(outcome, answer)
+        files = []
+        theme = await self._theme(interaction)
+        if outcome.steps:
+            lines = [f"{s.title}:  ${s.latex}$" for s in outcome.steps]
+            steps = await tasks.arender(
+                self.bot.pool,
+                lines,
+                theme=theme,
+                fallback_text="\n".join(s.text for s in outcome.steps),
+            )
+            file = image_file(steps, "steps.png")
+            if file is not None:
+                embed.set_image(url="attachment://steps.png")
+                files.append(file)
+            else:
+                embed.add_field(
+                    name="Worked solution",
+                    value="\n".join(s.text for s in outcome.steps)[:1000],
+                    inline=False,
+                )
+        elif outcome.status in ("correct", "revealed", "already"):
+            shown = await self.service.presentation(token, user_id=await self._user_id(interaction))
+            if shown.card is not None:  # a typed card: its back is the worked answer
+                embed.add_field(name="Answer", value=shown.card.back[:1024], inline=False)
+                file = await self._latex(embed, shown.card.latex_back, "back.png", theme)
+                files += [file] if file else []
+        if outcome.can_retry:
+            await interaction.followup.send(
+                embed=embed,
+                files=files,
+                view=buttons(token, since, "retry", "solution"),
+                ephemeral=True,
+            )
+            return
+        note = None
+        if outcome.status != "already":
+            run, again = await self._record(interaction, token, since, outcome)
+            note = AGAIN_LATER if again else None
+            if run.queue.finished:  # nothing to press Next for: the summary right away
+                async with run.lock:
+                    await self._send_next(
+                        interaction, run, note=note, before=(embed,), files=tuple(files)
+                    )
+                return
+        await interaction.followup.send(
+            content=note,
+            embed=embed,
+            files=files,
+            view=buttons(token, since, "next"),
+            ephemeral=True,
+        )
+
+    async def _theme(self, interaction: discord.Interaction) -> str:
+        run = self.runs.get(interaction.user.id)
+        if run is not None:
+            return run.theme
+        return (await self.service.preferences(await self._user_id(interaction))).theme
+
+    async def _latex(
+        self, embed: discord.Embed, latex: str | None, name: str, theme: str
+    ) -> discord.File | None:
+        """Render LaTeX as the embed's image; when that fails, the plain text as a field."""
+        if not latex:
+            return None
+        rendered = await tasks.arender(self.bot.pool, latex, theme=theme)
+        file = image_file(rendered, name)
+        if file is not None:
+            embed.set_image(url=f"attachment://{name}")
+        elif rendered.text:
+            embed.add_field(name="Formula", value=rendered.text[:1024], inline=False)
+        return file
+
+
+def grade_note(action: str, outcome: Outcome, again: bool) -> str:
+    """One line after a flashcard grade: the grade, the next review, the points."""
+    parts = [f"**{LABELS[action][0]}**"]
+    schedule = outcome.schedule
+    if outcome.graded and schedule is not None:
+        due = schedule.due_day or (schedule.due_at.date() if schedule.due_at else None)
+        if due is not None:
+            parts.append(f"next review {_day(due)}")
+        if outcome.points:
+            parts.append(f"+{outcome.points} points")
+    elif not outcome.graded:
+        parts.append("practice only: the schedule moved at the first answer today")
+    line = " · ".join(parts)
+    return f"{line}\n{AGAIN_LATER}" if again else line
+
+
+def summary_embed(report: SessionReport) -> discord.Embed:
+    """What the session achieved, from the review log (re-drills included)."""
+    embed = discord.Embed(title="🎉 Session complete", colour=0x3BA55C)
+    embed.add_field(name="Reviewed", value=str(report.reviewed))
+    embed.add_field(name="Correct", value=str(report.correct))
+    embed.add_field(name="New learned", value=str(report.new_learned))
+    embed.add_field(name="Points", value=f"+{report.points}")
+    embed.add_field(name="Streak", value=_days(report.streak))
+    embed.add_field(
+        name="Next due", value=_day(report.next_due) if report.next_due else "nothing scheduled"
+    )
+    return embed
+
+
+def nothing_due(next_due: dt.date | None) -> str:
+    if next_due is None:
+        return "Nothing to review yet! Try `/quiz` for a fresh problem; it joins your reviews."
+    return f"🎉 All caught up: nothing is due right now. Your next review is due {_day(next_due)}."
+
+
+def _day(day: dt.date) -> str:
+    return day.strftime("%a %d %b %Y")
+
+
+def _days(n: int) -> str:
+    return f"{n} day" if n == 1 else f"{n} days"
+
+
+def _instant(since: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(since, dt.UTC)
+
+
+async def setup(bot: DerivBot) -> None:
+    bot.add_dynamic_items(ReviewButton)
+    await bot.add_cog(Review(bot))

@@ -1,0 +1,258 @@
+"""/review end to end on the real discord.py stack, offline: the due queue with its same-day
+re-drills, typed answers, the summary, double clicks and restarts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sympy as sp
+from sqlalchemy import select
+
+from bot.app import create_bot
+from bot.db.engine import transaction
+from bot.db.models import Card, Deck, ItemState, ReviewLog
+from bot.study.items import card_key
+
+
+def _ids(message) -> list[str]:
+    return [c["custom_id"] for row in message.components for c in row.get("components", [])]
+
+
+def _actions(message) -> list[str]:
+    return [i.split(":")[1] for i in _ids(message)]
+
+
+def _token(message) -> str:
+    return _ids(message)[0].split(":")[2]
+
+
+def _fields(embed) -> dict[str, str]:
+    return {f.name: f.value for f in embed.fields}
+
+
+async def _student(env, guild, bot, name: str, *, new_per_day: int) -> tuple[object, int]:
+    """A member and their user id, with a short daily allowance of new items."""
+    member = guild.add_member(env.create_user(name))
+    user = await bot.service.user_for_discord(member.id, name)
+    await bot.service.set_user_preferences(user, new_per_day=new_per_day)
+    return member, user
+
+
+async def _card_id(bot, slug: str) -> int:
+    async with bot.service.sessions() as session:
+        return await session.scalar(
+            select(Card.id)
+            .join(Deck, Card.deck_id == Deck.id)
+            .where(Deck.slug == "derivative-rules", Card.card_key == slug)
+        )
+
+
+async def _make_due(env, bot, user: int, slugs: list[str]) -> list[str]:
+    """Cards learned earlier and due for review now, the first the most overdue."""
+    keys = []
+    async with transaction(bot.service.sessions) as session:
+        for i, slug in enumerate(slugs):
+            overdue = len(slugs) + 2 - i
+            card_id = await _card_id(bot, slug)
+            day = env.now().date() - dt.timedelta(days=overdue)
+            session.add(
+                ItemState(
+                    user_id=user,
+                    item_key=card_key(card_id),
+                    kind="card",
+                    card_id=card_id,
+                    scheduler="sm2",
+                    repetitions=1,
+                    interval=1,
+                    introduced_day=day - dt.timedelta(days=1),
+                    due_day=day,
+                    last_reviewed_at=env.now() - dt.timedelta(days=overdue + 1),
+                )
+            )
+            keys.append(card_key(card_id))
+    return keys
+
+
+async def _logs(bot, key: str | None = None) -> list[ReviewLog]:
+    async with bot.service.sessions() as session:
+        query = select(ReviewLog).order_by(ReviewLog.id)
+        if key is not None:
+            query = query.where(ReviewLog.item_key == key)
+        return list((await session.execute(query)).scalars())
+
+
+async def _state(bot, user: int, key: str) -> ItemState:
+    async with bot.service.sessions() as session:
+        return await session.scalar(
+            select(ItemState).where(ItemState.user_id == user, ItemState.item_key == key)
+        )
+
+
+async def _answer(member, message, text: str, label: str = "Answer"):
+    shown = await member.click(message, label=label)
+    assert shown.modal is not None  # the modal is the first response: nothing came before it
+    return (await member.submit_modal(shown, {"answer": text})).response
+
+
+async def _solve(member, message, bot, label: str = "Answer"):
+    """Answer the problem on `message` correctly."""
+    problem = await bot.service.problem_for(_token(message))
+    return await _answer(member, message, sp.sstr(problem.answer), label)
+
+
+async def _grade(member, message, grade: str):
+    back = (await member.click(message, label="Show answer")).response
+    assert back.ephemeral and back.embeds[0].title == "Answer"
+    assert _actions(back) == ["again", "hard", "good", "easy"]
+    return back, (await member.click(back, label=grade)).response
+
+
+async def test_a_mixed_session_through_all_four_grades_with_a_redrill(
+    env, place, simcord_bot
+) -> None:
+    guild, channel = place
+    ada, user = await _student(env, guild, simcord_bot, "ada", new_per_day=4)
+    first = await ada.slash(channel, "review")
+    assert first.acknowledged and first.ephemeral  # a review is personal
+    skill = first.response
+    # skills and cards taking turns, as the scheduler orders new items
+    assert skill.embeds[0].fields[0].value == "power · level 1"
+    assert _actions(skill) == ["answer", "solution"]
+    assert any(a.filename == "problem.png" for a in skill.attachments)
+    assert "4 left in this session" in skill.embeds[0].footer.text
+    verdict = await _solve(ada, skill, simcord_bot)
+    assert verdict.embeds[0].title == "✅ Correct!" and _actions(verdict) == ["next"]
+
+    card = (await ada.click(verdict, label="Next")).response
+    assert card.embeds[0].title == "Flashcard · new" and _actions(card) == ["show"]
+    key = card_key(await _card_id(simcord_bot, "derivative-definition"))
+    back, after_again = await _grade(ada, card, "Again")
+    assert any(a.filename == "back.png" for a in back.attachments)  # latex_back rendered
+    assert (
+        "**Again**" in after_again.content and "Again later in this session" in after_again.content
+    )
+    schedule = await _state(simcord_bot, user, key)
+    first_due, first_interval = schedule.due_day, schedule.interval
+
+    # the next item arrives with the grade
+    assert after_again.embeds[0].fields[0].value == "sum · level 1"
+    verdict = await _solve(ada, after_again, simcord_bot)
+    card2 = (await ada.click(verdict, label="Next")).response
+    _, after_easy = await _grade(ada, card2, "Easy")
+    assert "**Easy**" in after_easy.content and "+10 points" in after_easy.content
+    assert "Again later" not in after_easy.content
+
+    # the card failed with Again comes back in the same session, and Hard sends it back again
+    redrill = after_easy
+    assert redrill.embeds[0].title == "🔁 Flashcard, again"
+    assert redrill.embeds[0].description == card.embeds[0].description
+    _, after_hard = await _grade(ada, redrill, "Hard")
+    assert "practice only" in after_hard.content and "Again later" in after_hard.content
+    assert after_hard.embeds[0].title == "🔁 Flashcard, again"
+    _, done = await _grade(ada, after_hard, "Good")
+
+    # the repeats were logged but did not move the schedule
+    logs = await _logs(simcord_bot, key)
+    assert [(log.quality, log.counted) for log in logs] == [(2, True), (3, False), (4, False)]
+    schedule = await _state(simcord_bot, user, key)
+    assert (schedule.due_day, schedule.interval) == (first_due, first_interval)
+
+    summary = done.embeds[-1]
+    assert summary.title == "🎉 Session complete"
+    fields = _fields(summary)
+    assert set(fields) == {"Reviewed", "Correct", "New learned", "Points", "Streak", "Next due"}
+    assert fields["Points"] == "+30"  # two skills and the Easy card: repeats earn nothing
+    assert fields["Next due"] != "nothing scheduled"
+    assert _ids(done) == []  # the end: nothing left to press
+
+
+async def test_a_typed_card_through_the_modal(env, place, simcord_bot) -> None:
+    guild, channel = place
+    bo, user = await _student(env, guild, simcord_bot, "bo", new_per_day=0)
+    (key,) = await _make_due(env, simcord_bot, user, ["power-rule-example"])
+    shown = (await bo.slash(channel, "review")).response
+    assert shown.embeds[0].title == "Flashcard" and _actions(shown) == ["answer", "solution"]
+
+    wrong = await _answer(bo, shown, "7x^7")
+    assert wrong.embeds[0].title == "❌ Not quite" and _actions(wrong) == ["retry", "solution"]
+    right = await _answer(bo, wrong, "7 x^6", label="Try again")
+    assert right.embeds[0].title == "✅ Correct!"
+    assert "Answer" in _fields(right.embeds[0])  # the card's back
+    assert "Again later in this session" in right.content  # right after a retry: quality 3
+
+    redrill = (await bo.click(right, label="Next")).response
+    assert redrill.embeds[0].title == "🔁 Flashcard, again"
+    revealed = (await bo.click(redrill, label="Solution")).response
+    assert revealed.embeds[0].title == "📖 Worked solution"
+    assert "Again later in this session" in revealed.content
+
+    last = (await bo.click(revealed, label="Next")).response
+    finished = await _answer(bo, last, "7*x**6")
+    assert [e.title for e in finished.embeds] == ["✅ Correct!", "🎉 Session complete"]
+    assert _ids(finished) == []
+    logs = await _logs(simcord_bot, key)
+    assert [log.quality for log in logs][:2] == [3, 0] and logs[2].quality >= 4
+    assert [log.counted for log in logs] == [True, False, False]  # repeats: practice only
+
+
+async def test_double_click_grades_once(env, place, simcord_bot) -> None:
+    guild, channel = place
+    cy, user = await _student(env, guild, simcord_bot, "cy", new_per_day=0)
+    await _make_due(env, simcord_bot, user, ["derivative-definition"])
+    card = (await cy.slash(channel, "review")).response
+    back, done = await _grade(cy, card, "Good")
+    assert done.embeds[-1].title == "🎉 Session complete"
+    again = await cy.click(back, label="Good")
+    assert "already graded" in again.response.content
+    assert len(await _logs(simcord_bot)) == 1
+
+
+async def test_a_restart_in_the_middle_keeps_the_session(
+    env, place, simcord_bot, bot_settings
+) -> None:
+    guild, channel = place
+    di, user = await _student(env, guild, simcord_bot, "di", new_per_day=0)
+    first, second = await _make_due(
+        env, simcord_bot, user, ["derivative-definition", "derivative-slope-meaning"]
+    )
+    card = (await di.slash(channel, "review")).response
+    _, after_again = await _grade(di, card, "Again")  # the first card is owed a re-drill
+    fresh = create_bot(bot_settings)
+    await env.restart_bot(fresh)
+    fresh.clock = env.now
+
+    # the buttons of a message sent before the restart still work, and the re-drill is kept
+    _, after_good = await _grade(di, after_again, "Good")
+    assert "**Good**" in after_good.content
+    assert after_good.embeds[0].title == "🔁 Flashcard, again"
+    assert after_good.embeds[0].description == card.embeds[0].description
+    _, done = await _grade(di, after_good, "Good")
+    fields = _fields(done.embeds[-1])
+    assert fields["Points"] == "+10"  # the session since its start, across the restart
+    assert [log.item_key for log in await _logs(simcord_bot)] == [first, second, first]
+
+
+async def test_nothing_due(env, place, simcord_bot) -> None:
+    guild, channel = place
+    ed, user = await _student(env, guild, simcord_bot, "ed", new_per_day=0)
+    nothing = await ed.slash(channel, "review")
+    assert nothing.ephemeral and "Nothing to review yet" in nothing.response.content
+    await _make_due(env, simcord_bot, user, ["notation"])
+    card = (await ed.slash(channel, "review")).response
+    await _grade(ed, card, "Easy")
+    caught_up = (await ed.slash(channel, "review")).response
+    assert "All caught up" in caught_up.content and "next review is due" in caught_up.content
+
+
+async def test_a_failure_still_answers_the_student(env, place, simcord_bot, monkeypatch) -> None:
+    guild, channel = place
+    flo, user = await _student(env, guild, simcord_bot, "flo", new_per_day=0)
+    await _make_due(env, simcord_bot, user, ["derivative-definition"])
+    card = (await flo.slash(channel, "review")).response
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(simcord_bot.service, "presentation", broken)
+    reply = await flo.click(card, label="Show answer")
+    assert reply.ephemeral and "something went wrong" in reply.response.content
