@@ -55,8 +55,14 @@ class QuizButton(
         return cls(match["action"], match["token"])  # type: ignore[index]
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        # View.on_error does not cover dynamic items: without this a failure would be silent
+        from bot.app import report_error
+
         cog: Quiz = interaction.client.get_cog("Quiz")  # type: ignore[assignment]
-        await cog.on_button(interaction, self.action, self.token)
+        try:
+            await cog.on_button(interaction, self.action, self.token)
+        except Exception as exc:
+            await report_error(interaction, exc)
 
 
 def buttons(token: str, *actions: str) -> discord.ui.View:
@@ -165,6 +171,10 @@ class Quiz(commands.Cog):
             file=file or discord.utils.MISSING,
             view=buttons(shown.token, "answer", "hint", "solution", "new"),
         )
+        reminders = self.bot.get_cog("Reminders")
+        notice = await reminders.notice(user) if reminders is not None else ""
+        if notice:  # a paused reminder is told the next time the student studies
+            await interaction.followup.send(notice.strip(), ephemeral=True)
 
     async def _most_due_skill(self, user: int, server: int | None) -> str:
         for key in await self.service.due_queue(user, server):

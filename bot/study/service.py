@@ -316,32 +316,54 @@ class _StudyServiceMore:
             return len(states)
 
     async def session_summary(self, user_id: int, since: dt.datetime) -> SessionReport:
-        """What a study session achieved: reviewed, correct, new learned, streak, next due."""
+        """What a study session achieved, per item (a re-drilled item counts once): reviewed,
+        correct at the first answer, new items learned, points, streak, next due."""
         async with self.sessions() as session:
             user = await session.get(User, user_id)
             if user is None:
                 raise StudyError(f"no user {user_id}")
             rows = (
                 await session.execute(
-                    select(ReviewLog.quality, ReviewLog.state_before, ReviewLog.points).where(
-                        ReviewLog.user_id == user_id, ReviewLog.reviewed_at >= since
+                    select(
+                        ReviewLog.item_key,
+                        ReviewLog.quality,
+                        ReviewLog.state_before,
+                        ReviewLog.points,
                     )
+                    .where(ReviewLog.user_id == user_id, ReviewLog.reviewed_at >= since)
+                    .order_by(ReviewLog.reviewed_at, ReviewLog.id)
                 )
             ).all()
             progress = await stats_module.stats(session, user, self.clock())
-            upcoming = await session.scalar(
-                select(func.min(ItemState.due_day)).where(
-                    ItemState.user_id == user_id, ItemState.due_day > progress.today
+            upcoming = [
+                day
+                for day in (
+                    await session.scalar(
+                        select(func.min(ItemState.due_day)).where(
+                            ItemState.user_id == user_id, ItemState.due_day > progress.today
+                        )
+                    ),
+                    _local(
+                        await session.scalar(
+                            select(func.min(ItemState.due_at)).where(
+                                ItemState.user_id == user_id, ItemState.due_at > self.clock()
+                            )
+                        ),
+                        user,
+                    ),
                 )
-            )
-        new = sum(1 for _, before, _ in rows if not before or not before.get("repetitions"))
+                if day is not None
+            ]
+        first: dict[str, tuple[int, dict | None]] = {}
+        for key, quality, before, _ in rows:
+            first.setdefault(key, (quality, before))
         return SessionReport(
-            reviewed=len(rows),
-            correct=sum(1 for q, _, _ in rows if q >= 3),
-            new_learned=new,
-            points=sum(p for _, _, p in rows),
+            reviewed=len(first),
+            correct=sum(1 for quality, _ in first.values() if quality >= 3),
+            new_learned=sum(1 for _, before in first.values() if _never_reviewed(before)),
+            points=sum(points for *_, points in rows),
             streak=progress.streak,
-            next_due=upcoming,
+            next_due=min(upcoming, default=None),
         )
 
     async def leeches(self, user_id: int) -> list[str]:
@@ -1133,6 +1155,14 @@ class StudyService(_StudyServiceMore):
 
 class AlreadyGraded(Exception):
     """Raised inside a grading transaction when its presentation was graded concurrently."""
+
+
+def _never_reviewed(before: dict | None) -> bool:
+    return not before or (not before.get("repetitions") and not before.get("interval"))
+
+
+def _local(moment: dt.datetime | None, user: User) -> dt.date | None:
+    return None if moment is None else srs.local_day(moment, user.timezone, user.day_start_hour)
 
 
 def _check_owner(p: Presentation, user_id: int | None) -> None:

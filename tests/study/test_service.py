@@ -433,3 +433,13 @@ async def test_typed_card_with_its_function_names_the_mistake(service) -> None:
     shown = await service.present(user, f"card:{card_id}")
     wrong = await service.submit_answer(shown.token, "-cos x")
     assert wrong.status == "incorrect" and wrong.verdict.mistake == "trig"
+
+
+async def test_session_summary_counts_items_not_answers(service, clock) -> None:
+    user = await service.user_for_console("wes")
+    start = clock()
+    for _ in range(3):  # one new item failed, re-drilled twice in the same session
+        shown = await service.present(user, "skill:power:1")
+        await service.give_up(shown.token)
+    report = await service.session_summary(user, start)
+    assert (report.reviewed, report.correct, report.new_learned) == (1, 0, 1)
