@@ -69,7 +69,7 @@ def _percentile(samples: list[float], q: float) -> float:
 async def _run(db: Path) -> dict[str, object]:
     settings = Settings(database_url=f"sqlite+aiosqlite:///{db}", math_timeout=2.0, _env_file=None)
     bot = create_bot(settings)
-    async with simcord.run(bot, settle_timeout=120.0) as env:
+    async with simcord.run(bot, settle_timeout=600.0) as env:
         bot.clock = env.now
         await bot.tree.sync()
         guild = env.create_guild("Load test")
@@ -109,7 +109,7 @@ async def _run(db: Path) -> dict[str, object]:
         stop, lags = asyncio.Event(), []
         beat = asyncio.create_task(_heartbeat(stop, lags))
         fired = time.perf_counter()
-        await env.settle(timeout=120.0)
+        await env.settle(timeout=600.0)
         total = time.perf_counter() - fired
         stop.set()
         await beat
