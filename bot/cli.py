@@ -300,22 +300,70 @@ Put DISCORD_TOKEN=... in a .env file (see README, "Run it on Discord"), then `ma
 Meanwhile the engine works offline: `derivbot generate --skill chain`, `derivbot check ...`."""
 
 
+CONSOLE_INSTEAD = (
+    "No DISCORD_TOKEN, so this is the local console; to run the Discord bot instead, put "
+    'DISCORD_TOKEN=... in .env (README, "Run it on Discord") and `make run` again.'
+)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    """The Discord bot; without a token, the console in its place (with --optional-token, as
+    `make run` passes, or when a person is at the terminal). A service without a token and
+    without the flag fails loudly instead of waiting for input nobody will type."""
     import logging
 
-    from bot.app import create_bot
     from bot.config import get_settings
 
     settings = get_settings()
     if settings.discord_token is None:
+        if args.optional_token or sys.stdin.isatty():
+            from bot import console
+
+            return console.main(console.Options(), note=CONSOLE_INSTEAD)
         print(NO_TOKEN)
-        return 0 if args.optional_token else 2
+        return 2
+    from bot.app import create_bot
+
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     bot = create_bot(settings)
     bot.run(settings.discord_token.get_secret_value(), log_handler=None)
     return 0
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    from bot import console
+
+    if args.count < 1:
+        print("derivbot console: --count must be at least 1", file=sys.stderr)
+        return 2
+    if args.level is not None and not args.quiz:
+        print("derivbot console: --level goes with --quiz SKILL", file=sys.stderr)
+        return 2
+    if args.quiz:
+        from bot.math.generator import SKILLS
+
+        if args.quiz not in SKILLS:
+            print(
+                f"derivbot console: unknown skill {args.quiz!r}; see `derivbot skills`",
+                file=sys.stderr,
+            )
+            return 2
+        if args.level is not None and not 1 <= args.level <= SKILLS[args.quiz].levels:
+            print(f"derivbot console: level must be 1-{SKILLS[args.quiz].levels}", file=sys.stderr)
+            return 2
+    options = console.Options(
+        user=args.user,
+        quiz=args.quiz,
+        level=args.level,
+        count=args.count,
+        review=args.review,
+        open_images=args.open,
+        images=Path(args.images) if args.images else None,
+        seed=args.seed,
+    )
+    return console.main(options)
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
@@ -382,11 +430,38 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--theme", choices=("dark", "light"), default="dark")
     render.set_defaults(handler=cmd_render)
 
-    run = sub.add_parser("run", help="start the Discord bot (needs DISCORD_TOKEN)")
+    run = sub.add_parser(
+        "run", help="start the Discord bot (without DISCORD_TOKEN: the local console)"
+    )
     run.add_argument(
-        "--optional-token", action="store_true", help="without a token, explain and exit 0"
+        "--optional-token",
+        action="store_true",
+        help="without a token, open the console even when stdin is not a terminal",
     )
     run.set_defaults(handler=cmd_run)
+    con = sub.add_parser(
+        "console",
+        help="study in the terminal: quiz, review, stats, ...",
+        description="Study in the terminal, on the same database as the Discord bot. Without "
+        "--quiz or --review it opens a menu (type help). When stdin is not a terminal it reads "
+        "one line per prompt, so sessions can be scripted; while answering, `hint`, "
+        "`solution` (or `skip`) and `quit` do what the buttons do on Discord.",
+    )
+    con.add_argument("--user", metavar="NAME", help="who is studying (default: your login)")
+    con.add_argument(
+        "--quiz",
+        nargs="?",
+        const="",
+        metavar="SKILL",
+        help="a quiz, then exit (no SKILL: the most due one)",
+    )
+    con.add_argument("--level", type=int, help="with --quiz SKILL: its level (default 1)")
+    con.add_argument("--count", type=int, default=10, help="problems in the quiz (default 10)")
+    con.add_argument("--review", action="store_true", help="review what is due, then exit")
+    con.add_argument("--open", action="store_true", help="open images in the system viewer")
+    con.add_argument("--images", metavar="DIR", help="where images go (./derivbot-images)")
+    con.add_argument("--seed", type=int, help=argparse.SUPPRESS)  # fixed problems for scripts
+    con.set_defaults(handler=cmd_console)
     sync = sub.add_parser("sync", help="publish the slash commands globally")
     sync.set_defaults(handler=cmd_sync)
 

@@ -1152,6 +1152,63 @@ class StudyService(_StudyServiceMore):
                 latest[key] = quality
         return [key for key, quality in latest.items() if quality < REDRILL_PASS]
 
+    # --- the console front-end (bot/console.py) ---------------------------------------------
+
+    async def present_seeded(self, user_id: int, item_key: str, seed: int) -> Presented:
+        """`present` for a skill with a chosen problem seed, so a scripted console session (and
+        its tests) knows every problem in advance. Discord never calls this: there the seed is
+        secret, or a student could look the answers up."""
+        key = parse_key(item_key)
+        if key.kind != "skill" or key.skill is None or key.level is None:
+            raise StudyError("only problems have seeds")
+        token = secrets.token_urlsafe(12)
+        async with transaction(self.sessions) as session:
+            await self._user(session, user_id)
+            state = await self._state(session, user_id, item_key)
+            session.add(
+                Presentation(
+                    token=token,
+                    user_id=user_id,
+                    item_key=item_key,
+                    kind="skill",
+                    skill=key.skill,
+                    level=key.level,
+                    seed=seed,
+                )
+            )
+        problem = await self._problem(key.skill, key.level, seed)
+        new = state is None or state.introduced_day is None
+        return Presented(token, item_key, "skill", new, problem=problem)
+
+    async def console_leaderboard(
+        self, period: stats_module.Period = "week", *, user_id: int | None = None, size: int = 10
+    ) -> stats_module.Leaderboard:
+        """The local leaderboard: everyone with a console name on this database, ranked by all
+        their points in the period (a console has no server to scope it to)."""
+        if period not in stats_module.PERIOD_DAYS:
+            raise ValueError(f"period must be one of {', '.join(stats_module.PERIOD_DAYS)}")
+        points = func.sum(ReviewLog.points)
+        query = (
+            select(User.id, User.display_name, User.console_name, points)
+            .join(ReviewLog, ReviewLog.user_id == User.id)
+            .where(User.console_name.is_not(None))
+            .group_by(User.id, User.display_name, User.console_name)
+            .having(points > 0)
+            .order_by(points.desc(), User.id)
+        )
+        days = stats_module.PERIOD_DAYS[period]
+        if days is not None:  # as on Discord: counted back from UTC today
+            since = self.clock().date() - dt.timedelta(days=days - 1)
+            query = query.where(ReviewLog.local_day >= since)
+        async with self.sessions() as session:
+            rows = (await session.execute(query)).all()
+        standings = [
+            stats_module.Standing(rank, uid, display or console or f"user {uid}", int(total))
+            for rank, (uid, display, console, total) in enumerate(rows, start=1)
+        ]
+        me = next((s for s in standings if s.user_id == user_id), None)
+        return stats_module.Leaderboard(period, True, standings[:size], me)
+
 
 class AlreadyGraded(Exception):
     """Raised inside a grading transaction when its presentation was graded concurrently."""

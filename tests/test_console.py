@@ -1,0 +1,212 @@
+"""The console front-end, driven as a user would: a script on stdin, a subprocess per session.
+
+Problems are fixed with the hidden `--seed`, so each test knows the right answers in advance
+(`generate(skill, level, seed)`: the console's n-th problem has seed `--seed` + n - 1).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sympy as sp
+
+from bot.console import ConsoleApp, Images, Lines, make_console
+from bot.math.generator import generate
+from bot.study.service import StudyService
+
+ANSI = "\x1b["
+
+
+def console(
+    tmp_path: Path, *args: str, stdin: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`derivbot ARGS` in tmp_path on its own SQLite file, stdin piped, no Discord token."""
+    environ = {
+        k: v for k, v in os.environ.items() if k not in ("DISCORD_TOKEN", "FORCE_COLOR", "COLUMNS")
+    }
+    environ["DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'console.db'}"
+    environ.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env=environ,
+    )
+
+
+def rows(tmp_path: Path, query: str) -> list[tuple]:
+    with sqlite3.connect(tmp_path / "console.db") as db:
+        return db.execute(query).fetchall()
+
+
+def answer(skill: str, level: int, seed: int) -> sp.Expr:
+    return generate(skill, level, seed).answer
+
+
+def test_quiz_right_then_wrong_answer_with_the_named_mistake(tmp_path: Path) -> None:
+    right = answer("power", 1, 40)
+    wrong = answer("power", 1, 41) * sp.Symbol("x")  # forgot to lower the exponent
+    script = f"{right}\n{wrong}\nsolution\n"
+    result = console(
+        tmp_path,
+        "console", "--quiz", "power", "--count", "2", "--seed", "40", "--user", "ada",
+        stdin=script,
+        env={"FORCE_COLOR": "1"},  # piped output stays plain whatever the environment says
+    )  # fmt: skip
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert ANSI not in out and ANSI not in result.stderr
+    assert "Problem 1/2 · power · level 1" in out and "Problem 2/2" in out
+    first, second = out.split("Problem 2/2")
+    assert "✅ Correct!" in first and "I read your answer as" in first
+    assert "Next review" in first and "points" in first
+    assert "❌ Not quite" in second
+    assert "Mistake (power): Power rule" in second
+    assert "📖 Worked solution" in second and "Result: f'(x)" in second
+    assert "🎉 Quiz complete" in out
+    images = {p.name for p in (tmp_path / "derivbot-images").iterdir()}
+    assert {"power-L1-40-problem.png", "power-L1-41-solution.png"} <= images
+    assert f"Images are saved in {tmp_path.resolve() / 'derivbot-images'}" in out
+    # right first time (quality 4-5); wrong, then the solution (quality 1)
+    qualities = rows(tmp_path, "SELECT quality FROM review_log ORDER BY id")
+    assert qualities[0][0] >= 4 and qualities[1:] == [(1,)]
+    attempts = rows(tmp_path, "SELECT verdict, mistake FROM quiz_attempts ORDER BY id")
+    assert attempts == [("correct", None), ("incorrect", "power")]
+
+
+def test_review_grades_a_redrill_then_stats_and_leaderboard(tmp_path: Path) -> None:
+    # two new items today: the power rule (a problem, seed 7) and the first flashcard
+    script = "\n".join(
+        [
+            "settings new_per_day 2",
+            "review",
+            str(answer("power", 1, 7)),
+            "1",  # the card: Again (shows the back, then grades), so it comes back
+            "",  # the card again: Enter shows the back ...
+            "4",  # ... and Easy
+            "stats",
+            "leaderboard all",
+            "quit",
+        ]
+    )
+    result = console(tmp_path, "console", "--seed", "7", "--user", "bo", stdin=script + "\n")
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert ANSI not in out
+    assert "2 to review. Let's go!" in out
+    assert "✅ Correct!" in out
+    assert out.count("Answer: ") == 2  # the card's back, shown each time
+    assert "🔁 Again later in this session." in out
+    assert "🔁 Flashcard, again" in out
+    assert "Again · Next review" in out
+    assert "Easy · Practice only" in out  # a re-drill moves nothing: the first grade did
+    summary = out.split("🎉 Session complete")[1]
+    assert "Reviewed" in summary and "New learned" in summary
+    assert "Accuracy per skill" in out and "power" in out.split("📈 bo's progress")[1]
+    assert "🏆 Leaderboard · all time" in out and "bo ← you" in out
+    assert (tmp_path / "derivbot-images" / "stats-bo.png").is_file()
+    grades = rows(tmp_path, "SELECT item_key, quality, counted FROM review_log ORDER BY id")
+    assert [(key, counted) for key, _, counted in grades] == [
+        ("skill:power:1", 1),
+        ("card:1", 1),
+        ("card:1", 0),  # the re-drill is practice: logged, not counted again
+    ]
+    assert [quality for _, quality, _ in grades[1:]] == [2, 5]
+    assert out.rstrip().endswith("Bye! Your progress is saved.")
+
+
+def test_eof_mid_review_prints_the_summary_and_leaves_the_database_consistent(
+    tmp_path: Path,
+) -> None:
+    # a new student's queue: the power rule (seed 3), a flashcard, the sum rule (seed 4), ...
+    script = f"{answer('power', 1, 3)}\n3\n"  # then EOF while the sum rule is on screen
+    result = console(tmp_path, "console", "--review", "--seed", "3", stdin=script)
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "10 to review" in out and "✅ Correct!" in out and "Good · Next review" in out
+    assert "sum · level 1" in out
+    summary = out.split("Session stopped")[1]
+    assert "Reviewed" in summary and "+20" in summary  # 10 for each first-time right answer
+    # two grades: two log entries, their states, and the third item shown but not graded
+    assert rows(tmp_path, "SELECT item_key FROM review_log ORDER BY id") == [
+        ("skill:power:1",),
+        ("card:1",),
+    ]
+    assert rows(tmp_path, "SELECT item_key, reviews FROM item_states ORDER BY id") == [
+        ("skill:power:1", 1),
+        ("card:1", 1),
+    ]
+    assert rows(
+        tmp_path, "SELECT item_key, answered_at IS NOT NULL FROM presentations ORDER BY created_at"
+    ) == [("skill:power:1", 1), ("card:1", 1), ("skill:sum:1", 0)]
+    assert rows(tmp_path, "PRAGMA integrity_check") == [("ok",)]
+
+
+def test_make_run_without_a_token_opens_the_console(tmp_path: Path) -> None:
+    result = console(tmp_path, "run", "--optional-token", stdin="stats\nquit\n")
+    assert result.returncode == 0, result.stderr
+    first = result.stdout.splitlines()[0]
+    assert "DISCORD_TOKEN" in first and "Discord bot instead" in first
+    assert "studying as" in result.stdout and "progress" in result.stdout
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_run_at_a_terminal_without_a_token_opens_the_console(tmp_path: Path) -> None:
+    """Plain `derivbot run` (no flag) opens the console when a person is at the terminal;
+    piped, it still explains and exits 2 (tests/test_cli.py), as a service should."""
+    import pty
+
+    master, slave = pty.openpty()
+    environ = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    environ["DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'console.db'}"
+    os.write(master, b"quit\n")
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "run"],
+            stdin=slave, capture_output=True, text=True, timeout=120, cwd=tmp_path, env=environ,
+        )  # fmt: skip
+    finally:
+        os.close(slave)
+        os.close(master)
+    assert result.returncode == 0, result.stderr
+    assert "Discord bot instead" in result.stdout and "studying as" in result.stdout
+
+
+class NoPool:
+    """Reminders never reach the math pool."""
+
+
+async def test_a_due_reminder_is_printed_once_between_prompts(
+    session_factory, tmp_path: Path
+) -> None:
+    now = [dt.datetime(2026, 3, 2, 7, 0, tzinfo=dt.UTC)]
+    service = StudyService(session_factory, NoPool(), clock=lambda: now[0])  # type: ignore[arg-type]
+    ada = await service.user_for_console("ada")
+    other = await service.user_for_console("bo")
+    buffer = io.StringIO()
+    out = make_console(buffer)
+    lines = Lines(out, io.StringIO("stats\nreview\n"))
+    app = ConsoleApp(service, NoPool(), ada, "ada", out, lines, Images(tmp_path, out))  # type: ignore[arg-type]
+    await app.cmd_remind(["set", "07:30", "UTC"])
+    await service.set_reminder(other, "07:30", "UTC")
+    assert await lines.ask("derivbot") == "stats"
+    assert "Study reminder" not in buffer.getvalue()
+
+    now[0] = now[0].replace(minute=31)
+    assert await lines.ask("derivbot") == "review"  # the reminder is checked before it
+    text = buffer.getvalue()
+    assert text.count("⏰ Study reminder") == 1 and "Type `review` to start" in text
+    assert ANSI not in text
+    assert await service.reminder(ada) is not None
+    # shown once, and bo's reminder is left for bo's own console
+    assert [d.user_id for d in await service.reminders_due()] == [other]
