@@ -17,7 +17,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import echo
+from bot.cogs.common import echo, identify
 from bot.cogs.reminders import timezone_choices, valid_zone
 from bot.study.decks import DeckError
 from bot.study.service import Preferences, ServerSettings, StudyError, StudyService
@@ -79,15 +79,7 @@ class Admin(commands.Cog):
         return self.bot.service
 
     async def _user(self, interaction: discord.Interaction) -> tuple[int, int | None]:
-        user = await self.service.user_for_discord(
-            interaction.user.id, interaction.user.display_name
-        )
-        server = None
-        if interaction.guild is not None:
-            server = await self.service.join_server(
-                user, interaction.guild.id, interaction.guild.name
-            )
-        return user, server
+        return await identify(self.service, interaction)
 
     async def _notice(self, user: int) -> str:
         reminders = self.bot.get_cog("Reminders")

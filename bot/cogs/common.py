@@ -10,6 +10,7 @@ from collections import defaultdict, deque
 import discord
 
 from bot.math.render import Rendered
+from bot.study.service import StudyService
 
 MAX_ECHO = 300
 
@@ -21,6 +22,18 @@ def echo(text: str) -> str:
     if len(cleaned) > MAX_ECHO:
         cleaned = cleaned[: MAX_ECHO - 1] + "…"
     return f"`{cleaned}`"
+
+
+async def identify(
+    service: StudyService, interaction: discord.Interaction
+) -> tuple[int, int | None]:
+    """(user id, server id) for whoever is interacting; joining the server on the way, since
+    leaderboards and server decks are per server."""
+    user = await service.user_for_discord(interaction.user.id, interaction.user.display_name)
+    server = None
+    if interaction.guild is not None:
+        server = await service.join_server(user, interaction.guild.id, interaction.guild.name)
+    return user, server
 
 
 def image_file(rendered: Rendered | None, name: str) -> discord.File | None:

@@ -17,7 +17,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import RateLimit
+from bot.cogs.common import RateLimit, identify
 from bot.math import charts
 from bot.study import stats as stats_module
 from bot.study.items import parse_key
@@ -51,15 +51,7 @@ class Progress(commands.Cog):
         return self.bot.service
 
     async def _user(self, interaction: discord.Interaction) -> tuple[int, int | None]:
-        user = await self.service.user_for_discord(
-            interaction.user.id, interaction.user.display_name
-        )
-        server = None
-        if interaction.guild is not None:
-            server = await self.service.join_server(
-                user, interaction.guild.id, interaction.guild.name
-            )
-        return user, server
+        return await identify(self.service, interaction)
 
     async def _too_fast(self, interaction: discord.Interaction) -> bool:
         wait = self.charts.retry_after(interaction.user.id)

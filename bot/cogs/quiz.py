@@ -13,7 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import RateLimit, echo, image_file
+from bot.cogs.common import RateLimit, echo, identify, image_file
 from bot.math import tasks
 from bot.math.generator import SKILLS, Problem
 from bot.study.items import parse_key, skill_key
@@ -105,15 +105,7 @@ class Quiz(commands.Cog):
         return self.bot.service
 
     async def _user(self, interaction: discord.Interaction) -> tuple[int, int | None]:
-        user = await self.service.user_for_discord(
-            interaction.user.id, interaction.user.display_name
-        )
-        server = None
-        if interaction.guild is not None:
-            server = await self.service.join_server(
-                user, interaction.guild.id, interaction.guild.name
-            )
-        return user, server
+        return await identify(self.service, interaction)
 
     # --- /quiz ------------------------------------------------------------------------------
 

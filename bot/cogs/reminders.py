@@ -19,7 +19,7 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.app import report_error
-from bot.cogs.common import echo
+from bot.cogs.common import echo, identify
 from bot.srs.days import zone
 from bot.study.reminders import DueReminder, parse_time
 from bot.study.service import StudyService
@@ -135,15 +135,7 @@ class Reminders(commands.Cog):
         self.reminder_loop.cancel()
 
     async def _user(self, interaction: discord.Interaction) -> tuple[int, int | None]:
-        user = await self.service.user_for_discord(
-            interaction.user.id, interaction.user.display_name
-        )
-        server = None
-        if interaction.guild is not None:
-            server = await self.service.join_server(
-                user, interaction.guild.id, interaction.guild.name
-            )
-        return user, server
+        return await identify(self.service, interaction)
 
     async def notice(self, user_id: int) -> str:
         """The paused-reminder notice owed to this user (once), as a line to prepend."""

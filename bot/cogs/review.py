@@ -19,7 +19,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import report_error
-from bot.cogs.common import RateLimit, image_file
+from bot.cogs.common import RateLimit, identify, image_file
 from bot.cogs.quiz import outcome_embed
 from bot.math import tasks
 from bot.srs import Button, StudySession
@@ -135,15 +135,7 @@ class Review(commands.Cog):
         return self.bot.service
 
     async def _user(self, interaction: discord.Interaction) -> tuple[int, int | None]:
-        user = await self.service.user_for_discord(
-            interaction.user.id, interaction.user.display_name
-        )
-        server = None
-        if interaction.guild is not None:
-            server = await self.service.join_server(
-                user, interaction.guild.id, interaction.guild.name
-            )
-        return user, server
+        return await identify(self.service, interaction)
 
     async def _user_id(self, interaction: discord.Interaction) -> int:
         run = self.runs.get(interaction.user.id)
