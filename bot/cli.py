@@ -21,7 +21,12 @@ CHECK_TIMEOUT = 2.0
 
 
 def _print_json(obj: object, out: IO[str]) -> None:
-    out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    try:
+        line = json.dumps(obj, ensure_ascii=False) + "\n"
+        line.encode(out.encoding or "utf-8")
+    except (UnicodeEncodeError, LookupError):  # e.g. a lone surrogate echoed back: escape it
+        line = json.dumps(obj, ensure_ascii=True) + "\n"
+    out.write(line)
     out.flush()
 
 

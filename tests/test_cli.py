@@ -221,3 +221,19 @@ def test_run_without_a_token_explains(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 2
     assert "DISCORD_TOKEN" in result.stdout
+
+
+def test_check_jsonl_survives_a_lone_surrogate() -> None:
+    lines = [
+        '{"id": 1, "expected": "2*x", "answer": "2x\\ud800"}',
+        json.dumps({"id": 2, "expected": "2*x", "answer": "2x"}),
+        json.dumps({"id": 3, "expected": "sign(x)", "answer": "1", "function": "abs(x)"}),
+    ]
+    result = derivbot("check", "--jsonl", "-", stdin="\n".join(lines) + "\n")
+    assert result.returncode == 0, result.stderr
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(o["id"], o["verdict"]) for o in out] == [
+        (1, "invalid"),
+        (2, "correct"),
+        (3, "incorrect"),  # a teacher's |x| is diagnosed, not "too complex"
+    ]

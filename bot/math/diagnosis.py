@@ -147,8 +147,11 @@ class _Differ:
         const = sp.Mul(*(f for f in e.args if not f.has(x)))
         rest = sp.Mul(*(f for f in e.args if f.has(x)))
         if const != 1:
-            if self.hit(e, "constant_multiple") or self.hit(e, "log_base"):
+            if self.hit(e, "constant_multiple"):
                 return self.d(rest)
+            if self.hit(e, "log_base"):  # forgot 1/ln(b), kept any other factor
+                kept = sp.Mul(*(f for f in sp.Mul.make_args(const) if not f.has(sp.log)))
+                return kept * self.d(rest)
             return const * self.d(rest)
         factors = list(e.args)
         den = [f for f in factors if f.is_Pow and f.args[1].is_negative and f.args[1].is_number]
@@ -253,6 +256,8 @@ def _mistakes_at(e: sp.Expr, x: sp.Symbol) -> Iterator[tuple[_Bug, sp.Expr | Non
                         f"A constant factor stays when you differentiate: keep the {_show(const)}.",
                     ),
                 )
+            if rest.is_Mul:  # c·f·g or c·f/g: the product or quotient inside can go wrong too
+                yield from _mistakes_at(rest, x)
             return
         den = [f for f in e.args if f.is_Pow and f.args[1].is_negative and f.args[1].is_number]
         if den and len(den) < len(e.args):
@@ -408,7 +413,7 @@ _EVERYWHERE = ("chain", "power_not_lowered", "power_not_down", "constant", "prod
 def variants(function: sp.Expr, var: sp.Symbol) -> tuple[Variant, ...]:
     """The classic wrong derivatives of `function`: one wrong rule at one node (outermost
     first), then the same wrong rule at every node where it applies."""
-    right = sp.diff(function, var)
+    right = _nth(function, var, 1)
     seen = {right}
     out: list[Variant] = []
     kinds: dict[str, Mistake] = {}
@@ -462,19 +467,20 @@ def diagnose(
     if function is None:
         return sign if compare(-expected, answer, var).equal is True else None
     plain_derivative = order == 1 and transform is None
-    if plain_derivative and compare(function, answer, var).equal is True:
-        return Mistake("not_differentiated", "That is the original function; differentiate it.")
     if order == 1:
+        # before "not differentiated": e^(3x) for e^(3x) is a chain-rule slip, named as such
         for v in variants(function, var):
             if same(v.expr):
                 return v.mistake
+        if plain_derivative and compare(function, answer, var).equal is True:
+            return Mistake("not_differentiated", "That is the original function; differentiate it.")
     else:
-        first = sp.diff(function, var)
+        first = _nth(function, var, 1)
         if same(first):
             return Mistake("order", "That is the first derivative; differentiate once more.")
         # the wrong rule in the first differentiation, the second, or both
         for v in variants(function, var):
-            if same(sp.diff(v.expr, var)):
+            if same(_nth(v.expr, var, 1)):
                 return v.mistake
         for v in variants(first, var):
             if same(v.expr):
@@ -487,9 +493,17 @@ def diagnose(
         return Mistake(
             "integrated", "That is an antiderivative (you integrated); differentiate instead."
         )
-    if same(-sp.diff(function, var, order)):
+    if same(-_nth(function, var, order)):
         return sign
     return None
+
+
+def _nth(function: sp.Expr, var: sp.Symbol, order: int) -> sp.Expr:
+    """The derivative by the same textbook rules the variants use: sympy's own diff turns
+    |x| into re/im parts over the complex numbers, which no real check can evaluate."""
+    for _ in range(order):
+        function = _Differ(var).d(function)
+    return function
 
 
 def _is_antiderivative(answer: sp.Expr, function: sp.Expr, var: sp.Symbol) -> bool:

@@ -11,6 +11,7 @@ something the evaluator cannot compute) does sympy's symbolic simplification get
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -19,10 +20,14 @@ import sympy as sp
 
 from bot.math.numeric import Compiled, Undefined, Unsupported, compile_expr
 
-RTOL = mpmath.mpf("1e-9")
-ATOL = mpmath.mpf("1e-20")
-DPS = 30
-CONFIRM_DPS = 90
+# A right answer differs from the expected one only by rounding, which at 50 digits is far
+# below 1e-30 unless terms cancel (then the 150-digit confirmation settles it). A wrong answer
+# that is merely close (a coefficient off by 1e-10, a difference quotient with a tiny step,
+# e^(x-70) for 0) stays different at any precision.
+RTOL = mpmath.mpf("1e-30")
+DPS = 50
+CONFIRM_DPS = 150
+SHRINK = mpmath.mpf("1e-40")  # rounding shrinks this much from DPS to CONFIRM_DPS; truth doesn't
 MIN_POINTS = 6
 WANT_POINTS = 16
 
@@ -49,6 +54,11 @@ RESERVE = _draw_points(10, 1127)  # redraws when the expected answer is undefine
 # A narrow band around zero for domains such as asin's (-1, 1) or atanh's.
 NARROW = tuple(Fraction(k, 1013) for k in (-911, -650, -377, -102, 57, 281, 503, 788, 970))
 POINTS = PRIMARY + NARROW + RESERVE
+# For domains the points above miss (a sliver like (1, 1.5), or only |x| > 20): a fine grid,
+# walked only when too few of the usual points are in the domain.
+GRID = tuple(Fraction(k, 29) + Fraction(1, 1013) for k in range(-29 * 30, 29 * 30 + 1)) + tuple(
+    Fraction(k * 7, 3) + Fraction(1, 1013) for k in range(-450, 451) if abs(k * 7 / 3) > 30
+)
 
 
 @dataclass(frozen=True)
@@ -61,18 +71,21 @@ class Comparison:
 
 
 def _close(a: mpmath.mpf, b: mpmath.mpf) -> bool:
-    return abs(a - b) <= RTOL * max(abs(a), abs(b)) + ATOL
+    return a == b or abs(a - b) <= RTOL * max(abs(a), abs(b))
 
 
-def _disagree(expected: Compiled, answer: Compiled, point: Fraction) -> bool:
-    """Confirm a disagreement at higher precision: a true difference does not shrink."""
+def _disagree(expected: Compiled, answer: Compiled, point: Fraction, first_gap: mpmath.mpf) -> bool:
+    """Confirm a disagreement at higher precision: rounding error shrinks with more digits (a
+    cancelling sum, or a true zero computed as 1e-60), a true difference does not."""
     try:
         a = expected.at(point, CONFIRM_DPS)
         b = answer.at(point, CONFIRM_DPS)
     except Undefined:
         return True
     with mpmath.workdps(CONFIRM_DPS):
-        return not _close(a, b)
+        if _close(a, b):
+            return False
+        return not abs(a - b) <= abs(first_gap) * SHRINK
 
 
 def compare(expected: sp.Expr, answer: sp.Expr, var: sp.Symbol) -> Comparison:
@@ -86,7 +99,7 @@ def compare(expected: sp.Expr, answer: sp.Expr, var: sp.Symbol) -> Comparison:
         return symbolic_compare(expected, answer)
     exact = exp_c.exact is not None and ans_c.exact is not None
     checked = 0
-    for point in POINTS:
+    for point in _points(exp_c):
         if checked >= WANT_POINTS:
             break
         try:
@@ -106,11 +119,34 @@ def compare(expected: sp.Expr, answer: sp.Expr, var: sp.Symbol) -> Comparison:
             return Comparison(False, f"undefined at {var} = {point}", point)
         with mpmath.workdps(DPS):
             same = _close(expected_value, value)
-        if not same and _disagree(exp_c, ans_c, point):
+            gap = expected_value - value
+        if not same and _disagree(exp_c, ans_c, point, gap):
             return Comparison(False, f"differs at {var} = {point}", point)
     if checked < MIN_POINTS:
         return symbolic_compare(expected, answer)
     return Comparison(True)
+
+
+def _points(compiled: Compiled) -> Iterator[Fraction]:
+    yield from POINTS
+    defined = 0
+    for point in POINTS:
+        try:
+            compiled.sample(point, DPS)
+            defined += 1
+        except Undefined:
+            pass
+    if defined >= MIN_POINTS:
+        return
+    inside = []
+    for point in GRID:
+        try:
+            compiled.sample(point, DPS)
+        except Undefined:
+            continue
+        inside.append(point)
+    step = max(1, len(inside) // WANT_POINTS)
+    yield from inside[::step]
 
 
 def symbolic_compare(expected: sp.Expr, answer: sp.Expr) -> Comparison:

@@ -10,6 +10,7 @@ raises ``Undefined`` instead of becoming complex or hanging.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from fractions import Fraction
 from functools import lru_cache
@@ -231,19 +232,31 @@ def _compile_exact(expr: sp.Expr, var: sp.Symbol) -> Callable[[Fraction], Fracti
     raise Unsupported(f"not rational: {expr.func.__name__}")
 
 
+MAX_EXACT_DEGREE = 256
+
+
 def is_rational_function(expr: sp.Expr, var: sp.Symbol) -> bool:
-    """Rational functions with modest powers are evaluated exactly, with no tolerance at all."""
-    for node in sp.preorder_traversal(expr):
-        if node.is_Atom:
-            if not (node == var or node.is_Rational):
-                return False
-        elif node.is_Pow:
-            e = node.args[1]
-            if not (e.is_Integer and abs(int(e)) <= MAX_EXACT_EXPONENT):
-                return False
-        elif not (node.is_Add or node.is_Mul):
-            return False
-    return True
+    """Rational functions of modest degree are evaluated exactly, with no tolerance at all;
+    nested powers like ((x+1)^64+1)^64 would make exact fractions explode, so they are not."""
+    return _degree(expr, var) <= MAX_EXACT_DEGREE
+
+
+def _degree(expr: sp.Expr, var: sp.Symbol) -> float:
+    """An upper bound on the degree, or infinity when `expr` is not a rational function."""
+    if expr == var:
+        return 1
+    if expr.is_Rational:
+        return 0
+    if expr.is_Pow:
+        e = expr.args[1]
+        if not (e.is_Integer and abs(int(e)) <= MAX_EXACT_EXPONENT):
+            return math.inf
+        return _degree(expr.args[0], var) * abs(int(e))
+    if expr.is_Add:
+        return max(_degree(a, var) for a in expr.args)
+    if expr.is_Mul:
+        return sum(_degree(a, var) for a in expr.args)
+    return math.inf
 
 
 class Compiled:

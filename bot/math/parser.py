@@ -154,12 +154,15 @@ _CHAR_MAP = {
     "’": "'",
 }
 # Zero-width and bidirectional controls can make text read differently from what it is.
-_FORBIDDEN = re.compile("[\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u061c\u180e]")
+_FORBIDDEN = re.compile(
+    "[\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u061c\u180e\ud800-\udfff]"
+)
 _PREFIX = re.compile(
     r"""^\s*(?:
-        (?:[fgyh](?:'{1,2}|\s*\^\s*\(?\s*[12]\s*\)?)?\s*(?:\(\s*[a-z]\s*\))?)   # f'(x)  y'  y  f(x)
-      | d\s*[yf]?\s*/\s*d\s*[a-z]                                           # dy/dx  d/dx
-      | \\d?frac\s*\{\s*d\s*[yf]?\s*\}\s*\{\s*d\s*[a-z]\s*\}                 # \frac{dy}{dx}
+        [A-Za-z]\s*(?:'{1,3}|\s*\^\s*\(?\s*[123]\s*\)?)?\s*(?:\([^()=]*\))?  # f'(x) L'(w)
+      | d\s*(?:\^\s*2|²)?\s*[A-Za-z]?\s*/\s*d\s*[a-z]\s*(?:\^\s*2|²)?            # dy/dx  d²y/dx²
+      | \\d?frac\s*\{\s*d\s*(?:\^\s*\{?2\}?)?\s*[A-Za-z]?\s*\}
+        \s*\{\s*d\s*[a-z]\s*(?:\^\s*\{?2\}?)?\s*\}                       # \frac{d^2y}{dx^2}
     )?\s*=""",
     re.VERBOSE,
 )
@@ -399,7 +402,11 @@ class _Parser:
 
     def term(self) -> sp.Expr:
         result = self.implicit_product()
-        while self.at("op", "*") or self.at("op", "/"):
+        while self.at("op", "*") or self.at("op", "/") or self.starts_factor():
+            if self.starts_factor():  # `1/2 x`: what follows a spaced divisor multiplies
+                result = sp.Mul(result, self.implicit_product())
+                self.node()
+                continue
             op = self.advance()
             self.expect_operand(op)
             right = self.signed_factor(after_division=op.value == "/")
@@ -434,12 +441,24 @@ class _Parser:
         return t.kind == "lpipe"
 
     def implicit_product(
-        self, *, after_division: bool = False, stop_at_function: bool = False
+        self,
+        *,
+        after_division: bool = False,
+        stop_at_function: bool = False,
+        tight: bool = False,
     ) -> sp.Expr:
-        """Juxtaposed factors bind tighter than `/`, so `1/2x` is 1/(2x), as on most calculators."""
+        """Juxtaposed factors: `2x sin x` is a product.
+
+        After `/`, and inside an exponent, only factors written *without* a space stay
+        together: `1/2x` is 1/(2x) and `e^-5x` is e^(-5x), as on most calculators, while
+        `1/2 x^(1/2)` is (1/2)·x^(1/2) and `e^-5x cos 3x` is e^(-5x)·cos(3x).
+        """
         first_tok = self.tok
+        tight = tight or after_division
         factors = [self.power()]
         while self.starts_factor():
+            if tight and self.tok.space_before:
+                break
             if stop_at_function and self.at("name") and self.is_function_start():
                 break
             factors.append(self.power())
@@ -486,7 +505,9 @@ class _Parser:
             and not self.tok.space_before
             and self.split_name(self.tok)[0] in (self.var_name,)
         ):
-            more = self.implicit_product()
+            # only the variable itself joins (`e^2x`, `e^-5x`): `e^-5x(…)` and `e^2x sin x`
+            # keep their bracket or function outside the exponent
+            more = self.power()
             last = self.toks[self.i - 1]
             written = self.text[start.pos : last.pos + len(last.value)]
             if sign < 0:
@@ -818,6 +839,8 @@ def _power_nesting(expr: sp.Expr) -> int:
 def _guard_numeric_power(base: sp.Expr, exponent: sp.Expr, pos: int) -> None:
     if not exponent.is_Rational:
         return
+    if abs(exponent.p) > 10**7 * exponent.q:
+        raise ParseError("that power is too large to check", pos)
     if base.is_Rational:
         size = max(abs(base.p), abs(base.q), 2)
         bits = abs(exponent.p) / exponent.q * math.log2(size)
@@ -835,6 +858,8 @@ def parse(text: str, var: str = "x") -> Reading:
         raise ParseError(f"the answer is too long (at most {MAX_LENGTH} characters)")
     normal = _normalise(text)
     prefix = _PREFIX.match(normal)
+    if prefix and prefix.group(0).rstrip("= ").strip() == var:
+        prefix = None  # "x = 2" is an equation, not a label in front of an answer
     if prefix:
         normal = " " * prefix.end() + normal[prefix.end() :]
     if not normal.strip():
@@ -845,6 +870,12 @@ def parse(text: str, var: str = "x") -> Reading:
         expr = parser.parse()
     except RecursionError:
         raise ParseError(f"too deeply nested (more than {MAX_DEPTH} levels)") from None
+    except (OverflowError, MemoryError):
+        raise ParseError("that number is too large to check") from None
+    if expr.has(sp.I):
+        raise ParseError(
+            "that is not a real number anywhere (a square root or log of a negative constant)"
+        )
     if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         raise ParseError("that expression is undefined (it divides by zero)")
     return Reading(expr=expr, text=plain(expr), latex=sp.latex(expr), notes=tuple(parser.notes))

@@ -31,11 +31,15 @@ CASES = [
     ("cot(x)", "csc(x)^2", "trig"),
     ("asin(x)", "-1/sqrt(1-x^2)", "inverse_trig"),
     ("cosh(x)", "-sinh(x)", "hyperbolic"),
-    ("e^(3x)", "e^(3x) + 0*x + 1 - 1", "not_differentiated"),
-    ("e^(3x)", "e^(3x) x^0 * 1", "not_differentiated"),
+    # e^(3x) for e^(3x) is named as the missing factor 3, the more useful reading
+    ("e^(3x)", "e^(3x) + 0*x + 1 - 1", "exp"),
+    ("sin(x)", "sin x", "not_differentiated"),
     ("x e^(3x)", "e^(3x) + x e^(3x)", "exp"),
     ("2^x", "x 2^(x-1)", "exp"),
-    ("2^x", "2^x x^0 + 0", "not_differentiated"),
+    ("2^x", "2^x x^0 + 0", "exp"),  # the missing ln 2
+    ("9*log(x, 3)", "9/x", "log"),
+    ("-5*sin(x)/(x+3)", "-5cos(x)", "quotient"),
+    ("3*x*exp(x)", "3e^x", "product"),
     ("5^x + x^2", "5^x + 2x", "exp"),
     ("ln x", "1/ln x", "log"),
     ("ln(x^2+1)", "1/(x^2+1)", "log"),

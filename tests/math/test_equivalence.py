@@ -114,3 +114,31 @@ def test_symbolic_fallback_when_sampling_cannot_decide() -> None:
     tiny = sp.sqrt(-(x**2) - 1)
     assert compare(tiny, tiny * 1, x).equal is True
     assert compare(tiny, 2 * tiny, x).equal is not True
+
+
+NEAR_MISSES = [
+    # a forward difference quotient with a tiny step is not the derivative
+    ("-16*x**7", "(-2(x+e^-30)^8+2x^8)e^30"),
+    ("exp(x-70)", "0"),  # tiny everywhere we look, but not zero
+    ("exp(x-70)", "e^(x-71)"),
+    ("cos(x)", "1.0000000001cos(x)"),
+    ("2*x", "2x + e^(-30)"),
+]
+
+
+@pytest.mark.parametrize(("expected", "answer"), NEAR_MISSES)
+def test_near_misses_are_wrong(expected: str, answer: str) -> None:
+    assert same(expected, answer) is False
+
+
+def test_domains_the_usual_points_miss() -> None:
+    # asin(4x-5)' lives on (1, 1.5) only; acosh(x/30)' only for |x| > 30
+    assert same("4/sqrt(1-(4x-5)^2)", "4(1-(4x-5)^2)^(-1/2)") is True
+    assert same("4/sqrt(1-(4x-5)^2)", "0") is False
+    assert same("1/sqrt(x^2-900)", "1/(sqrt(x-30)sqrt(x+30))") is False  # undefined for x < -30
+    assert same("1/sqrt(x^2-900)", "(x^2-900)^(-1/2)") is True
+
+
+def test_nested_powers_do_not_explode() -> None:
+    nested = parse("((((x+1)^64+1)^64+1)^64+1)^64").expr
+    assert compare(2 * x, nested, x).equal is False

@@ -299,3 +299,32 @@ def test_fuzzed_input_only_ever_raises_parse_error(text: str) -> None:
 def test_arbitrary_unicode_only_ever_raises_parse_error(text: str) -> None:
     with contextlib.suppress(ParseError):
         parse(text)
+
+
+SPACING = [
+    # after "/" and in exponents only unspaced factors stay together
+    ("1/2 x^(1/2)", sp.sqrt(x) / 2),
+    ("4/3 x^(-5/3)", sp.Rational(4, 3) * x ** sp.Rational(-5, 3)),
+    ("1/2x", 1 / (2 * x)),
+    ("-5e^-5x cos 3x", -5 * sp.exp(-5 * x) * sp.cos(3 * x)),
+    ("-e^-5x(5cos3x + 3sin3x)", -sp.exp(-5 * x) * (5 * sp.cos(3 * x) + 3 * sp.sin(3 * x))),
+    ("e^2xsin x", sp.exp(2 * x) * sp.sin(x)),
+    # labels in front of an answer
+    ("f'(2) = 1980", sp.Integer(1980)),
+    ("dL/dw = 3", sp.Integer(3)),
+    ("d²y/dx² = 6x", 6 * x),
+    (r"\frac{d^2y}{dx^2}=6x", 6 * x),
+    ("F'(x) = 2x", 2 * x),
+    ("f '(x) = 2x", 2 * x),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SPACING)
+def test_spacing_and_labels(text: str, expected: sp.Expr) -> None:
+    assert parse(text).expr == expected
+
+
+@pytest.mark.parametrize("text", ["sqrt(-1) + x", "ln(-2)", "2^10^400", "2x\ud800"])
+def test_non_real_huge_or_broken_input_is_a_parse_error(text: str) -> None:
+    with pytest.raises(ParseError):
+        parse(text)
