@@ -254,36 +254,6 @@ def days_text(n: int) -> str:
     return f"{n} day" if n == 1 else f"{n} days"
 
 
-def item_label(key: str) -> str:
-    """`skill:chain:2` as students read it: "chain · level 2" (as /stats shows it)."""
-    try:
-        item = parse_key(key)
-    except ValueError:
-        return key
-    if item.kind == "card":
-        return f"card #{item.card_id}"
-    return f"{(item.skill or '').replace('_', ' ')} · level {item.level}"
-
-
-def chart_data(progress: stats_module.Stats, name: str) -> charts.StatsData:
-    """The service's stats as the plain values the chart worker takes (as /stats does)."""
-    return charts.StatsData(
-        name=name,
-        today=progress.today,
-        reviews_per_day=tuple(sorted(progress.reviews_per_day.items())),
-        accuracy=tuple(
-            charts.SkillAccuracy(skill, correct, attempts)
-            for skill, (correct, attempts) in progress.accuracy_per_skill.items()
-        ),
-        forecast=tuple(progress.forecast),
-        streak=progress.streak,
-        total_reviews=progress.total_reviews,
-        items_learning=progress.items_learning,
-        leeches=tuple(item_label(k) for k in progress.leeches),
-        streak_min_reviews=stats_module.STREAK_MIN_REVIEWS,
-    )
-
-
 def default_user() -> str:
     try:
         return getpass.getuser() or "me"
@@ -764,7 +734,7 @@ class ConsoleApp:
 
     async def cmd_stats(self, args: list[str]) -> None:
         progress = await self.service.stats(self.user)
-        data = chart_data(progress, self.name)
+        data = stats_module.chart_data(progress, self.name)
         self.out.print(Rule(Text(f"📈 {self.name}'s progress", style="bold")))
         correct = sum(a.correct for a in data.accuracy)
         attempts = sum(a.attempts for a in data.accuracy)
@@ -1043,7 +1013,7 @@ class ConsoleApp:
 
     async def cmd_resources(self, args: list[str]) -> None:
         # the list lives with /resources for now; it is plain data (no Discord in it)
-        from bot.cogs.info import RESOURCES
+        from bot.study.resources import RESOURCES
 
         self.out.print(Rule(Text("📚 Learning resources", style="bold")))
         for r in RESOURCES:

@@ -20,7 +20,6 @@ from discord.ext import commands
 from bot.cogs.common import RateLimit, identify
 from bot.math import charts
 from bot.study import stats as stats_module
-from bot.study.items import parse_key
 
 if TYPE_CHECKING:
     from bot.app import DerivBot
@@ -107,7 +106,7 @@ class Progress(commands.Cog):
             user = await self.service.user_for_discord(target.id, target.display_name)
         progress = await self.service.stats(user)
         theme = (await self.service.preferences(viewer)).theme
-        data = chart_data(progress, target.display_name)
+        data = stats_module.chart_data(progress, target.display_name)
         file = await self._chart("stats.png", charts.stats_png, data, theme)
         embed = stats_embed(data, progress, image=file is not None, shared=share)
         await interaction.followup.send(
@@ -183,36 +182,6 @@ class Progress(commands.Cog):
 
 
 # --- presentation ---------------------------------------------------------------------------
-
-
-def item_label(key: str) -> str:
-    """An item key as students read it: `skill:chain:2` is "chain · level 2"."""
-    try:
-        item = parse_key(key)
-    except ValueError:
-        return key
-    if item.kind == "card":
-        return f"card #{item.card_id}"
-    return f"{(item.skill or '').replace('_', ' ')} · level {item.level}"
-
-
-def chart_data(progress: stats_module.Stats, name: str) -> charts.StatsData:
-    """The service's stats as the plain values the chart worker takes."""
-    return charts.StatsData(
-        name=name,
-        today=progress.today,
-        reviews_per_day=tuple(sorted(progress.reviews_per_day.items())),
-        accuracy=tuple(
-            charts.SkillAccuracy(skill, correct, attempts)
-            for skill, (correct, attempts) in progress.accuracy_per_skill.items()
-        ),
-        forecast=tuple(progress.forecast),
-        streak=progress.streak,
-        total_reviews=progress.total_reviews,
-        items_learning=progress.items_learning,
-        leeches=tuple(item_label(k) for k in progress.leeches),
-        streak_min_reviews=stats_module.STREAK_MIN_REVIEWS,
-    )
 
 
 def safe(name: str, limit: int = 32) -> str:

@@ -45,3 +45,14 @@ def parse_key(key: str) -> ItemKey:
         if skill in SKILLS and 1 <= level <= SKILLS[skill].levels:
             return ItemKey("skill", skill=skill, level=level)
     raise ValueError(f"not an item key: {key!r}")
+
+
+def item_label(key: str) -> str:
+    """An item key as students read it: `skill:chain:2` is "chain · level 2"."""
+    try:
+        item = parse_key(key)
+    except ValueError:
+        return key
+    if item.kind == "card":
+        return f"card #{item.card_id}"
+    return f"{(item.skill or '').replace('_', ' ')} · level {item.level}"

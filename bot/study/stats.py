@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import srs
 from bot.db.models import ItemState, Membership, QuizAttempt, ReviewLog, Server, User
+from bot.math import charts
+from bot.study.items import item_label
 
 STREAK_MIN_REVIEWS = 5
 FORECAST_DAYS = 30
@@ -156,3 +158,22 @@ async def leaderboard(
     ]
     me = next((s for s in standings if s.user_id == user_id), None)
     return Leaderboard(period, True, standings[:size], me)
+
+
+def chart_data(progress: Stats, name: str) -> charts.StatsData:
+    """The service's stats as the plain values the chart worker takes."""
+    return charts.StatsData(
+        name=name,
+        today=progress.today,
+        reviews_per_day=tuple(sorted(progress.reviews_per_day.items())),
+        accuracy=tuple(
+            charts.SkillAccuracy(skill, correct, attempts)
+            for skill, (correct, attempts) in progress.accuracy_per_skill.items()
+        ),
+        forecast=tuple(progress.forecast),
+        streak=progress.streak,
+        total_reviews=progress.total_reviews,
+        items_learning=progress.items_learning,
+        leeches=tuple(item_label(k) for k in progress.leeches),
+        streak_min_reviews=STREAK_MIN_REVIEWS,
+    )
