@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import time
 from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
 
 import discord
 
@@ -40,6 +41,35 @@ def image_file(rendered: Rendered | None, name: str) -> discord.File | None:
     if rendered is None or rendered.png is None:
         return None
     return discord.File(io.BytesIO(rendered.png), filename=name)
+
+
+class AnswerModal(discord.ui.Modal, title="Your answer"):
+    """The one text box students type answers into, for problems and typed cards alike."""
+
+    answer: discord.ui.TextInput = discord.ui.TextInput(
+        label="Your answer",
+        placeholder="e.g. 2x cos(x^2)   (^ for powers, sqrt(), ln(), sin x …)",
+        max_length=500,
+        custom_id="answer",
+    )
+
+    def __init__(
+        self,
+        submit: Callable[[discord.Interaction, str], Awaitable[None]],
+        *,
+        label: str = "Your answer",
+    ) -> None:
+        super().__init__(timeout=None)
+        self.submit = submit
+        self.answer.label = label
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await self.submit(interaction, self.answer.value)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        from bot.app import report_error  # bot.app loads the cogs: import when needed
+
+        await report_error(interaction, error)
 
 
 class RateLimit:

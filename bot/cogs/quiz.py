@@ -13,7 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import RateLimit, echo, identify, image_file
+from bot.cogs.common import AnswerModal, RateLimit, echo, identify, image_file
 from bot.math import tasks
 from bot.math.generator import SKILLS, Problem
 from bot.study.items import parse_key, skill_key
@@ -70,28 +70,6 @@ def buttons(token: str, *actions: str) -> discord.ui.View:
     for action in actions:
         view.add_item(QuizButton(action, token))
     return view
-
-
-class AnswerModal(discord.ui.Modal, title="Your answer"):
-    answer: discord.ui.TextInput = discord.ui.TextInput(
-        label="The derivative",
-        placeholder="e.g. 2x cos(x^2)   (^ for powers, sqrt(), ln(), sin x …)",
-        max_length=500,
-        custom_id="answer",
-    )
-
-    def __init__(self, cog: Quiz, token: str) -> None:
-        super().__init__(timeout=None)
-        self.cog = cog
-        self.token = token
-
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        await self.cog.on_answer(interaction, self.token, self.answer.value)
-
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        from bot.app import report_error
-
-        await report_error(interaction, error)
 
 
 class Quiz(commands.Cog):
@@ -179,7 +157,9 @@ class Quiz(commands.Cog):
     async def on_button(self, interaction: discord.Interaction, action: str, token: str) -> None:
         if action in ("answer", "retry"):
             # a modal must be the first response: nothing slow may come before it
-            await interaction.response.send_modal(AnswerModal(self, token))
+            await interaction.response.send_modal(
+                AnswerModal(lambda i, text: self.on_answer(i, token, text), label="The derivative")
+            )
             return
         if action in ("new", "next"):
             await interaction.response.defer(thinking=True)

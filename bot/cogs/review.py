@@ -19,7 +19,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import report_error
-from bot.cogs.common import RateLimit, identify, image_file
+from bot.cogs.common import AnswerModal, RateLimit, identify, image_file
 from bot.cogs.quiz import outcome_embed
 from bot.math import tasks
 from bot.srs import Button, StudySession
@@ -85,27 +85,6 @@ def buttons(token: str, since: int, *actions: str) -> discord.ui.View:
     for action in actions:
         view.add_item(ReviewButton(action, token, since))
     return view
-
-
-class AnswerModal(discord.ui.Modal, title="Your answer"):
-    answer: discord.ui.TextInput = discord.ui.TextInput(
-        label="Your answer",
-        placeholder="e.g. 2x cos(x^2)   (^ for powers, sqrt(), ln(), sin x …)",
-        max_length=500,
-        custom_id="answer",
-    )
-
-    def __init__(self, cog: Review, token: str, since: int) -> None:
-        super().__init__(timeout=None)
-        self.cog = cog
-        self.token = token
-        self.since = since
-
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        await self.cog.on_answer(interaction, self.token, self.since, self.answer.value)
-
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        await report_error(interaction, error)
 
 
 @dataclass
@@ -184,7 +163,9 @@ class Review(commands.Cog):
         """Acknowledge first (the modal, or a deferral), then one service call."""
         if action in ("answer", "retry"):
             # a modal must be the first response: nothing slow may come before it
-            await interaction.response.send_modal(AnswerModal(self, token, since))
+            await interaction.response.send_modal(
+                AnswerModal(lambda i, text: self.on_answer(i, token, since, text))
+            )
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         if action == "next":
