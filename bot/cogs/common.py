@@ -46,13 +46,6 @@ def image_file(rendered: Rendered | None, name: str) -> discord.File | None:
 class AnswerModal(discord.ui.Modal, title="Your answer"):
     """The one text box students type answers into, for problems and typed cards alike."""
 
-    answer: discord.ui.TextInput = discord.ui.TextInput(
-        label="Your answer",
-        placeholder="e.g. 2x cos(x^2)   (^ for powers, sqrt(), ln(), sin x …)",
-        max_length=500,
-        custom_id="answer",
-    )
-
     def __init__(
         self,
         submit: Callable[[discord.Interaction, str], Awaitable[None]],
@@ -61,7 +54,13 @@ class AnswerModal(discord.ui.Modal, title="Your answer"):
     ) -> None:
         super().__init__(timeout=None)
         self.submit = submit
-        self.answer.label = label
+        self.answer: discord.ui.TextInput = discord.ui.TextInput(
+            label=label,
+            placeholder="e.g. 2x cos(x^2)   (^ for powers, sqrt(), ln(), sin x …)",
+            max_length=500,
+            custom_id="answer",
+        )
+        self.add_item(self.answer)
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         await self.submit(interaction, self.answer.value)
