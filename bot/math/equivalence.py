@@ -53,7 +53,16 @@ PRIMARY = _draw_points(3, 2026)  # 18 points, 3 per range and sign
 RESERVE = _draw_points(10, 1127)  # redraws when the expected answer is undefined at some points
 # A narrow band around zero for domains such as asin's (-1, 1) or atanh's.
 NARROW = tuple(Fraction(k, 1013) for k in (-911, -650, -377, -102, 57, 281, 503, 788, 970))
-POINTS = PRIMARY + NARROW + RESERVE
+# Two points drawn afresh in every process, with large random denominators: the fixed points
+# above are public (this file), and an answer built to vanish exactly on them — say a
+# sin(N·pi·x) term with N a multiple of every denominator — must still be caught.
+_SECRET = random.SystemRandom()
+SECRET = tuple(
+    sign * Fraction(_SECRET.randrange(int(low * den) + 1, int(high * den)), den)
+    for (low, high), sign in zip(RANGES[:2], (1, -1), strict=True)
+    for den in (_SECRET.randrange(10**8, 10**9),)
+)
+POINTS = SECRET + PRIMARY + NARROW + RESERVE
 # For domains the points above miss (a sliver like (1, 1.5), or only |x| > 20): a fine grid,
 # walked only when too few of the usual points are in the domain.
 GRID = tuple(Fraction(k, 29) + Fraction(1, 1013) for k in range(-29 * 30, 29 * 30 + 1)) + tuple(

@@ -461,6 +461,18 @@ class _Parser:
                 break
             if stop_at_function and self.at("name") and self.is_function_start():
                 break
+            previous = self.toks[self.i - 1]
+            if self.at("num") and previous.kind == "num" and factors[-1].is_Number:
+                # `1 980`, `1.2.3`: a typo or a thousands separator, never silently a product
+                raise ParseError(
+                    "two numbers in a row; write one number, or * between them", self.tok.pos
+                )
+            if self.at("num") and not self.tok.space_before and previous.kind == "name":
+                written = self.text[previous.pos : self.tok.pos + len(self.tok.value)]
+                raise ParseError(
+                    f"`{written}` is ambiguous; write a power as x^3, a product as 3x or 3*x",
+                    self.tok.pos,
+                )
             factors.append(self.power())
             self.node()
         if len(factors) == 1:
@@ -662,6 +674,9 @@ class _Parser:
         lowered = word.lower()
         if lowered in FUNCTIONS or lowered in ("pi",):
             return [lowered]
+        if word == self.var_name.upper():
+            self.notes.append(f"I read {word} as {self.var_name}")
+            return [self.var_name]
         # every way to cut the run into known words; the one with the fewest pieces wins
         best: list[list[str]] = []
         memo: dict[int, list[list[str]]] = {}

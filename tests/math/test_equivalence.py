@@ -142,3 +142,9 @@ def test_domains_the_usual_points_miss() -> None:
 def test_nested_powers_do_not_explode() -> None:
     nested = parse("((((x+1)^64+1)^64+1)^64+1)^64").expr
     assert compare(2 * x, nested, x).equal is False
+
+
+def test_an_answer_built_to_vanish_on_the_public_points_is_caught() -> None:
+    # 997·1009·1013·1019: every public point's denominator divides it, so the sine term is
+    # exactly 0 there; the per-process secret points catch it
+    assert same("cos(x)", "cos(x) + 10 sin(997*1009*1013*1019 pi x)") is False

@@ -328,3 +328,18 @@ def test_spacing_and_labels(text: str, expected: sp.Expr) -> None:
 def test_non_real_huge_or_broken_input_is_a_parse_error(text: str) -> None:
     with pytest.raises(ParseError):
         parse(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [("x3", "ambiguous"), ("3x2", "ambiguous"), ("1.2.3", "two numbers"), ("1 980", "two numbers")],
+)
+def test_run_together_numbers_are_not_guessed(text: str, fragment: str) -> None:
+    with pytest.raises(ParseError, match=fragment):
+        parse(text)
+
+
+def test_capital_variable_is_read_as_the_variable_and_said() -> None:
+    reading = parse("Sin(X)")
+    assert reading.expr == sp.sin(x)
+    assert "I read X as x" in reading.notes
