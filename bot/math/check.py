@@ -13,7 +13,7 @@ from typing import Literal
 import sympy as sp
 
 from bot.math.diagnosis import diagnose
-from bot.math.equivalence import compare
+from bot.math.equivalence import compare, roughly
 from bot.math.generator import Problem
 from bot.math.parser import ParseError, Reading, parse
 
@@ -100,6 +100,13 @@ def check_answer(
         )
     if mistake is not None:
         return Verdict("incorrect", "Not quite.", reading, mistake.code, mistake.explanation)
+    if reading.decimals and roughly(expected_expr, reading.expr, symbol):
+        return Verdict(
+            "incorrect",
+            "Close, but I need the exact value: write fractions, ln, pi or sqrt instead of "
+            "a rounded decimal.",
+            reading,
+        )
     if result.equal is None:
         return Verdict(
             "incorrect", "I could not confirm that your answer equals the right one.", reading

@@ -164,3 +164,26 @@ def symbolic_compare(expected: sp.Expr, answer: sp.Expr) -> Comparison:
     if difference == 0:
         return Comparison(True)
     return Comparison(None, "could not confirm the two are equal")
+
+
+def roughly(expected: sp.Expr, answer: sp.Expr, var: sp.Symbol, rtol: float = 0.02) -> bool:
+    """Equal to a few significant digits at several points: a rounded decimal for an exact
+    value. Only used to word the reply, never to accept an answer."""
+    try:
+        exp_c = compile_expr(expected, var)
+        ans_c = compile_expr(answer, var)
+    except Unsupported:
+        return False
+    seen = 0
+    for point in PRIMARY:
+        try:
+            a = exp_c.at(point, 20)
+            b = ans_c.at(point, 20)
+        except Undefined:
+            continue
+        if abs(a - b) > rtol * max(abs(a), abs(b), mpmath.mpf("1e-12")):
+            return False
+        seen += 1
+        if seen >= 6:
+            break
+    return seen > 0

@@ -48,6 +48,7 @@ class Reading:
     text: str
     latex: str
     notes: tuple[str, ...] = ()
+    decimals: bool = False  # typed with decimal numbers (perhaps a rounded exact value)
 
 
 # --- vocabulary ---------------------------------------------------------------------------
@@ -326,6 +327,7 @@ class _Parser:
         self.nodes = 0
         self.abs_depth = 0
         self.notes: list[str] = []
+        self.decimals = False
 
     # helpers
     @property
@@ -586,6 +588,7 @@ class _Parser:
         text = t.value.rstrip(".") if t.value.endswith(".") else t.value
         if "." not in text:
             return self.integer(text, t.pos)
+        self.decimals = True
         whole, frac = text.split(".")
         if len((whole + frac).lstrip("0")) > 15:
             raise ParseError("that number has too many digits", t.pos)
@@ -893,7 +896,13 @@ def parse(text: str, var: str = "x") -> Reading:
         )
     if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         raise ParseError("that expression is undefined (it divides by zero)")
-    return Reading(expr=expr, text=plain(expr), latex=sp.latex(expr), notes=tuple(parser.notes))
+    return Reading(
+        expr=expr,
+        text=plain(expr),
+        latex=sp.latex(expr),
+        notes=tuple(parser.notes),
+        decimals=parser.decimals,
+    )
 
 
 def plain(expr: sp.Expr) -> str:

@@ -171,3 +171,11 @@ def test_fuzzed_answers_always_get_a_verdict(text: str) -> None:
     verdict = check_answer(2 * x * sp.cos(x**2), text, function=sp.sin(x**2))
     assert verdict.verdict in ("correct", "incorrect", "invalid")
     assert verdict.message
+
+
+def test_a_rounded_decimal_is_told_to_give_the_exact_value() -> None:
+    verdict = check_answer("-2*log(5)/5", "-0.643775", number=True)
+    assert verdict.verdict == "incorrect" and "exact value" in verdict.message
+    assert check_answer("x/3", "0.33x").verdict == "incorrect"
+    assert check_answer("x/2", "0.5x").verdict == "correct"  # an exact decimal is exact
+    assert "exact value" not in check_answer("x/3", "0.2x").message
