@@ -90,6 +90,13 @@ def check_answer(
             f"A number is expected here, but your answer still contains {var}.",
             reading,
         )
+    if _tiny_step(reading.expr, symbol):
+        return Verdict(
+            "incorrect",
+            "That looks like a difference quotient with a tiny step h, not the derivative: "
+            "take the limit as h → 0.",
+            reading,
+        )
     result = compare(expected_expr, reading.expr, symbol)
     if result.equal is True:
         return Verdict("correct", "Correct!", reading)
@@ -112,6 +119,24 @@ def check_answer(
             "incorrect", "I could not confirm that your answer equals the right one.", reading
         )
     return Verdict("incorrect", "Not quite.", reading)
+
+
+TINY = sp.Rational(1, 10**6)
+
+
+def _tiny_step(expr: sp.Expr, var: sp.Symbol) -> bool:
+    """f(x + h) with a tiny numeric h: the shape of a difference quotient posing as f'(x).
+    Sampling alone can't always tell it apart (its error can sit below any precision)."""
+    for node in sp.preorder_traversal(expr):
+        if node is not expr and node.is_Add and node.has(var):  # inside: f(x + h)
+            for term in node.args:
+                if term.is_number and not term.has(var) and term != 0:
+                    try:
+                        if abs(term.evalf(20)) < TINY:
+                            return True
+                    except (TypeError, ValueError):
+                        continue
+    return False
 
 
 def check_problem(problem: Problem, answer: str) -> Verdict:

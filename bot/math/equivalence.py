@@ -27,6 +27,8 @@ from bot.math.numeric import Compiled, Undefined, Unsupported, compile_expr
 RTOL = mpmath.mpf("1e-30")
 DPS = 50
 CONFIRM_DPS = 150
+CONFIRM_RTOL = mpmath.mpf("1e-60")
+MAX_DPS = 4000
 SHRINK = mpmath.mpf("1e-40")  # rounding shrinks this much from DPS to CONFIRM_DPS; truth doesn't
 MIN_POINTS = 6
 WANT_POINTS = 16
@@ -80,7 +82,7 @@ class Comparison:
 
 
 def _close(a: mpmath.mpf, b: mpmath.mpf) -> bool:
-    return a == b or abs(a - b) <= RTOL * max(abs(a), abs(b))
+    return _same_at(a, b, RTOL)
 
 
 def _disagree(expected: Compiled, answer: Compiled, point: Fraction, first_gap: mpmath.mpf) -> bool:
@@ -92,9 +94,28 @@ def _disagree(expected: Compiled, answer: Compiled, point: Fraction, first_gap: 
     except Undefined:
         return True
     with mpmath.workdps(CONFIRM_DPS):
-        if _close(a, b):
+        if _same_at(a, b, CONFIRM_RTOL):
             return False
-        return not abs(a - b) <= abs(first_gap) * SHRINK
+        if abs(a - b) <= abs(first_gap) * SHRINK:
+            return False
+        if (a == 0) != (b == 0):
+            # one side cancelled to exactly 0 (1 - tanh(200)^2 needs ~175 digits): look again
+            # with enough digits to see the other side's size, or confirm it really is 0
+            tiny = abs(a if a != 0 else b)
+            digits = int(-mpmath.log10(tiny)) + 60
+            if digits <= MAX_DPS:
+                try:
+                    a = expected.at(point, digits)
+                    b = answer.at(point, digits)
+                except Undefined:
+                    return True
+                with mpmath.workdps(digits):
+                    return not _same_at(a, b, RTOL)
+        return True
+
+
+def _same_at(a: mpmath.mpf, b: mpmath.mpf, rtol: mpmath.mpf) -> bool:
+    return a == b or abs(a - b) <= rtol * max(abs(a), abs(b))
 
 
 def compare(expected: sp.Expr, answer: sp.Expr, var: sp.Symbol) -> Comparison:

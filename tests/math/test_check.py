@@ -179,3 +179,11 @@ def test_a_rounded_decimal_is_told_to_give_the_exact_value() -> None:
     assert check_answer("x/3", "0.33x").verdict == "incorrect"
     assert check_answer("x/2", "0.5x").verdict == "correct"  # an exact decimal is exact
     assert "exact value" not in check_answer("x/3", "0.2x").message
+
+
+def test_difference_quotients_are_not_derivatives() -> None:
+    for step in ("e^-30", "e^-200", "1/10^12"):
+        answer = f"(-2(x+{step})^8+2x^8)/({step})"
+        verdict = check_answer("-16*x**7", answer)
+        assert verdict.verdict == "incorrect", answer
+        assert "difference quotient" in verdict.message

@@ -148,3 +148,9 @@ def test_an_answer_built_to_vanish_on_the_public_points_is_caught() -> None:
     # 997·1009·1013·1019: every public point's denominator divides it, so the sine term is
     # exactly 0 there; the per-process secret points catch it
     assert same("cos(x)", "cos(x) + 10 sin(997*1009*1013*1019 pi x)") is False
+
+
+def test_total_cancellation_in_the_expected_answer_is_not_a_difference() -> None:
+    # sympy's tanh' is 1 - tanh^2, which is exactly 0 at 150 digits when x^2 ~ 200
+    assert same("2x(1 - tanh(x^2)^2)", "2x/cosh(x^2)^2") is True
+    assert same("2x(1 - tanh(x^2)^2)", "2x/cosh(x^2)^2 + e^(-x^2-100)") is False
