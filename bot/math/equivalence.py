@@ -11,7 +11,6 @@ something the evaluator cannot compute) does sympy's symbolic simplification get
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -129,45 +128,57 @@ def compare(expected: sp.Expr, answer: sp.Expr, var: sp.Symbol) -> Comparison:
         return symbolic_compare(expected, answer)
     exact = exp_c.exact is not None and ans_c.exact is not None
     checked = 0
-    for point in _points(exp_c):
-        if checked >= WANT_POINTS:
-            break
-        try:
-            expected_value = exp_c.sample(point, DPS)
-        except Undefined:
-            continue  # outside the expected answer's domain: draw the next point
-        checked += 1
-        try:
-            if exact:
-                if ans_c.exact_at(point) != expected_value:
-                    return Comparison(False, f"differs at {var} = {point}", point)
-                continue
-            if isinstance(expected_value, Fraction):
-                expected_value = exp_c.at(point, DPS)
-            value = ans_c.at(point, DPS)
-        except Undefined:
-            return Comparison(False, f"undefined at {var} = {point}", point)
-        with mpmath.workdps(DPS):
-            same = _close(expected_value, value)
-            gap = expected_value - value
-        if not same and _disagree(exp_c, ans_c, point, gap):
-            return Comparison(False, f"differs at {var} = {point}", point)
+    for points in (POINTS, None):
+        if points is None:  # the usual points mostly miss this domain: walk the fine grid
+            if checked >= MIN_POINTS:
+                break
+            points = _grid_points(exp_c)
+        for point in points:
+            if checked >= WANT_POINTS:
+                break
+            try:
+                expected_value = exp_c.sample(point, DPS)
+            except Undefined:
+                continue  # outside the expected answer's domain: draw the next point
+            checked += 1
+            verdict = _judge(exp_c, ans_c, point, expected_value, exact, var)
+            if verdict is not None:
+                return verdict
     if checked < MIN_POINTS:
         return symbolic_compare(expected, answer)
     return Comparison(True)
 
 
-def _points(compiled: Compiled) -> Iterator[Fraction]:
-    yield from POINTS
-    defined = 0
-    for point in POINTS:
-        try:
-            compiled.sample(point, DPS)
-            defined += 1
-        except Undefined:
-            pass
-    if defined >= MIN_POINTS:
-        return
+def _judge(
+    exp_c: Compiled,
+    ans_c: Compiled,
+    point: Fraction,
+    expected_value: object,
+    exact: bool,
+    var: sp.Symbol,
+) -> Comparison | None:
+    """The verdict one point gives: a Comparison when it shows a difference, else None."""
+    try:
+        if exact:
+            if ans_c.exact_at(point) != expected_value:
+                return Comparison(False, f"differs at {var} = {point}", point)
+            return None
+        if isinstance(expected_value, Fraction):
+            expected_value = exp_c.at(point, DPS)
+        value = ans_c.at(point, DPS)
+    except Undefined:
+        return Comparison(False, f"undefined at {var} = {point}", point)
+    with mpmath.workdps(DPS):
+        same = _close(expected_value, value)
+        gap = expected_value - value
+    if not same and _disagree(exp_c, ans_c, point, gap):
+        return Comparison(False, f"differs at {var} = {point}", point)
+    return None
+
+
+def _grid_points(compiled: Compiled) -> list[Fraction]:
+    """Points of the fine grid inside the domain, spread evenly: for the rare expected answer
+    whose domain the usual points miss."""
     inside = []
     for point in GRID:
         try:
@@ -175,8 +186,7 @@ def _points(compiled: Compiled) -> Iterator[Fraction]:
         except Undefined:
             continue
         inside.append(point)
-    step = max(1, len(inside) // WANT_POINTS)
-    yield from inside[::step]
+    return inside[:: max(1, len(inside) // WANT_POINTS)]
 
 
 def symbolic_compare(expected: sp.Expr, answer: sp.Expr) -> Comparison:
