@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import os
 import random
 import sqlite3
@@ -109,6 +110,8 @@ async def _measure(url: str) -> dict[str, object]:
         service = StudyService(sessions, pool, settings=settings, clock=lambda: NOW)
         rng = random.Random(11)
         users = [rng.randint(1, USERS) for _ in range(SAMPLES)]
+        gc.collect()
+        gc.freeze()  # as the bot does after start-up (bot/app.py)
         queue_ms, grade_ms, sizes = [], [], []
         for user in users:
             start = time.perf_counter()

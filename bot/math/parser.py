@@ -10,6 +10,7 @@ anything. The grammar is forgiving in the ways students write maths (implicit pr
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import re
 from collections.abc import Callable
@@ -46,9 +47,13 @@ class Reading:
 
     expr: sp.Expr
     text: str
-    latex: str
     notes: tuple[str, ...] = ()
     decimals: bool = False  # typed with decimal numbers (perhaps a rounded exact value)
+
+    @functools.cached_property
+    def latex(self) -> str:
+        """Made on demand: printing LaTeX costs as much as checking, and most replies are text."""
+        return sp.latex(self.expr)
 
 
 # --- vocabulary ---------------------------------------------------------------------------
@@ -896,13 +901,7 @@ def parse(text: str, var: str = "x") -> Reading:
         )
     if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         raise ParseError("that expression is undefined (it divides by zero)")
-    return Reading(
-        expr=expr,
-        text=plain(expr),
-        latex=sp.latex(expr),
-        notes=tuple(parser.notes),
-        decimals=parser.decimals,
-    )
+    return Reading(expr=expr, text=plain(expr), notes=tuple(parser.notes), decimals=parser.decimals)
 
 
 def plain(expr: sp.Expr) -> str:

@@ -673,29 +673,30 @@ class StudyService(_StudyServiceMore):
         self, session: AsyncSession, user_id: int, in_view: Any, visible_cards: Any, limit: int
     ) -> list[str]:
         """Up to `limit` new skills and new cards, taking turns."""
-        unseen = (
+        # one query: the unseen items in view, and which skills have a level-1 state at all
+        rows = (
             await session.execute(
-                select(ItemState.item_key, ItemState.kind)
+                select(
+                    ItemState.item_key,
+                    ItemState.kind,
+                    ItemState.skill,
+                    ItemState.level,
+                    ItemState.introduced_day,
+                    ItemState.unlocked,
+                )
                 .where(
                     ItemState.user_id == user_id,
-                    ItemState.introduced_day.is_(None),
-                    ItemState.unlocked,
+                    or_(
+                        ItemState.introduced_day.is_(None),
+                        (ItemState.kind == "skill") & (ItemState.level == 1),
+                    ),
                     in_view,
                 )
                 .order_by(ItemState.id)
             )
         ).all()
-        first_levels = set(
-            (
-                await session.execute(
-                    select(ItemState.skill).where(
-                        ItemState.user_id == user_id,
-                        ItemState.kind == "skill",
-                        ItemState.level == 1,
-                    )
-                )
-            ).scalars()
-        )
+        unseen = [(r.item_key, r.kind) for r in rows if r.introduced_day is None and r.unlocked]
+        first_levels = {r.skill for r in rows if r.kind == "skill" and r.level == 1}
         skills = [key for key, kind in unseen if kind == "skill"]
         skills += [skill_key(n, 1) for n in SKILLS if n not in first_levels]
         cards = [key for key, kind in unseen if kind == "card"]
@@ -720,17 +721,21 @@ class StudyService(_StudyServiceMore):
     async def _done_today(
         self, session: AsyncSession, user_id: int, today: dt.date
     ) -> tuple[int, int]:
-        reviews = await session.scalar(
+        """Reviews counted and new items introduced today, in one round trip."""
+        reviews = (
             select(func.count())
             .select_from(ReviewLog)
             .where(ReviewLog.user_id == user_id, ReviewLog.local_day == today, ReviewLog.counted)
+            .scalar_subquery()
         )
-        introduced = await session.scalar(
+        introduced = (
             select(func.count())
             .select_from(ItemState)
             .where(ItemState.user_id == user_id, ItemState.introduced_day == today)
+            .scalar_subquery()
         )
-        return int(reviews or 0), int(introduced or 0)
+        row = (await session.execute(select(reviews, introduced))).one()
+        return int(row[0] or 0), int(row[1] or 0)
 
     @staticmethod
     def _visible_cards(server_id: int | None) -> Any:
