@@ -6,11 +6,14 @@ from __future__ import annotations
 import io
 import time
 from collections import defaultdict, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 import discord
 
+from bot.math import tasks
 from bot.math.render import Rendered
+from bot.math.rules import Step
+from bot.math.workers import MathPool
 from bot.study.service import StudyService
 
 MAX_ECHO = 300
@@ -41,6 +44,22 @@ def image_file(rendered: Rendered | None, name: str) -> discord.File | None:
     if rendered is None or rendered.png is None:
         return None
     return discord.File(io.BytesIO(rendered.png), filename=name)
+
+
+async def attach_steps(
+    pool: MathPool, embed: discord.Embed, steps: Sequence[Step], *, theme: str = "dark"
+) -> discord.File | None:
+    """The worked solution as one image on `embed` (as text when rendering fails)."""
+    text = "\n".join(s.text for s in steps)
+    lines = [f"{s.title}:  ${s.latex}$" for s in steps]
+    file = image_file(
+        await tasks.arender(pool, lines, theme=theme, fallback_text=text), "steps.png"
+    )
+    if file is not None:
+        embed.set_image(url="attachment://steps.png")
+    else:
+        embed.add_field(name="Worked solution", value=text[:1000], inline=False)
+    return file
 
 
 class AnswerModal(discord.ui.Modal, title="Your answer"):

@@ -13,7 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import AnswerModal, RateLimit, echo, identify, image_file
+from bot.cogs.common import AnswerModal, RateLimit, attach_steps, echo, identify, image_file
 from bot.math import tasks
 from bot.math.generator import SKILLS, Problem
 from bot.study.items import parse_key, skill_key
@@ -206,20 +206,8 @@ class Quiz(commands.Cog):
         embed = outcome_embed(outcome, answer)
         files = []
         if outcome.steps:
-            lines = [f"{s.title}:  ${s.latex}$" for s in outcome.steps]
-            steps = await tasks.arender(
-                self.bot.pool, lines, fallback_text="\n".join(s.text for s in outcome.steps)
-            )
-            file = image_file(steps, "steps.png")
-            if file is not None:
-                embed.set_image(url="attachment://steps.png")
-                files.append(file)
-            else:
-                embed.add_field(
-                    name="Worked solution",
-                    value="\n".join(s.text for s in outcome.steps)[:1000],
-                    inline=False,
-                )
+            file = await attach_steps(self.bot.pool, embed, outcome.steps)
+            files += [file] if file else []
         actions = ("retry", "solution", "next") if outcome.can_retry else ("next",)
         await interaction.followup.send(
             embed=embed, files=files, view=buttons(token, *actions), ephemeral=True

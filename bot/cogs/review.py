@@ -19,7 +19,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import report_error
-from bot.cogs.common import AnswerModal, RateLimit, identify, image_file
+from bot.cogs.common import AnswerModal, RateLimit, attach_steps, identify, image_file
 from bot.cogs.quiz import outcome_embed
 from bot.math import tasks
 from bot.srs import Button, StudySession
@@ -321,23 +321,8 @@ class Review(commands.Cog):
         files = []
         theme = await self._theme(interaction)
         if outcome.steps:
-            lines = [f"{s.title}:  ${s.latex}$" for s in outcome.steps]
-            steps = await tasks.arender(
-                self.bot.pool,
-                lines,
-                theme=theme,
-                fallback_text="\n".join(s.text for s in outcome.steps),
-            )
-            file = image_file(steps, "steps.png")
-            if file is not None:
-                embed.set_image(url="attachment://steps.png")
-                files.append(file)
-            else:
-                embed.add_field(
-                    name="Worked solution",
-                    value="\n".join(s.text for s in outcome.steps)[:1000],
-                    inline=False,
-                )
+            file = await attach_steps(self.bot.pool, embed, outcome.steps, theme=theme)
+            files += [file] if file else []
         elif outcome.status in ("correct", "revealed", "already"):
             shown = await self.service.presentation(token, user_id=await self._user_id(interaction))
             if shown.card is not None:  # a typed card: its back is the worked answer
