@@ -15,6 +15,7 @@ from typing import Any
 
 import sympy
 
+from bot.math.equivalence import compare
 from bot.math.rules import (
     RuleNode,
     Step,
@@ -800,6 +801,11 @@ def _attempt(skill: str, level: int, seed: int, r: Rng) -> Problem | None:
         return None
     d = sympy.diff(f, var)
     if d == 0 or (d - f) == 0:
+        return None
+    # identities sympy keeps apart (cosh(x)·sech(x) is 4, tanh·coth is 1): compare as functions
+    if compare(d, sympy.Integer(0), var).equal is not False:
+        return None
+    if compare(d, f, var).equal is not False:
         return None
     tree = derive(f, var)
     if not _fits_skill(skill, level, tree):
