@@ -39,10 +39,13 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import URL, event, make_url
+from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
+
+from bot.db import sqlite_driver
 
 __all__ = [
     "SQLITE_BUSY_TIMEOUT_MS",
@@ -99,6 +102,12 @@ def create_engine(
         kwargs.setdefault("pool_size", 1)
         kwargs.setdefault("max_overflow", 0)
         kwargs.setdefault("pool_timeout", SQLITE_POOL_TIMEOUT_S)
+    if "async_creator" not in kwargs and "creator" not in kwargs:
+        # same file and options as the URL names, through cursors that take one thread hop
+        # per statement instead of four (bot/db/sqlite_driver.py)
+        dialect = SQLiteDialect_aiosqlite(dbapi=SQLiteDialect_aiosqlite.import_dbapi())
+        (database,), options = dialect.create_connect_args(url)
+        kwargs["async_creator"] = sqlite_driver.connector(database, **options)
     engine = _create_async_engine(url, **kwargs)
     fk_pragma = "ON" if foreign_keys else "OFF"
 
