@@ -9,13 +9,14 @@ one transaction, keyed by the presentation token so a double click counts once.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import String, cast, func, literal, or_, select, update
+from sqlalchemy import String, bindparam, cast, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -630,26 +631,18 @@ class StudyService(_StudyServiceMore):
         """Today's queue: due reviews, most overdue (relative to interval) first, then new items,
         within the user's daily limits.
 
-        Runs on every /review, so each part is one indexed query returning only what is needed:
-        due rows via (user_id, due_day|due_at), new cards via the (user_id, item_key) index.
+        Runs on every /review, so each part is one indexed query returning only what is needed
+        (due rows via (user_id, due_day|due_at), new cards via the (user_id, item_key) index),
+        and the statements are built once (`_queue_statements`), not on every call.
         """
+        q = _queue_statements(server_id is not None)
         async with self.sessions() as session:
             user = await self._user(session, user_id)
             today = self.today(user)
-            now = self.clock()
-            reviews_done, new_done = await self._done_today(session, user_id, today)
-            visible_cards = self._visible_cards(server_id)
-            in_view = or_(ItemState.kind == "skill", ItemState.card_id.in_(visible_cards))
-            rows = await session.execute(
-                select(
-                    ItemState.item_key, ItemState.due_day, ItemState.due_at, ItemState.interval
-                ).where(
-                    ItemState.user_id == user_id,
-                    ItemState.introduced_day.is_not(None),
-                    or_(ItemState.due_day <= today, ItemState.due_at <= now),
-                    in_view,
-                )
-            )
+            params = {"user_id": user_id, "server_id": server_id, "today": today}
+            done = (await session.execute(q.done_today, params)).one()
+            reviews_done, new_done = int(done[0] or 0), int(done[1] or 0)
+            rows = await session.execute(q.due, {**params, "now": self.clock()})
             due = []
             for key, due_day, due_at, interval in rows:
                 if due_at is not None:
@@ -659,7 +652,7 @@ class StudyService(_StudyServiceMore):
             allowance = max(0, user.new_per_day - new_done)
             new: list[str] = []
             if allowance:
-                new = await self._new_items(session, user_id, in_view, visible_cards, allowance)
+                new = await self._new_items(session, q, params, allowance)
             return srs.select_for_today(
                 [key for _, key in due],
                 new,
@@ -670,80 +663,20 @@ class StudyService(_StudyServiceMore):
             )
 
     async def _new_items(
-        self, session: AsyncSession, user_id: int, in_view: Any, visible_cards: Any, limit: int
+        self, session: AsyncSession, q: _QueueStatements, params: dict[str, Any], limit: int
     ) -> list[str]:
         """Up to `limit` new skills and new cards, taking turns."""
         # one query: the unseen items in view, and which skills have a level-1 state at all
-        rows = (
-            await session.execute(
-                select(
-                    ItemState.item_key,
-                    ItemState.kind,
-                    ItemState.skill,
-                    ItemState.level,
-                    ItemState.introduced_day,
-                    ItemState.unlocked,
-                )
-                .where(
-                    ItemState.user_id == user_id,
-                    or_(
-                        ItemState.introduced_day.is_(None),
-                        (ItemState.kind == "skill") & (ItemState.level == 1),
-                    ),
-                    in_view,
-                )
-                .order_by(ItemState.id)
-            )
-        ).all()
+        rows = (await session.execute(q.unseen, params)).all()
         unseen = [(r.item_key, r.kind) for r in rows if r.introduced_day is None and r.unlocked]
         first_levels = {r.skill for r in rows if r.kind == "skill" and r.level == 1}
         skills = [key for key, kind in unseen if kind == "skill"]
         skills += [skill_key(n, 1) for n in SKILLS if n not in first_levels]
         cards = [key for key, kind in unseen if kind == "card"]
         if len(cards) < limit:
-            seen = (
-                select(ItemState.id)
-                .where(
-                    ItemState.user_id == user_id,
-                    ItemState.item_key == literal("card:") + cast(Card.id, String),
-                )
-                .exists()
-            )
-            fresh = await session.execute(
-                select(Card.id)
-                .where(Card.id.in_(visible_cards), ~seen)
-                .order_by(Card.id)
-                .limit(limit - len(cards))
-            )
+            fresh = await session.execute(q.fresh_cards, {**params, "limit": limit - len(cards)})
             cards += [card_key(cid) for cid in fresh.scalars()]
         return _interleave(skills, cards)[:limit]
-
-    async def _done_today(
-        self, session: AsyncSession, user_id: int, today: dt.date
-    ) -> tuple[int, int]:
-        """Reviews counted and new items introduced today, in one round trip."""
-        reviews = (
-            select(func.count())
-            .select_from(ReviewLog)
-            .where(ReviewLog.user_id == user_id, ReviewLog.local_day == today, ReviewLog.counted)
-            .scalar_subquery()
-        )
-        introduced = (
-            select(func.count())
-            .select_from(ItemState)
-            .where(ItemState.user_id == user_id, ItemState.introduced_day == today)
-            .scalar_subquery()
-        )
-        row = (await session.execute(select(reviews, introduced))).one()
-        return int(row[0] or 0), int(row[1] or 0)
-
-    @staticmethod
-    def _visible_cards(server_id: int | None) -> Any:
-        """Shipped decks everywhere, a server's own decks only in that server (a subquery)."""
-        decks = Deck.server_id.is_(None)
-        if server_id is not None:
-            decks = decks | (Deck.server_id == server_id)
-        return select(Card.id).join(Deck, Card.deck_id == Deck.id).where(decks, ~Card.retired)
 
     async def next_item(self, user_id: int, server_id: int | None = None) -> str | None:
         queue = await self.due_queue(user_id, server_id)
@@ -1217,6 +1150,80 @@ class StudyService(_StudyServiceMore):
 
 class AlreadyGraded(Exception):
     """Raised inside a grading transaction when its presentation was graded concurrently."""
+
+
+@dataclass(frozen=True)
+class _QueueStatements:
+    """The statements behind `StudyService.due_queue`, with bound parameters ``user_id``,
+    ``today``, ``now``, ``limit`` and (in a server) ``server_id``."""
+
+    done_today: Any  # reviews counted and items introduced today, in one round trip
+    due: Any  # introduced items due by today (SM-2) or by now (FSRS), in view
+    unseen: Any  # unseen items in view, plus every level-1 skill state
+    fresh_cards: Any  # visible cards with no state at all yet, in deck order
+
+
+@functools.cache
+def _queue_statements(in_server: bool) -> _QueueStatements:
+    """Built once per shape: constructing a select costs more Python than running it."""
+    user_id, today = bindparam("user_id"), bindparam("today")
+    decks = Deck.server_id.is_(None)
+    if in_server:  # shipped decks everywhere, a server's own decks only in that server
+        decks = decks | (Deck.server_id == bindparam("server_id"))
+    visible_cards = select(Card.id).join(Deck, Card.deck_id == Deck.id).where(decks, ~Card.retired)
+    in_view = or_(ItemState.kind == "skill", ItemState.card_id.in_(visible_cards))
+    reviews = (
+        select(func.count())
+        .select_from(ReviewLog)
+        .where(ReviewLog.user_id == user_id, ReviewLog.local_day == today, ReviewLog.counted)
+        .scalar_subquery()
+    )
+    introduced = (
+        select(func.count())
+        .select_from(ItemState)
+        .where(ItemState.user_id == user_id, ItemState.introduced_day == today)
+        .scalar_subquery()
+    )
+    seen = (
+        select(ItemState.id)
+        .where(
+            ItemState.user_id == user_id,
+            ItemState.item_key == literal("card:") + cast(Card.id, String),
+        )
+        .exists()
+    )
+    return _QueueStatements(
+        done_today=select(reviews, introduced),
+        due=select(
+            ItemState.item_key, ItemState.due_day, ItemState.due_at, ItemState.interval
+        ).where(
+            ItemState.user_id == user_id,
+            ItemState.introduced_day.is_not(None),
+            or_(ItemState.due_day <= today, ItemState.due_at <= bindparam("now")),
+            in_view,
+        ),
+        unseen=select(
+            ItemState.item_key,
+            ItemState.kind,
+            ItemState.skill,
+            ItemState.level,
+            ItemState.introduced_day,
+            ItemState.unlocked,
+        )
+        .where(
+            ItemState.user_id == user_id,
+            or_(
+                ItemState.introduced_day.is_(None),
+                (ItemState.kind == "skill") & (ItemState.level == 1),
+            ),
+            in_view,
+        )
+        .order_by(ItemState.id),
+        fresh_cards=select(Card.id)
+        .where(Card.id.in_(visible_cards), ~seen)
+        .order_by(Card.id)
+        .limit(bindparam("limit")),
+    )
 
 
 def _never_reviewed(before: dict | None) -> bool:
