@@ -999,9 +999,7 @@ class ConsoleApp:
 
     async def check_reminders(self) -> None:
         """Called before every prompt: this user's reminder, if it is due, printed once."""
-        for due in await self.service.reminders_due():
-            if due.user_id != self.user:
-                continue  # someone else's: their console or the Discord bot sends it
+        for due in await self.service.reminders_due(user_id=self.user):
             count = len(await self.service.due_queue(self.user))
             what = (
                 f"{count} item{'s' if count != 1 else ''} to review" if count else "time to study"

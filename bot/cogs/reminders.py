@@ -8,6 +8,7 @@ it is paused, and the user is told the next time they use one of these commands.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import zoneinfo
@@ -46,6 +47,8 @@ POPULAR_ZONES = (
     "Asia/Tokyo",
     "Australia/Sydney",
 )
+#: Reminders delivered concurrently in one pass of the loop.
+SEND_AT_ONCE = 8
 DM_CLOSED = "DMs closed"
 CHANNEL_GONE = "channel unavailable"
 PAUSED_TEXT = {
@@ -253,23 +256,29 @@ class Reminders(commands.Cog):
     async def send_due(self) -> int:
         """One pass of the loop: deliver every due reminder; returns how many were sent.
 
-        A reminder that fails for an unexpected reason stays due and is retried next minute
-        (within the catch-up window the schedule allows)."""
-        sent = 0
-        for due in await self.service.reminders_due():
-            try:
-                if await self.deliver(due):
-                    await self.service.reminder_sent(due.reminder_id)
-                    sent += 1
-            except Exception:
-                log.exception("could not deliver reminder %s", due.reminder_id)
-        return sent
+        Up to SEND_AT_ONCE go out together, so a class that all chose 07:00 is not served one
+        Discord round trip after another (discord.py keeps within the rate limits). A reminder
+        that fails for an unexpected reason stays due and is retried next minute (within the
+        catch-up window the schedule allows)."""
+        gate = asyncio.Semaphore(SEND_AT_ONCE)
+
+        async def one(due: DueReminder) -> bool:
+            async with gate:
+                try:
+                    if await self.deliver(due):
+                        await self.service.reminder_sent(due.reminder_id)
+                        return True
+                except Exception:
+                    log.exception("could not deliver reminder %s", due.reminder_id)
+                return False
+
+        due = await self.service.reminders_due(discord_only=True)
+        return sum(await asyncio.gather(*(one(d) for d in due)))
 
     async def deliver(self, due: DueReminder) -> bool:
         """Send one reminder: DM or its channel; a refused DM falls back to the server's
         reminder channel, else the reminder is paused. True when something was sent."""
-        if due.discord_id is None:  # a console-only user: nowhere to send it
-            await self.service.reminder_undeliverable(due.reminder_id, "no Discord account")
+        if due.discord_id is None:  # not asked for (discord_only); a console shows those
             return False
         count = len(await self.service.due_queue(due.user_id, due.server_id))
         view = discord.ui.View(timeout=None)

@@ -126,17 +126,30 @@ async def get_reminder(session: AsyncSession, user_id: int) -> Reminder | None:
     ).scalar_one_or_none()
 
 
-async def due_reminders(session: AsyncSession, now: dt.datetime) -> list[DueReminder]:
+async def due_reminders(
+    session: AsyncSession,
+    now: dt.datetime,
+    *,
+    user_id: int | None = None,
+    discord_only: bool = False,
+) -> list[DueReminder]:
     """Reminders to send now. Ones missed by more than CATCH_UP move on to their next day
-    without sending (in the caller's transaction), so nobody gets yesterday's reminder."""
+    without sending (in the caller's transaction), so nobody gets yesterday's reminder.
+
+    Each front-end asks only for what it can deliver: the Discord bot for users with a Discord
+    account (``discord_only``), a console for its own user (``user_id``), so neither touches
+    (nor pauses) the other's reminders when they share a database."""
+    query = (
+        select(Reminder, User.discord_id)
+        .join(User, User.id == Reminder.user_id)
+        .where(Reminder.next_fire_at <= now, ~Reminder.paused)
+    )
+    if user_id is not None:
+        query = query.where(Reminder.user_id == user_id)
+    if discord_only:
+        query = query.where(User.discord_id.is_not(None))
     rows = (
-        await session.execute(
-            select(Reminder, User.discord_id)
-            .join(User, User.id == Reminder.user_id)
-            .where(Reminder.next_fire_at <= now, ~Reminder.paused)
-            .order_by(Reminder.next_fire_at)
-            .with_for_update(of=Reminder)
-        )
+        await session.execute(query.order_by(Reminder.next_fire_at).with_for_update(of=Reminder))
     ).all()
     due: list[DueReminder] = []
     for reminder, discord_id in rows:

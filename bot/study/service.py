@@ -407,9 +407,14 @@ class _StudyServiceMore:
         async with transaction(self.sessions) as session:
             return await reminders.clear_reminder(session, user_id)
 
-    async def reminders_due(self) -> list[reminders.DueReminder]:
+    async def reminders_due(
+        self, *, user_id: int | None = None, discord_only: bool = False
+    ) -> list[reminders.DueReminder]:
+        """Due reminders, all or only those a front-end can deliver (see `due_reminders`)."""
         async with transaction(self.sessions) as session:
-            return await reminders.due_reminders(session, self.clock())
+            return await reminders.due_reminders(
+                session, self.clock(), user_id=user_id, discord_only=discord_only
+            )
 
     async def reminder_sent(self, reminder_id: int) -> None:
         async with transaction(self.sessions) as session:

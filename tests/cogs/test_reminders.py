@@ -218,3 +218,38 @@ async def test_a_channel_that_refuses_the_reminder_pauses_it(env, place, reminde
     assert await reminders.send_due() == 0
     shown = await jo.slash(channel, "remind show")
     assert shown.response.content.startswith("⚠️ I couldn't post your study reminder in its")
+
+
+async def test_a_whole_class_at_seven_is_sent_in_one_pass(env, place, reminders) -> None:
+    guild, channel = place
+    students = [guild.add_member(env.create_user(f"s{k}")) for k in range(20)]
+    for student in students:
+        await student.slash(channel, "remind set", time="07:00", timezone="UTC")
+    _close_dms(env, students[3].user)  # one closed inbox stops nobody else
+    await advance_to(env, at("2026-01-01T07:00"))
+    assert await reminders.send_due() == 19
+    for k, student in enumerate(students):
+        got = student.user.dm_channel.history()
+        assert len(got) == (0 if k == 3 else 1)
+    assert await reminders.send_due() == 0
+
+
+async def test_console_reminders_in_a_shared_database_are_left_to_the_console(
+    env, place, simcord_bot, reminders
+) -> None:
+    """The bot and a console on one database: the bot neither sends nor pauses the console
+    user's reminder; the console still gets it."""
+    service = simcord_bot.service
+    guild, channel = place
+    kim = guild.add_member(env.create_user("kim"))
+    await kim.slash(channel, "remind set", time="06:00", timezone="UTC")
+    lou = await service.user_for_console("lou")
+    await service.set_reminder(lou, "06:00", "UTC")
+    await advance_to(env, at("2026-01-01T06:00"))
+    assert await reminders.send_due() == 1  # kim's
+    assert await reminders.send_due() == 0
+    console_side = await service.reminders_due(user_id=lou)
+    assert [d.user_id for d in console_side] == [lou]
+    info = await service.reminder(lou)
+    assert info is not None and not info.paused
+    assert await service.pending_notice(lou) is None
