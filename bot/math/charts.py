@@ -31,7 +31,7 @@ from matplotlib.patches import FancyBboxPatch, Rectangle
 from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 
-from bot.math.render import _MPL_LOCK, _THEMES, MAX_PNG_BYTES, _encode_rgba
+from bot.math.render import MAX_PNG_BYTES, MPL_LOCK, THEMES, encode_rgba
 
 __all__ = [
     "MAX_PNG_BYTES",
@@ -100,9 +100,9 @@ class _Look:
 
 
 def _look(theme: str) -> _Look:
-    if theme not in _THEMES:  # a programmer error (the theme column is constrained)
+    if theme not in THEMES:  # a programmer error (the theme column is constrained)
         raise ValueError(f"theme must be 'dark' or 'light', not {theme!r}")
-    base = _THEMES[theme]  # render.py's palette, so every image of the bot matches
+    base = THEMES[theme]  # render.py's palette, so every image of the bot matches
     if theme == "dark":
         return _Look(
             bg=base.legend_face,
@@ -180,12 +180,12 @@ def _short_date(day: dt.date) -> str:
 
 def _render(build: Callable[[], Figure]) -> bytes:
     """Build and draw a figure under matplotlib's lock; PNG within the size ceiling."""
-    with _MPL_LOCK, warnings.catch_warnings():
+    with MPL_LOCK, warnings.catch_warnings():
         # names in scripts DejaVu lacks (CJK, most emoji) draw as boxes: not worth a warning
         warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from", category=UserWarning)
         fig = build()
         fig.canvas.draw()
-        return _encode_rgba(np.asarray(fig.canvas.buffer_rgba()))
+        return encode_rgba(np.asarray(fig.canvas.buffer_rgba()))
 
 
 def stats_png(data: StatsData, theme: str = "dark") -> bytes:

@@ -34,10 +34,14 @@ from PIL import Image
 
 __all__ = [
     "MAX_PNG_BYTES",
+    "MPL_LOCK",
+    "THEMES",
     "CacheInfo",
+    "Palette",
     "Rendered",
     "Theme",
     "clear_render_cache",
+    "encode_rgba",
     "mathtext_safe",
     "render_cache_info",
     "render_latex",
@@ -69,7 +73,9 @@ _MATH_FONTSET = "cm"  # Computer Modern: looks like the LaTeX students see in te
 
 
 @dataclass(frozen=True)
-class _Palette:
+class Palette:
+    """One theme's colours, shared by every image the bot draws (formulas, plots, charts)."""
+
     text: str
     curve: str
     tangent: str
@@ -77,10 +83,10 @@ class _Palette:
     legend_face: str
 
 
-_THEMES: dict[str, _Palette] = {
+THEMES: dict[str, Palette] = {
     # Discord's own message colours, so images sit naturally in the chat.
-    "dark": _Palette("#DCDDDE", "#5DADE2", "#F5B041", "#FF6B6B", "#2B2D31"),
-    "light": _Palette("#2E3338", "#1F5FA8", "#C0520E", "#C0392B", "#FFFFFF"),
+    "dark": Palette("#DCDDDE", "#5DADE2", "#F5B041", "#FF6B6B", "#2B2D31"),
+    "light": Palette("#2E3338", "#1F5FA8", "#C0520E", "#C0392B", "#FFFFFF"),
 }
 
 
@@ -146,7 +152,9 @@ class _LRU:
 
 
 _CACHE = _LRU(CACHE_SIZE)
-_MPL_LOCK = threading.RLock()
+#: matplotlib's global state (rcParams, the mathtext cache) is not thread-safe; every drawing
+#: in this process, charts included, holds this lock.
+MPL_LOCK = threading.RLock()
 # Borrow the parser Agg itself uses (its output type differs between matplotlib releases), so that
 # measuring a line and drawing it hit the same parse cache.
 _PARSER: MathTextParser = RendererAgg(1, 1, DPI).mathtext_parser
@@ -159,7 +167,7 @@ def render_cache_info() -> CacheInfo:
 def clear_render_cache() -> None:
     """Empty our LRU and matplotlib's mathtext cache, so a benchmark sees true cold renders."""
     _CACHE.clear()
-    with _MPL_LOCK, contextlib.suppress(AttributeError):  # private in matplotlib; best effort
+    with MPL_LOCK, contextlib.suppress(AttributeError):  # private in matplotlib; best effort
         MathTextParser._parse_cached.cache_clear()
 
 
@@ -169,7 +177,7 @@ _CacheEntry = tuple[bytes | None, str | None, str]
 
 def _check_options(theme: str, fontsize: int) -> None:
     # Programmer errors, not student input: fail loudly.
-    if theme not in _THEMES:
+    if theme not in THEMES:
         raise ValueError(f"theme must be 'dark' or 'light', not {theme!r}")
     if not 6 <= fontsize <= 72:
         raise ValueError(f"fontsize must be within 6..72, not {fontsize!r}")
@@ -719,7 +727,7 @@ def _extent(rows: list[_Row], gap: float) -> tuple[float, float]:
     return width, height
 
 
-# One figure reused for every text render (under _MPL_LOCK): building a Figure costs about as much
+# One figure reused for every text render (under MPL_LOCK): building a Figure costs about as much
 # as drawing a short formula, and each discarded one leaves reference cycles for the GC.
 _TEXT_FIG = Figure(dpi=DPI, facecolor="none")
 _TEXT_CANVAS = FigureCanvasAgg(_TEXT_FIG)
@@ -829,7 +837,8 @@ def _encode_alpha(alpha: np.ndarray, color: str) -> bytes:
         current = np.asarray(Image.fromarray(alpha).resize(size, Image.Resampling.LANCZOS))
 
 
-def _encode_rgba(rgba: np.ndarray) -> bytes:
+def encode_rgba(rgba: np.ndarray) -> bytes:
+    """A PNG of an RGBA canvas, scaled down until it fits Discord's MAX_PNG_BYTES."""
     base = Image.fromarray(np.ascontiguousarray(rgba))
     data = _png(base, 6)
     factor = 1.0
@@ -845,9 +854,9 @@ def _encode_rgba(rgba: np.ndarray) -> bytes:
 
 
 def _render_text_lines(items: list[tuple[str, bool]], theme: str, fontsize: int) -> bytes:
-    with _MPL_LOCK:
+    with MPL_LOCK:
         alpha = _draw_lines_alpha(items, fontsize)
-    return _encode_alpha(alpha, _THEMES[theme].text)
+    return _encode_alpha(alpha, THEMES[theme].text)
 
 
 def _failure_message(exc: Exception) -> str:
@@ -1050,7 +1059,7 @@ def _y_window(xs: np.ndarray, ys: np.ndarray, a: float, fa: float, m: float) -> 
 def _draw_tangent(
     function: sympy.Expr, var: sympy.Symbol, a: float, fa: float, m: float, theme: str
 ) -> bytes:
-    colors = _THEMES[theme]
+    colors = THEMES[theme]
     half = 3.0  # enough to see the curve bend away from the line, close enough to look linear
     xs = np.linspace(a - half, a + half, 801)
     ys = _sample(function, var, xs)
@@ -1112,7 +1121,7 @@ def _draw_tangent(
         label.set_color(colors.text)
     fig.tight_layout(pad=0.6)
     canvas.draw()
-    return _encode_rgba(np.asarray(canvas.buffer_rgba()))
+    return encode_rgba(np.asarray(canvas.buffer_rgba()))
 
 
 def render_tangent(
@@ -1150,7 +1159,7 @@ def render_tangent(
             state["why"] = "not differentiable"
             raise _RenderError(f"f is not differentiable at {var} = {_fmt(a_value)}")
         state.update(fa=fa, m=slope)
-        with _MPL_LOCK:
+        with MPL_LOCK:
             return _draw_tangent(function, var, a_value, fa, slope, theme)
 
     def derive_text() -> str:
