@@ -46,7 +46,7 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.ext.asyncio import AsyncAttrs
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 __all__ = [
@@ -393,6 +393,8 @@ class Presentation(Base):
     answered_at: Mapped[dt.datetime | None]
     tries: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     hinted: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # loaded together with the presentation when grading, never lazily (async has no lazy I/O)
+    user: Mapped[User] = relationship(lazy="raise_on_sql", viewonly=True)
 
     __table_args__ = (
         Index(None, "user_id", "created_at"),
