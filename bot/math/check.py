@@ -164,7 +164,7 @@ def check_problem(problem: Problem, answer: str) -> Verdict:
         )
         if verdict.verdict == "incorrect" and verdict.mistake is None and verdict.reading:
             slope = problem.derivative.subs(x, a)
-            mistake = _tangent_mistake(verdict.reading.expr, x, a, fa, slope)
+            mistake = _tangent_mistake(verdict.reading.expr, x, a, fa, slope, problem.derivative)
             if mistake:
                 return Verdict("incorrect", "Not quite.", verdict.reading, "tangent", mistake)
         return verdict
@@ -173,13 +173,15 @@ def check_problem(problem: Problem, answer: str) -> Verdict:
 
 
 def _tangent_mistake(
-    answer: sp.Expr, x: sp.Symbol, a: sp.Expr, fa: sp.Expr, slope: sp.Expr
+    answer: sp.Expr, x: sp.Symbol, a: sp.Expr, fa: sp.Expr, slope: sp.Expr, derivative: sp.Expr
 ) -> str | None:
-    """The two classic ways to misassemble y - f(a) = f'(a)(x - a)."""
+    """The classic ways to misassemble y - f(a) = f'(a)(x - a)."""
     if compare(slope * (x - a), answer, x).equal:
         return "The line must pass through (a, f(a)): add f(a) to f'(a)(x − a)."
     if compare(slope * x + fa, answer, x).equal:
         return "Use y = f(a) + f'(a)(x − a): the slope multiplies (x − a), not x."
     if compare(fa * (x - a) + slope, answer, x).equal:
         return "The slope is f'(a) and the point is (a, f(a)); you swapped them."
+    if derivative.has(x) and compare(fa + derivative * (x - a), answer, x).equal:
+        return "The slope is the number f'(a): put x = a into f'(x) before building the line."
     return None

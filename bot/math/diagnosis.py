@@ -189,6 +189,10 @@ class _Differ:
                 return n * b**n * inner
             if self.hit(e, "power_not_down"):
                 return b ** (n - 1) * inner
+            if self.hit(e, "power_new_exponent"):
+                return (n - 1) * b ** (n - 1) * inner
+            if self.hit(e, "outer_at_x"):
+                return n * x ** (n - 1) * inner
             return n * b ** (n - 1) * inner
         if not b.has(x):
             inner = sp.Integer(1) if self.hit(e, "chain") else self.d(n)
@@ -215,7 +219,8 @@ class _Differ:
         if self.hit(e, "log_recip"):
             outer = 1 / sp.log(_U)
         inner = sp.Integer(1) if self.hit(e, "chain") else self.d(g)
-        return outer.subs(_U, g) * inner
+        at = self.var if self.hit(e, "outer_at_x") else g
+        return outer.subs(_U, at) * inner
 
 
 # --- enumerate the classic mistakes ------------------------------------------------------------
@@ -320,8 +325,18 @@ def _mistakes_at(e: sp.Expr, x: sp.Symbol) -> Iterator[tuple[_Bug, sp.Expr | Non
                     "Power rule: the exponent comes down in front as a factor: (xⁿ)' = n·xⁿ⁻¹.",
                 ),
             )
+            yield (
+                _Bug(e, "power_new_exponent"),
+                None,
+                Mistake(
+                    "power",
+                    "Power rule: the factor in front is the original exponent n, not n − 1: "
+                    "(xⁿ)' = n·xⁿ⁻¹.",
+                ),
+            )
             if b != x:
                 yield _chain_bug(e, b, x, "chain")
+                yield _outer_at_x_bug(e, b, x, "chain")
         elif not b.has(x):
             if b is sp.E:
                 code = "exp" if _is_linear(n, x) else "chain"
@@ -381,6 +396,7 @@ def _mistakes_at(e: sp.Expr, x: sp.Symbol) -> Iterator[tuple[_Bug, sp.Expr | Non
                 Mistake("log", "d/dx ln(x) = 1/x, not 1/ln(x)."),
             )
         if g != x:
+            yield _outer_at_x_bug(e, g, x, "log" if e.func is sp.log else "chain")
             if e.func is sp.log:
                 yield _chain_bug(e, g, x, "log")
             elif e.func is sp.exp:
@@ -402,11 +418,32 @@ def _chain_bug(e: sp.Expr, inner: sp.Expr, x: sp.Symbol, code: str) -> tuple[_Bu
     return _Bug(e, "chain"), None, Mistake(code, text)
 
 
+def _outer_at_x_bug(
+    e: sp.Expr, inner: sp.Expr, x: sp.Symbol, code: str
+) -> tuple[_Bug, None, Mistake]:
+    """f'(x)·g'(x) for f(g(x)): the outer derivative taken at x instead of at the inside."""
+    if code == "log":
+        text = f"d/dx ln(u) = u'/u: divide by the inside, {_show(inner)}, not by {x}."
+    else:
+        text = (
+            f"Chain rule: evaluate the outer derivative at the inside, {_show(inner)}, "
+            f"not at {x}: f'(g(x))·g'(x)."
+        )
+    return _Bug(e, "outer_at_x"), None, Mistake(code, text)
+
+
 Transform = Callable[[sp.Expr], sp.Expr]
 
 
 # Wrong rules a student tends to apply consistently, tried at every node at once as well.
-_EVERYWHERE = ("chain", "power_not_lowered", "power_not_down", "constant", "product_both")
+_EVERYWHERE = (
+    "chain",
+    "power_not_lowered",
+    "power_not_down",
+    "power_new_exponent",
+    "constant",
+    "product_both",
+)
 
 
 @lru_cache(maxsize=512)

@@ -53,6 +53,11 @@ CASES = [
     ("x^3 + cos(x)", "x^4/4 + sin(x) + 5", "integrated"),
     ("x^x", "x^x ln x", "exp"),
     ("x^2 e^(3x) + sin(x^2)", "2x e^(3x) + 3x^2e^(3x) + cos(x^2)", "chain"),
+    ("x^5", "4x^4", "power"),  # the lowered exponent as the factor
+    ("x^5 + x^3", "4x^4 + 2x^2", "power"),
+    ("ln(3x)", "3/x", "log"),  # u'/x instead of u'/u
+    ("sin(x^2)", "2x cos(x)", "chain"),  # outer derivative taken at x, not at x^2
+    ("(x^2+1)^3", "3x^2 * 2x", "chain"),
 ]
 
 
@@ -114,3 +119,12 @@ def test_right_answer_is_never_diagnosed() -> None:
     verdict = check_answer(sp.diff(f, x), "2x sin x + x^2 cos x", function=f)
     assert verdict.verdict == "correct"
     assert verdict.mistake is None
+
+
+def test_new_mistakes_say_what_went_wrong() -> None:
+    f = parse("ln(3x)").expr
+    verdict = check_answer(sp.diff(f, x), "3/x", function=f)
+    assert "divide by the inside, 3·x" in (verdict.diagnosis or "")
+    f = parse("x^5").expr
+    verdict = check_answer(sp.diff(f, x), "4x^4", function=f)
+    assert "original exponent n, not n − 1" in (verdict.diagnosis or "")
