@@ -15,6 +15,7 @@ from discord.ext import commands
 
 from bot.cogs.common import AnswerModal, RateLimit, attach_steps, echo, identify, image_file
 from bot.math import tasks
+from bot.math.check import Verdict
 from bot.math.generator import SKILLS, Problem
 from bot.study.items import parse_key, skill_key
 from bot.study.service import Outcome, StudyError
@@ -240,7 +241,7 @@ def outcome_embed(outcome: Outcome, answer: str | None) -> discord.Embed:
         lines.extend(f"*{note}*" for note in verdict.reading.notes)
     elif answer is not None and verdict is not None:
         lines.append(f"You typed {echo(answer)}")
-    if verdict is not None and status == "invalid":
+    if verdict is not None and _says_more(status, verdict):
         lines.append(verdict.message)
     if verdict is not None and verdict.diagnosis:
         lines.append(f"**Mistake ({verdict.mistake}):** {verdict.diagnosis}")
@@ -257,6 +258,15 @@ def outcome_embed(outcome: Outcome, answer: str | None) -> discord.Embed:
             embed.add_field(name="Next review", value=_when(due))
         embed.add_field(name="Points", value=f"+{outcome.points}")
     return embed
+
+
+def _says_more(status: str, verdict: Verdict) -> bool:
+    """Whether the engine's own words belong in the reply: always when the answer could not
+    be read; for a wrong answer with no named mistake, when they say more than the title
+    ("Close, but I need the exact value…", "still contains x", a difference quotient)."""
+    if status == "invalid":
+        return True
+    return status == "incorrect" and not verdict.diagnosis and verdict.message != "Not quite."
 
 
 def _when(day: dt.date) -> str:

@@ -155,3 +155,19 @@ async def test_unknown_skill_and_no_arguments(env, place, simcord_bot) -> None:
     assert default.response.embeds[0].fields[0].value == "power · level 1"
     choices = await kit.autocomplete(channel, "quiz", "skill", "trig")
     assert {c["value"] for c in choices} >= {"trig", "inverse_trig"}
+
+
+async def test_wrong_answers_without_a_named_mistake_say_why(env, place, simcord_bot) -> None:
+    guild, channel = place
+    lu = guild.add_member(env.create_user("lu"))
+    message, _, problem = await _quiz(lu, channel, simcord_bot, skill="at_point", level=1)
+    rounded = f"{float(problem.answer) * 1.001 + 0.0001:.6f}"  # close, but a decimal
+    reply = await _answer(lu, message, rounded)
+    assert reply.embeds[0].title == "❌ Not quite"
+    assert "I need the exact value" in reply.embeds[0].description
+    still_x = await _answer(lu, reply, "x + 1", label="Try again")
+    assert "A number is expected here" in still_x.embeds[0].description
+
+    message, _, _ = await _quiz(lu, channel, simcord_bot, skill="trig", level=1)
+    quotient = await _answer(lu, message, "(sin(x + 0.0000001) - sin(x))/0.0000001")
+    assert "difference quotient" in quotient.embeds[0].description
