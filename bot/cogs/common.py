@@ -4,6 +4,7 @@ rate limit. Presentation only; decisions belong to bot/study."""
 from __future__ import annotations
 
 import io
+import re
 import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Sequence
@@ -26,6 +27,29 @@ def echo(text: str) -> str:
     if len(cleaned) > MAX_ECHO:
         cleaned = cleaned[: MAX_ECHO - 1] + "…"
     return f"`{cleaned}`"
+
+
+# What the engine quotes from the student: `…`, where a quoted backtick shows as ```.
+_QUOTED = re.compile(r"`(`|[^`]*)`")
+
+
+def engine_text(message: str) -> str:
+    """An engine message (parse error, verdict, note) made safe to show: the bits it quotes
+    from the student are echoed like any user text, the rest has its markdown escaped, so a
+    typed backtick, `||` or `*` cannot break out of the quote or format the reply."""
+    parts = []
+    last = 0
+    for quoted in _QUOTED.finditer(message):
+        parts.append(_plain(message[last : quoted.start()]))
+        parts.append(echo(quoted.group(1)))
+        last = quoted.end()
+    parts.append(_plain(message[last:]))
+    return "".join(parts)
+
+
+def _plain(text: str) -> str:
+    escaped = discord.utils.escape_markdown(text.replace("`", "ˋ"))
+    return discord.utils.escape_mentions(escaped)
 
 
 async def identify(

@@ -13,7 +13,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import AnswerModal, RateLimit, attach_steps, echo, identify, image_file
+from bot.cogs.common import (
+    AnswerModal,
+    RateLimit,
+    attach_steps,
+    echo,
+    engine_text,
+    identify,
+    image_file,
+)
 from bot.math import tasks
 from bot.math.check import Verdict
 from bot.math.generator import SKILLS, Problem
@@ -238,11 +246,11 @@ def outcome_embed(outcome: Outcome, answer: str | None) -> discord.Embed:
     lines = []
     if verdict is not None and verdict.reading is not None:
         lines.append(f"I read your answer as {echo(verdict.reading.text)}")
-        lines.extend(f"*{note}*" for note in verdict.reading.notes)
+        lines.extend(f"*{engine_text(note)}*" for note in verdict.reading.notes)
     elif answer is not None and verdict is not None:
         lines.append(f"You typed {echo(answer)}")
     if verdict is not None and _says_more(status, verdict):
-        lines.append(verdict.message)
+        lines.append(engine_text(verdict.message))
     if verdict is not None and verdict.diagnosis:
         lines.append(f"**Mistake ({verdict.mistake}):** {verdict.diagnosis}")
     if outcome.status == "already":

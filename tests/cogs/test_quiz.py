@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import sympy as sp
 
 
@@ -121,12 +123,20 @@ async def test_hostile_answers_are_calm_and_ping_no_one(env, place, simcord_bot)
     guild, channel = place
     gil = guild.add_member(env.create_user("gil"))
     message, _, _ = await _quiz(gil, channel, simcord_bot, skill="power", level=1)
-    for payload in ("@everyone", "__import__('os').system('ls')", "9^9^9", "<@123> `x`"):
+    payloads = ("@everyone", "__import__('os').system('ls')", "9^9^9", "<@123> `x`")
+    for payload in (*payloads, "`", "x``y", "||", "*", "~~x~~"):
+        await env.advance_time(10)  # a calm pace: the cooldown is not what this tests
         reply = await _answer(gil, message, payload)
         embed = reply.embeds[0]
         assert embed.title == "⚠️ I couldn't read that", payload
         assert reply.message.mentions == [] and not reply.message.mention_everyone
         assert "@everyone" not in (reply.content or "")
+        # what the student typed stays inside inline code: nothing else is markdown
+        outside_code = re.sub(r"`[^`]*`", "", embed.description)
+        assert not re.search(r"(?<!\\)[`*_~|]", outside_code), (payload, embed.description)
+    await env.advance_time(10)
+    reply = await _answer(gil, message, "`")
+    assert "I don't understand the character `ˋ` (at position 1)" in reply.embeds[0].description
 
 
 async def test_someone_elses_problem_is_refused_politely(env, place, simcord_bot) -> None:
