@@ -2,6 +2,11 @@
 
 Fuzzing is off so that replaying a review log always reproduces the stored state: scheduling is
 a pure function of (state, quality, time). The card id is fixed because it only seeds fuzzing.
+
+FSRS's minute-scale learning steps (1 and 10 minutes by default) are off: the schedule moves at
+most once per local day (a student's later answers that day are same-day re-drill, see
+`bot.srs.session`), so a 10-minute step would leave the item due, and unmovable, all day.
+Without steps FSRS schedules whole days from the first review on.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from fsrs import State as CardState
 from bot.srs.grades import fsrs_rating
 from bot.srs.sm2 import check_quality
 
-SCHEDULER = Scheduler(enable_fuzzing=False)
+SCHEDULER = Scheduler(learning_steps=(), relearning_steps=(), enable_fuzzing=False)
 _CARD_ID = 0
 
 

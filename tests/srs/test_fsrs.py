@@ -26,8 +26,9 @@ RATING = {
 
 
 def direct_fsrs(qualities: list[int], times: list[datetime]) -> Card:
-    """The same reviews straight through the package, without our adapter."""
-    scheduler = Scheduler(enable_fuzzing=False)
+    """The same reviews straight through the package, configured as documented in the adapter
+    (no minute-scale learning steps: the schedule moves once per study day)."""
+    scheduler = Scheduler(learning_steps=(), relearning_steps=(), enable_fuzzing=False)
     card = Card(card_id=1, due=times[0])
     for q, t in zip(qualities, times, strict=True):
         card, _ = scheduler.review_card(card, RATING[q], review_datetime=t)
@@ -184,3 +185,14 @@ def test_replay_rejects_unknown_scheduler_and_zone() -> None:
 def test_review_event_validation(kwargs: dict[str, object]) -> None:
     with pytest.raises((ValueError, TypeError)):
         ReviewEvent(**kwargs)  # type: ignore[arg-type]
+
+
+def test_every_review_schedules_whole_days_ahead() -> None:
+    """No 1- or 10-minute learning steps: those would leave a card due, and unmovable (the
+    schedule moves once a day), for the rest of the day."""
+    start = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    state = None
+    for quality in (4, 1, 2, 3, 5):
+        state, due = review_fsrs(state, quality, start)
+        assert due - start >= timedelta(days=1), (quality, due)
+        start = due
