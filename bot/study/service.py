@@ -92,6 +92,11 @@ class Schedule:
     leech: bool
 
 
+#: Why an answer did not move the schedule: ``today`` it already moved today (a re-drill or a
+#: second go), ``early`` the item is not due yet, ``locked`` the skill level is not unlocked.
+Practice = Literal["today", "early", "locked"]
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What happened to an answer or a grade.
@@ -110,6 +115,10 @@ class Outcome:
     can_retry: bool = False
     redrill: bool = False
     steps: tuple[Step, ...] = field(default_factory=tuple)
+    #: why a graded answer was practice and left the schedule alone (``graded`` false)
+    practice: Practice | None = None
+    #: this review made the item a leech (at 8 lapses, and again every 4 more)
+    new_leech: bool = False
 
 
 @dataclass(frozen=True)
@@ -648,11 +657,16 @@ class StudyService(_StudyServiceMore):
             params = {"user_id": user_id, "server_id": server_id, "today": today}
             done = (await session.execute(q.done_today, params)).one()
             reviews_done, new_done = int(done[0] or 0), int(done[1] or 0)
-            rows = await session.execute(q.due, {**params, "now": self.clock()})
+            tomorrow = srs.day_start_utc(
+                today + dt.timedelta(days=1), user.timezone, user.day_start_hour
+            )
+            rows = await session.execute(q.due, {**params, "tomorrow": tomorrow})
             due = []
-            for key, due_day, due_at, interval in rows:
-                if due_at is not None:
+            for key, due_day, due_at, interval, reviewed_at in rows:
+                if due_at is not None:  # FSRS: due by the day of its due instant
                     due_day = srs.local_day(due_at, user.timezone, user.day_start_hour)
+                    if reviewed_at is not None:
+                        interval = round((due_at - reviewed_at).total_seconds() / 86400)
                 due.append((srs.sort_key(due_day, today, max(interval, 1)), key))
             due.sort()
             allowance = max(0, user.new_per_day - new_done)
@@ -714,6 +728,7 @@ class StudyService(_StudyServiceMore):
                     seed=seed,
                     card_id=key.card_id,
                     server_id=server_id,
+                    created_at=self.clock(),  # the service's clock: answer times use it too
                 )
             )
         problem = None
@@ -848,7 +863,18 @@ class StudyService(_StudyServiceMore):
     ) -> Outcome:
         async with transaction(self.sessions) as session:
             p = await self._presentation(session, token, lock=True)
-            if p.kind == "skill" and problem is not None:
+            if p.answered_at is not None:
+                return Outcome("already", verdict, steps=steps)
+            answer_text = text[:2000]
+            repeated = await session.scalar(
+                select(QuizAttempt.id)
+                .where(
+                    QuizAttempt.presentation_token == token,
+                    QuizAttempt.answer_text == answer_text,
+                )
+                .limit(1)
+            )
+            if repeated is None and p.kind == "skill" and problem is not None:
                 session.add(
                     QuizAttempt(
                         user_id=p.user_id,
@@ -857,17 +883,16 @@ class StudyService(_StudyServiceMore):
                         skill=problem.skill,
                         level=problem.level,
                         seed=problem.seed,
-                        answer_text=text[:2000],
+                        answer_text=answer_text,
                         verdict=verdict.verdict,
                         mistake=verdict.mistake,
                     )
                 )
-            if p.answered_at is not None:
-                return Outcome("already", verdict, steps=steps)
             if verdict.verdict == "invalid":
                 return Outcome("invalid", verdict, can_retry=True)
             if verdict.verdict == "incorrect":
-                p.tries += 1
+                if repeated is None:  # the same wrong answer sent twice is one try
+                    p.tries += 1
                 return Outcome("incorrect", verdict, can_retry=True)
             target = SKILLS[p.skill].target_seconds if p.skill else 30
             if seconds is None:  # measured from when the item was shown
@@ -920,16 +945,22 @@ class StudyService(_StudyServiceMore):
     ) -> Outcome:
         """Apply one grade: new state and its log entry in the caller's transaction.
 
-        The schedule moves at most once per local day (the first graded answer of the day); a
-        same-day re-drill or a second quiz on the item is logged but changes nothing, so the
-        log of counted answers alone re-derives the schedule.
+        Only a *review* moves the schedule: the first graded answer of the local day on an item
+        that is new or due. Anything else is practice (a same-day re-drill, a second quiz on
+        the item, answering before it is due, a level not unlocked yet): logged with
+        ``counted`` false, changing nothing, so the counted log alone re-derives the schedule.
         """
         now = self.clock()
+        if seconds is None:  # a card or a give-up: measured from when the item was shown
+            seconds = max(0.0, (now - p.created_at).total_seconds())
         user = await self._user(session, p.user_id)
         today = self.today(user)
         scheduler = await self.scheduler_for(session, user, p.server_id)
         state = await self._state(session, p.user_id, p.item_key)
-        if state is None:
+        practice: Practice | None = None
+        if state is None and p.kind == "skill" and (p.level or 1) > 1:
+            practice = "locked"  # levels above 1 exist only once unlocked (`_unlock_next`)
+        elif state is None:
             state = ItemState(
                 user_id=p.user_id,
                 item_key=p.item_key,
@@ -947,22 +978,28 @@ class StudyService(_StudyServiceMore):
                 unlocked=True,
             )
             session.add(state)
-        first_today = state.last_reviewed_at is None or (
-            srs.local_day(state.last_reviewed_at, user.timezone, user.day_start_hour) != today
-        )
-        was_new = state.introduced_day is None
-        was_due = was_new or _is_due(state, today, now)
-        before = _snapshot(state)
-        if was_new:
-            state.introduced_day = today
-        points = 0
-        if first_today:
-            self._advance(state, scheduler, quality, now, today)
+        elif state.scheduler != scheduler and state.reviews:
+            # the server's default changed, or this server's differs: re-derive, as a switch does
+            await self._rederive(session, state, user, scheduler)
+        if state is not None and practice is None:
+            if state.last_reviewed_at is not None and (
+                srs.local_day(state.last_reviewed_at, user.timezone, user.day_start_hour) == today
+            ):
+                practice = "today"
+            elif state.introduced_day is not None and not _is_due(state, user, today):
+                practice = "early"
+        before = _snapshot(state) if state is not None else None
+        points, new_leech = 0, False
+        if state is not None and practice is None:
+            if state.introduced_day is None:
+                state.introduced_day = today
+            interval_before = _interval_days(state)
+            new_leech = self._advance(state, scheduler, quality, now, today)
             state.last_reviewed_at = now
             state.reviews += 1
-            if quality >= 3 and was_due:
+            if quality >= 3:
                 points = POINTS_PER_LEVEL * (p.level or 1) if p.kind == "skill" else POINTS_PER_CARD
-            if p.kind == "skill" and quality >= 3 and state.interval >= UNLOCK_INTERVAL:
+            if p.kind == "skill" and quality >= 3 and interval_before >= UNLOCK_INTERVAL:
                 await self._unlock_next(session, p.user_id, p.skill, p.level, scheduler)
         p.answered_at = now
         session.add(
@@ -976,11 +1013,11 @@ class StudyService(_StudyServiceMore):
                 scheduler=scheduler,
                 reviewed_at=now,
                 local_day=today,
-                duration_ms=int(seconds * 1000) if seconds is not None else None,
+                duration_ms=int(seconds * 1000),
                 state_before=before,
-                state_after=_snapshot(state),
+                state_after=_snapshot(state) if state is not None else {},
                 points=points,
-                counted=first_today,
+                counted=practice is None,
                 presentation_token=p.token,
             )
         )
@@ -992,15 +1029,37 @@ class StudyService(_StudyServiceMore):
         return Outcome(
             "graded",
             quality=quality,
-            graded=first_today,
-            schedule=_schedule(state),
+            graded=practice is None,
+            schedule=_schedule(state) if state is not None else None,
             points=points,
             redrill=quality < 4,
+            practice=practice,
+            new_leech=new_leech,
         )
+
+    async def _rederive(
+        self, session: AsyncSession, state: ItemState, user: User, scheduler: str
+    ) -> None:
+        """One item's state under another scheduler, from its counted log (see set_scheduler)."""
+        logs = await session.execute(
+            select(ReviewLog.quality, ReviewLog.reviewed_at)
+            .where(
+                ReviewLog.user_id == state.user_id,
+                ReviewLog.item_key == state.item_key,
+                ReviewLog.counted,
+            )
+            .order_by(ReviewLog.reviewed_at, ReviewLog.id)
+        )
+        events = [srs.ReviewEvent(quality, at) for quality, at in logs]
+        derived = srs.replay(
+            events, scheduler, tz=user.timezone, day_start_hour=user.day_start_hour
+        )
+        _apply_replay(state, derived, scheduler)
 
     def _advance(
         self, state: ItemState, scheduler: str, quality: int, now: dt.datetime, today: dt.date
-    ) -> None:
+    ) -> bool:
+        """Move the schedule by one review; True when this review flagged a leech."""
         before = srs.State(state.repetitions, state.interval, state.ease)
         outcome = srs.review_with_lapses(before, quality, state.lapses)
         state.repetitions = outcome.state.repetitions
@@ -1019,6 +1078,7 @@ class StudyService(_StudyServiceMore):
         else:
             state.due_day = srs.due_day(today, outcome.state)
             state.due_at = None
+        return outcome.leech
 
     async def _unlock_next(
         self,
@@ -1124,6 +1184,7 @@ class StudyService(_StudyServiceMore):
                     skill=key.skill,
                     level=key.level,
                     seed=seed,
+                    created_at=self.clock(),
                 )
             )
         problem = await self._problem(key.skill, key.level, seed)
@@ -1167,10 +1228,11 @@ class AlreadyGraded(Exception):
 @dataclass(frozen=True)
 class _QueueStatements:
     """The statements behind `StudyService.due_queue`, with bound parameters ``user_id``,
-    ``today``, ``now``, ``limit`` and (in a server) ``server_id``."""
+    ``today``, ``tomorrow`` (when the next study day starts, UTC), ``limit`` and (in a server)
+    ``server_id``."""
 
     done_today: Any  # reviews counted and items introduced today, in one round trip
-    due: Any  # introduced items due by today (SM-2) or by now (FSRS), in view
+    due: Any  # introduced items due by today (SM-2) or before tomorrow starts (FSRS), in view
     unseen: Any  # unseen items in view, plus every level-1 skill state
     fresh_cards: Any  # visible cards with no state at all yet, in deck order
 
@@ -1207,11 +1269,15 @@ def _queue_statements(in_server: bool) -> _QueueStatements:
     return _QueueStatements(
         done_today=select(reviews, introduced),
         due=select(
-            ItemState.item_key, ItemState.due_day, ItemState.due_at, ItemState.interval
+            ItemState.item_key,
+            ItemState.due_day,
+            ItemState.due_at,
+            ItemState.interval,
+            ItemState.last_reviewed_at,
         ).where(
             ItemState.user_id == user_id,
             ItemState.introduced_day.is_not(None),
-            or_(ItemState.due_day <= today, ItemState.due_at <= bindparam("now")),
+            or_(ItemState.due_day <= today, ItemState.due_at < bindparam("tomorrow")),
             in_view,
         ),
         unseen=select(
@@ -1259,10 +1325,18 @@ def _interleave(a: list[str], b: list[str]) -> list[str]:
     return out + a[shorter:] + b[shorter:]
 
 
-def _is_due(state: ItemState, today: dt.date, now: dt.datetime) -> bool:
+def _is_due(state: ItemState, user: User, today: dt.date) -> bool:
+    """Due on or before the user's study day `today` (FSRS's due instant counts by its day)."""
     if state.scheduler == "fsrs" and state.due_at is not None:
-        return state.due_at <= now
+        return srs.local_day(state.due_at, user.timezone, user.day_start_hour) <= today
     return state.due_day is None or state.due_day <= today
+
+
+def _interval_days(state: ItemState) -> int:
+    """The gap the item was last scheduled for: FSRS's own, else SM-2's interval."""
+    if state.scheduler == "fsrs" and state.due_at is not None and state.last_reviewed_at:
+        return round((state.due_at - state.last_reviewed_at).total_seconds() / 86400)
+    return state.interval
 
 
 def _snapshot(state: ItemState) -> dict[str, object]:

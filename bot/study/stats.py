@@ -17,9 +17,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import srs
-from bot.db.models import ItemState, Membership, QuizAttempt, ReviewLog, Server, User
+from bot.db.models import ItemState, Membership, ReviewLog, Server, User
 from bot.math import charts
-from bot.study.items import item_label
+from bot.study.items import item_label, parse_key
 
 STREAK_MIN_REVIEWS = 5
 FORECAST_DAYS = 30
@@ -31,7 +31,8 @@ PERIOD_DAYS: dict[str, int | None] = {"week": 7, "month": 30, "all": None}
 class Stats:
     today: dt.date
     reviews_per_day: dict[dt.date, int]  # counted reviews, last 365 days
-    accuracy_per_skill: dict[str, tuple[int, int]]  # skill -> (correct, attempts)
+    # skill -> (solved at the first try without a hint, problems finished)
+    accuracy_per_skill: dict[str, tuple[int, int]]
     streak: int
     forecast: list[tuple[dt.date, int]]  # the next FORECAST_DAYS days, today first (overdue in)
     leeches: list[str]  # item keys
@@ -48,15 +49,19 @@ async def stats(session: AsyncSession, user: User, now: dt.datetime) -> Stats:
         .group_by(ReviewLog.local_day)
     )
     per_day = {day: int(n) for day, n in rows}
-    attempts = await session.execute(
-        select(QuizAttempt.skill, QuizAttempt.verdict, func.count())
-        .where(QuizAttempt.user_id == user.id, QuizAttempt.verdict != "invalid")
-        .group_by(QuizAttempt.skill, QuizAttempt.verdict)
+    # per problem, not per typed answer: each problem ends in exactly one log row (solved, or
+    # the solution shown), so a give-up counts against the skill and a resent answer never
+    # counts twice; "correct" means at the first try without a hint (quality 4 or 5)
+    finished = await session.execute(
+        select(ReviewLog.item_key, ReviewLog.quality >= 4, func.count())
+        .where(ReviewLog.user_id == user.id, ReviewLog.kind == "skill")
+        .group_by(ReviewLog.item_key, ReviewLog.quality >= 4)
     )
     accuracy: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for skill, verdict, n in attempts:
+    for item_key, first_try, n in finished:
+        skill = parse_key(item_key).skill or item_key
         accuracy[skill][1] += int(n)
-        if verdict == "correct":
+        if first_try:
             accuracy[skill][0] += int(n)
     states = (
         (await session.execute(select(ItemState).where(ItemState.user_id == user.id)))

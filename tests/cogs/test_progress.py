@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import sympy as sp
 
-from bot.db.models import Server
+from bot.db.models import ItemState, Server
 from bot.math.workers import WorkTimeout
+from bot.study.items import parse_key
 
 
 async def _earn(bot, member, guild, key: str = "skill:power:1") -> int:
@@ -13,6 +14,20 @@ async def _earn(bot, member, guild, key: str = "skill:power:1") -> int:
     service = bot.service
     user = await service.user_for_discord(member.id, member.name)
     server = await service.join_server(user, guild.id, guild.name)
+    item = parse_key(key)
+    if item.level and item.level > 1:  # as if the level below had been passed: unlocked
+        async with service.sessions() as session, session.begin():
+            session.add(
+                ItemState(
+                    user_id=user,
+                    item_key=key,
+                    kind="skill",
+                    skill=item.skill,
+                    level=item.level,
+                    scheduler="sm2",
+                    unlocked=True,
+                )
+            )
     shown = await service.present(user, key, server)
     outcome = await service.submit_answer(shown.token, sp.sstr(shown.problem.answer))
     assert outcome.status == "correct"
@@ -196,3 +211,8 @@ async def test_a_server_with_leaderboards_off_says_so(env, place, simcord_bot) -
     result = await ada.slash(channel, "leaderboard")
     assert result.ephemeral
     assert result.response.content == "Leaderboards are turned off in this server."
+    bo = guild.add_member(env.create_user("bo"))
+    shared = await ada.slash(channel, "leaderboard", share=True)
+    said = [m for m in [shared.response, *shared.followups] if m and "turned off" in m.content]
+    assert len(said) == 1 and said[0].ephemeral  # only ada learns it, not the channel
+    assert not any("turned off" in m.content for m in channel.history(viewer=bo))

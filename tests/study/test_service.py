@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from bot import srs
 from bot.config import Settings
-from bot.db.models import Card, Deck, ItemState, ReviewLog
+from bot.db.models import Card, Deck, ItemState, QuizAttempt, ReviewLog
 from bot.math.workers import MathPool
 from bot.study.service import StudyError, StudyService
 
@@ -79,6 +79,20 @@ async def test_same_answer_delivered_twice_counts_once(service) -> None:
     assert await _count(service, ReviewLog, ReviewLog.user_id == user) == 1
 
 
+async def test_a_wrong_answer_sent_twice_is_one_try(service) -> None:
+    user = await service.user_for_console("bea")
+    shown = await service.present(user, "skill:chain:1")
+    wrong = sp.sstr(shown.problem.function)
+    for _ in range(2):  # a retried request, or a double click on Submit
+        assert (await service.submit_answer(shown.token, wrong)).status == "incorrect"
+    right = sp.sstr(shown.problem.answer)
+    assert (await service.submit_answer(shown.token, right)).status == "correct"
+    assert (await service.submit_answer(shown.token, right)).status == "already"
+    assert await _count(service, QuizAttempt, QuizAttempt.user_id == user) == 2
+    # one problem, solved after a wrong try: not solved at the first try
+    assert (await service.stats(user)).accuracy_per_skill == {"chain": (0, 1)}
+
+
 async def test_concurrent_double_click_grades_once(service) -> None:
     user = await service.user_for_console("cy")
     shown = await service.present(user, "skill:product:1")
@@ -133,25 +147,42 @@ async def test_problem_survives_restart(service, session_factory, pool, clock) -
 
 async def test_schedule_moves_once_per_local_day_and_points_count_learning(service, clock):
     user = await service.user_for_console("hal")
-    _, first = await _answer_right(service, user, "skill:power:2")
-    _, second = await _answer_right(service, user, "skill:power:2")
-    assert first.points == 20 and first.graded  # level 2 is worth more
+    _, first = await _answer_right(service, user, "skill:power:1")
+    _, second = await _answer_right(service, user, "skill:power:1")
+    assert first.points == 10 and first.graded
     assert second.points == 0 and not second.graded  # practice, not a second review
-    assert second.schedule == first.schedule
+    assert second.practice == "today" and second.schedule == first.schedule
     clock.advance(days=1)
-    _, third = await _answer_right(service, user, "skill:power:2")
-    assert third.graded and third.points == 20 and third.schedule.interval == 6
+    _, third = await _answer_right(service, user, "skill:power:1")
+    assert third.graded and third.points == 10 and third.schedule.interval == 6
+    # due again in 6 days: answering on day 3 is practice, and the interval stays 6
+    clock.advance(days=2)
+    _, early = await _answer_right(service, user, "skill:power:1")
+    assert not early.graded and early.practice == "early" and early.points == 0
+    assert early.schedule == third.schedule
+    clock.advance(days=4)
+    _, due = await _answer_right(service, user, "skill:power:1")
+    assert due.graded and due.schedule.interval == 17
 
 
 async def test_passing_a_level_at_six_days_unlocks_the_next(service, clock) -> None:
     user = await service.user_for_console("ida")
-    for days in (0, 1, 6):
+    # a locked level can be tried, as practice: it schedules nothing
+    _, tried = await _answer_right(service, user, "skill:chain:2")
+    assert not tried.graded and tried.practice == "locked" and tried.points == 0
+    for days in (0, 1):
         clock.advance(days=days)
         _, outcome = await _answer_right(service, user, "skill:chain:1")
         assert outcome.graded
-    assert outcome.schedule.interval >= 6
+    assert outcome.schedule.interval == 6  # passed at intervals 0 and 1: still locked
     clock.advance(days=1)
+    assert "skill:chain:2" not in await service.due_queue(user)
+    clock.advance(days=5)  # passing the review that came after the 6-day gap unlocks it
+    _, outcome = await _answer_right(service, user, "skill:chain:1")
+    assert outcome.graded
     assert "skill:chain:2" in await service.due_queue(user)
+    _, level_two = await _answer_right(service, user, "skill:chain:2")
+    assert level_two.graded and level_two.points == 20  # a higher level is worth more
 
 
 async def test_due_order_and_daily_limits(service, clock) -> None:
@@ -281,7 +312,10 @@ async def test_stats_streak_forecast_and_leeches(service, clock) -> None:
     assert sum(stats.reviews_per_day.values()) == 30
     assert stats.forecast[0][1] == 5 and len(stats.forecast) == 30
     assert stats.leeches == []
-    assert stats.accuracy_per_skill == {}
+    # every problem given up: each skill shows 0 of 6 (it is what this student is bad at)
+    assert stats.accuracy_per_skill == {
+        skill: (0, 6) for skill in ("power", "sum", "product", "chain", "trig")
+    }
 
 
 async def test_switching_scheduler_rederives_from_the_log(service, clock) -> None:
@@ -356,13 +390,18 @@ async def test_leech_is_flagged_after_eight_lapses(service, clock) -> None:
     user = await service.user_for_console("sam")
     card_id = await _deck(service, None, "hard")
     key = f"card:{card_id}"
-    for _ in range(8):
+    flagged_at = []
+    for lapse in range(1, 13):
         for button in (srs.Button.GOOD, srs.Button.AGAIN):  # learn it, then forget it
             shown = await service.present(user, key)
-            await service.grade_card(shown.token, button)
+            outcome = await service.grade_card(shown.token, button)
+            if outcome.new_leech:
+                flagged_at.append(lapse)
             clock.advance(days=1)
-    assert await service.leeches(user) == [key]
-    assert (await service.stats(user)).leeches == [key]
+        if lapse == 8:
+            assert await service.leeches(user) == [key]
+            assert (await service.stats(user)).leeches == [key]
+    assert flagged_at == [8, 12]  # at eight lapses, then again every four more
 
 
 GOOD_DECK = """\
@@ -443,3 +482,72 @@ async def test_session_summary_counts_items_not_answers(service, clock) -> None:
         await service.give_up(shown.token)
     report = await service.session_summary(user, start)
     assert (report.reviewed, report.correct, report.new_learned) == (1, 0, 1)
+
+
+async def test_fsrs_grades_whole_days_so_a_card_is_not_back_the_same_day(service, clock) -> None:
+    user = await service.user_for_console("fin")
+    await service.set_scheduler(user, "fsrs")
+    card_id = await _deck(service, None, "fsrs-deck")
+    key = f"card:{card_id}"
+    shown = await service.present(user, key)
+    outcome = await service.grade_card(shown.token, srs.Button.GOOD)
+    assert outcome.graded and outcome.schedule.due_at is not None
+    for minutes in (30, 60, 600):
+        clock.now = shown_at = clock.now + dt.timedelta(minutes=minutes)
+        assert key not in await service.due_queue(user), shown_at
+    # due by the study day: in the queue from the start of its due day, not only from the hour
+    due = outcome.schedule.due_at
+    clock.now = srs.day_start_utc(srs.local_day(due, "UTC"), "UTC") + dt.timedelta(minutes=1)
+    assert clock.now <= due
+    assert key in await service.due_queue(user)
+    again = await service.grade_card((await service.present(user, key)).token, srs.Button.GOOD)
+    assert again.graded
+
+
+async def test_a_servers_default_scheduler_switch_rederives_from_the_log(service, clock) -> None:
+    """Two students with the same history: one switches herself, the other's server switches
+    its default. Their next review lands on the same schedule."""
+    server = await service.join_server(await service.user_for_discord(1, "owner"), 99, "Class")
+    own = await service.user_for_discord(2, "ola")
+    via_server = await service.user_for_discord(3, "per")
+    await service.join_server(via_server, 99, "Class")
+    card_id = await _deck(service, None, "switch-deck")
+    key = f"card:{card_id}"
+    for days in (0, 1, 6):
+        clock.advance(days=days)
+        for user in (own, via_server):
+            shown = await service.present(user, key, server)
+            assert (await service.grade_card(shown.token, srs.Button.GOOD)).graded
+    await service.set_scheduler(own, "fsrs")
+    await service.update_server_settings(server, default_scheduler="fsrs")
+    clock.advance(days=17)
+    outcomes = []
+    for user in (own, via_server):
+        shown = await service.present(user, key, server)
+        outcomes.append(await service.grade_card(shown.token, srs.Button.GOOD))
+    assert outcomes[0].schedule.scheduler == outcomes[1].schedule.scheduler == "fsrs"
+    assert outcomes[0].schedule.due_at == outcomes[1].schedule.due_at
+
+
+async def test_every_grade_logs_how_long_it_took(service, clock) -> None:
+    user = await service.user_for_console("dur")
+    card_id = await _deck(service, None, "timed")
+    shown = await service.present(user, f"card:{card_id}")
+    clock.advance(seconds=12)
+    await service.grade_card(shown.token, srs.Button.GOOD)
+    shown = await service.present(user, "skill:sum:1")
+    clock.advance(seconds=40)
+    await service.give_up(shown.token)
+    async with service.sessions() as session:
+        durations = (
+            (
+                await session.execute(
+                    select(ReviewLog.duration_ms)
+                    .where(ReviewLog.user_id == user)
+                    .order_by(ReviewLog.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert durations == [12_000, 40_000]
