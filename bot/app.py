@@ -18,6 +18,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.cogs.common import send_private
 from bot.config import Settings, get_settings
 from bot.db import migrate
 from bot.db.engine import create_engine, session_factory
@@ -119,10 +120,7 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
         log.error("interaction failed (ref %s)", ref, exc_info=original)
         text = f"Sorry, something went wrong on my side (ref `{ref}`). Please try again."
     try:
-        if interaction.response.is_done():
-            await interaction.followup.send(text, ephemeral=True)
-        else:
-            await interaction.response.send_message(text, ephemeral=True)
+        await send_private(interaction, text)
     except discord.HTTPException:
         log.warning("could not tell the user about an error", exc_info=True)
 

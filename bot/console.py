@@ -42,7 +42,7 @@ from bot.math.workers import MathPool
 from bot.study import stats as stats_module
 from bot.study.items import parse_key, skill_key
 from bot.study.reminders import parse_time
-from bot.study.service import Outcome, Presented, StudyError, StudyService
+from bot.study.service import PRACTICE_NOTES, Outcome, Presented, StudyError, StudyService
 
 SESSION_LENGTH = 10  # problems in a quiz unless --count says otherwise (as on Discord)
 DEFAULT_IMAGES = Path("derivbot-images")
@@ -583,12 +583,12 @@ class ConsoleApp:
             due = schedule.due_day or (schedule.due_at.date() if schedule.due_at else None)
             parts = [f"Next review {day_text(due)}"] if due is not None else []
             parts.append(f"+{outcome.points} points")
-            if schedule.leech:
-                parts.append("a leech: worth focused practice")
+            if outcome.new_leech:
+                parts.append("now a leech: failed again and again, worth focused practice")
             return Text(" · ".join(parts), style="cyan")
-        if outcome.status == "already":
+        if outcome.status == "already" or outcome.practice is None:
             return Text("")
-        return Text("Practice only: the schedule moved at the first answer today.", style="dim")
+        return Text(PRACTICE_NOTES[outcome.practice], style="dim")
 
     async def quiz_summary(
         self, tally: Tally, since: dt.datetime, *, stopped: bool = False

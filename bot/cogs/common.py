@@ -3,6 +3,7 @@ rate limit. Presentation only; decisions belong to bot/study."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import time
@@ -62,6 +63,28 @@ async def identify(
     if interaction.guild is not None:
         server = await service.join_server(user, interaction.guild.id, interaction.guild.name)
     return user, server
+
+
+async def send_private(interaction: discord.Interaction, text: str) -> None:
+    """Send `text` to the interacting user only, whatever came before.
+
+    After a public "thinking" deferral Discord ignores `ephemeral` on the first followup: it
+    replaces the thinking message for everyone to read. So that message first becomes a
+    neutral line, the text follows privately, and the neutral line is then removed."""
+    if not interaction.response.is_done():
+        await interaction.response.send_message(text, ephemeral=True)
+        return
+    original = None
+    if interaction.response.type is discord.InteractionResponseType.deferred_channel_message:
+        original = await interaction.original_response()
+        if original.flags.ephemeral or not original.flags.loading:
+            original = None  # a private thinking message, or a finished one: nothing to hide
+    if original is not None:
+        await original.edit(content="…")
+    await interaction.followup.send(text, ephemeral=True)
+    if original is not None:
+        with contextlib.suppress(discord.HTTPException):  # a "…" left behind is harmless
+            await original.delete()
 
 
 def image_file(rendered: Rendered | None, name: str) -> discord.File | None:

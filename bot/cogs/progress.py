@@ -17,7 +17,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import RateLimit, identify
+from bot.cogs.common import RateLimit, identify, send_private
 from bot.math import charts
 from bot.study import stats as stats_module
 
@@ -137,9 +137,7 @@ class Progress(commands.Cog):
             server, period.value if period else "week", user_id=user
         )
         if not board.enabled:
-            await interaction.followup.send(
-                "Leaderboards are turned off in this server.", ephemeral=True
-            )
+            await send_private(interaction, "Leaderboards are turned off in this server.")
             return
         theme = (await self.service.preferences(user)).theme
         rows = [(s.rank, s.name, s.points) for s in board.top]

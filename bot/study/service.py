@@ -96,6 +96,13 @@ class Schedule:
 #: second go), ``early`` the item is not due yet, ``locked`` the skill level is not unlocked.
 Practice = Literal["today", "early", "locked"]
 
+#: The same reasons in words, for every front-end.
+PRACTICE_NOTES: dict[str, str] = {
+    "today": "Practice only: this item's schedule already moved today.",
+    "early": "Practice only: it isn't due yet, so its schedule stays as it was.",
+    "locked": "Practice only: this level unlocks once you pass the level below after a 6-day gap.",
+}
+
 
 @dataclass(frozen=True)
 class Outcome:

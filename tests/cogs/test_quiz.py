@@ -181,3 +181,23 @@ async def test_wrong_answers_without_a_named_mistake_say_why(env, place, simcord
     message, _, _ = await _quiz(lu, channel, simcord_bot, skill="trig", level=1)
     quotient = await _answer(lu, message, "(sin(x + 0.0000001) - sin(x))/0.0000001")
     assert "difference quotient" in quotient.embeds[0].description
+
+
+async def test_a_failure_after_the_public_thinking_message_stays_private(
+    env, place, simcord_bot, monkeypatch
+) -> None:
+    guild, channel = place
+    mo = guild.add_member(env.create_user("mo"))
+    classmate = guild.add_member(env.create_user("classmate"))
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(simcord_bot.service, "present", broken)
+    result = await mo.slash(channel, "quiz", skill="power", level=1)
+    told = [m for m in [result.response, *result.followups] if m and "went wrong" in m.content]
+    assert len(told) == 1 and told[0].ephemeral
+    assert re.search(r"\(ref `[0-9A-F]{6}`\)", told[0].content)
+    seen = [m.content for m in channel.history(viewer=classmate)]
+    assert not any("went wrong" in text or text == "…" for text in seen), seen
+    assert ["database on fire" in str(e) for e in env.errors] == [True]  # and it was logged
