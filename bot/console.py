@@ -42,7 +42,14 @@ from bot.math.workers import MathPool
 from bot.study import stats as stats_module
 from bot.study.items import parse_key, skill_key
 from bot.study.reminders import parse_time
-from bot.study.service import PRACTICE_NOTES, Outcome, Presented, StudyError, StudyService
+from bot.study.service import (
+    PRACTICE_NOTES,
+    PREFERENCE_LIMITS,
+    Outcome,
+    Presented,
+    StudyError,
+    StudyService,
+)
 
 SESSION_LENGTH = 10  # problems in a quiz unless --count says otherwise (as on Discord)
 DEFAULT_IMAGES = Path("derivbot-images")
@@ -74,7 +81,7 @@ SETTINGS = {  # name: (aliases, what it takes)
     "timezone": (("tz", "zone"), "IANA time zone, e.g. Europe/Berlin"),
     "day_start_hour": (("daystart",), "local hour a study day starts, 0-23"),
 }
-LIMITS = {"new_per_day": (0, 100), "reviews_per_day": (0, 1000), "day_start_hour": (0, 23)}
+LIMITS = PREFERENCE_LIMITS  # the service checks them too; the console says so before asking
 
 
 @dataclass(frozen=True)

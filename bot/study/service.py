@@ -25,6 +25,7 @@ from bot import srs
 from bot.config import Settings, get_settings
 from bot.db.engine import transaction
 from bot.db.models import (
+    THEMES,
     Card,
     Deck,
     ItemState,
@@ -48,6 +49,12 @@ from bot.study import stats as stats_module
 from bot.study.items import ItemKey, card_key, parse_key, skill_key
 
 SchedulerName = Literal["sm2", "fsrs"]
+#: What a user may set their study day start and daily limits to (inclusive).
+PREFERENCE_LIMITS: dict[str, tuple[int, int]] = {
+    "day_start_hour": (0, 23),
+    "new_per_day": (0, 100),
+    "reviews_per_day": (0, 1000),
+}
 POINTS_PER_CARD = 10
 POINTS_PER_LEVEL = 10  # a skill review at level n is worth n times this
 UNLOCK_INTERVAL = 6
@@ -605,12 +612,19 @@ class StudyService(_StudyServiceMore):
 
     async def set_user_preferences(self, user_id: int, **changes: object) -> None:
         """Time zone, day start, daily limits, theme; the scheduler has its own call."""
-        allowed = {"timezone", "day_start_hour", "new_per_day", "reviews_per_day", "theme"}
-        unknown = set(changes) - allowed
+        unknown = set(changes) - set(PREFERENCE_LIMITS) - {"timezone", "theme"}
         if unknown:
             raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
+        # checked here, for every front-end, rather than left to a database constraint error
+        for key, (low, high) in PREFERENCE_LIMITS.items():
+            if key in changes:
+                value = changes[key]
+                if type(value) is not int or not low <= value <= high:
+                    raise ValueError(f"{key} must be a whole number from {low} to {high}")
+        if "theme" in changes and changes["theme"] not in THEMES:
+            raise ValueError(f"theme must be one of {', '.join(THEMES)}")
         if "timezone" in changes:
-            srs.days.zone(str(changes["timezone"]))
+            srs.days.zone(changes["timezone"])  # type: ignore[arg-type]  # ValueError if bad
         async with transaction(self.sessions) as session:
             user = await self._user(session, user_id)
             for key, value in changes.items():

@@ -551,3 +551,40 @@ async def test_every_grade_logs_how_long_it_took(service, clock) -> None:
             .all()
         )
     assert durations == [12_000, 40_000]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"day_start_hour": 25},
+        {"day_start_hour": "5"},
+        {"new_per_day": -1},
+        {"new_per_day": True},
+        {"reviews_per_day": 2.5},
+        {"reviews_per_day": 10_001},
+        {"theme": "pink"},
+        {"timezone": "Mars/Olympus"},
+        {"timezone": 5},
+        {"colour": "red"},
+    ],
+)
+async def test_bad_preferences_are_refused_and_nothing_changes(service, change) -> None:
+    user = await service.user_for_console("val")
+    before = await service.preferences(user)
+    with pytest.raises(ValueError):
+        await service.set_user_preferences(user, **change)
+    assert await service.preferences(user) == before
+
+
+async def test_good_preferences_are_kept(service) -> None:
+    user = await service.user_for_console("win")
+    await service.set_user_preferences(
+        user, day_start_hour=0, new_per_day=0, reviews_per_day=1000, theme="light"
+    )
+    prefs = await service.preferences(user)
+    assert (prefs.day_start_hour, prefs.new_per_day, prefs.reviews_per_day, prefs.theme) == (
+        0,
+        0,
+        1000,
+        "light",
+    )
