@@ -43,6 +43,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 __all__ = [
     "CSV_COLUMNS",
     "CSV_OPTIONAL_COLUMNS",
+    "CSV_REQUIRED_COLUMNS",
     "MAX_CARDS",
     "MAX_FILE_BYTES",
     "Card",
@@ -79,6 +80,9 @@ CSV_COLUMNS = (
     "typed_var",
 )
 CSV_OPTIONAL_COLUMNS = ("typed_function", "typed_order")
+#: The columns a CSV must have; every other known column may be left out (read as empty), so a
+#: teacher's spreadsheet of fronts and backs imports as it is.
+CSV_REQUIRED_COLUMNS = ("id", "front", "back")
 
 Loc = tuple[str | int, ...]
 
@@ -634,8 +638,9 @@ def _check_header(header: list[str], line: int, source: str | None) -> None:
     unknown = [c for c in header if c not in known]
     if unknown:
         names = ", ".join(repr(c) for c in unknown)
-        problems.append(f"unknown column(s) {names} (columns: {', '.join(CSV_COLUMNS)})")
-    missing = [c for c in CSV_COLUMNS if c not in header]
+        columns = ", ".join(CSV_COLUMNS + CSV_OPTIONAL_COLUMNS)
+        problems.append(f"unknown column(s) {names} (columns: {columns})")
+    missing = [c for c in CSV_REQUIRED_COLUMNS if c not in header]
     if missing:
         problems.append(f"missing column(s): {', '.join(missing)}")
     twice = sorted({c for c in header if header.count(c) > 1})
@@ -647,13 +652,13 @@ def _check_header(header: list[str], line: int, source: str | None) -> None:
 
 def _csv_card(row: dict[str, str], line: int) -> tuple[dict[str, Any], list[DeckError]]:
     card: dict[str, Any] = {"id": row["id"], "front": row["front"], "back": row["back"]}
-    card["tags"] = [t.strip() for t in row["tags"].split(";") if t.strip()]
+    card["tags"] = [t.strip() for t in row.get("tags", "").split(";") if t.strip()]
     for key in ("latex_front", "latex_back"):
-        if row[key]:
+        if row.get(key):
             card[key] = row[key]
     typed = {
-        "answer": row["typed_answer"],
-        "var": row["typed_var"],
+        "answer": row.get("typed_answer", ""),
+        "var": row.get("typed_var", ""),
         "function": row.get("typed_function", ""),
         "order": row.get("typed_order", ""),
     }
@@ -676,9 +681,10 @@ def load_deck_csv(
     version: int = 1,
     source: str = "<deck>",
 ) -> Deck:
-    """Read a deck from CSV (a header row naming `CSV_COLUMNS`, optionally also
-    `CSV_OPTIONAL_COLUMNS`; tags separated by `;`). The deck's metadata comes from the arguments
-    (the title defaults to the id in words). Raises `DeckError` naming the CSV line."""
+    """Read a deck from CSV (a header row naming at least `CSV_REQUIRED_COLUMNS`, any of
+    `CSV_COLUMNS` and `CSV_OPTIONAL_COLUMNS`; tags separated by `;`). The deck's metadata comes
+    from the arguments (the title defaults to the id in words). Raises `DeckError` naming the
+    CSV line."""
     return _parse_csv(text, deck_id, title, description, version, source)[0]
 
 

@@ -196,11 +196,12 @@ class _StudyServiceMore:
     # --- decks ------------------------------------------------------------------------------
 
     async def sync_shipped_decks(self, directory: Path | None = None) -> list[str]:
-        """Load cards/*.yaml into the database: new cards added, edited ones updated in place
-        (same id, so progress stays), removed ones retired. Returns the deck ids loaded."""
+        """Load cards/*.yaml (or .yml) into the database: new cards added, edited ones updated
+        in place (same id, so progress stays), removed ones retired. Returns the deck ids."""
         folder = directory or decks.shipped_decks_dir()
         loaded = []
-        for path in sorted(folder.glob("*.yaml")):
+        paths = [*folder.glob("*.yaml"), *folder.glob("*.yml")]
+        for path in sorted(paths):
             deck = decks.load_path(path)
             async with transaction(self.sessions) as session:
                 await _store_deck(session, deck, server_id=None)

@@ -541,6 +541,19 @@ def test_csv_header_is_required() -> None:
         load_deck_csv(CSV, deck_id="Not A Slug")
 
 
+def test_csv_needs_only_id_front_and_back() -> None:
+    """A teacher's spreadsheet of questions and answers imports as it is."""
+    deck = load_deck_csv("id,front,back\nq1,d/dx x^2?,2x\n", deck_id="plain")
+    assert [(c.id, c.front, c.back, c.tags, c.typed) for c in deck.cards] == [
+        ("q1", "d/dx x^2?", "2x", (), None)
+    ]
+    typed = load_deck_csv("front,id,back,typed_answer\nd/dx x^3?,q2,3x^2,3x^2\n", deck_id="t")
+    assert typed.cards[0].typed == TypedAnswer(answer="3x^2")
+    with pytest.raises(DeckError) as info:
+        load_deck_csv("id,front\nq1,d/dx x^2?\n", deck_id="d")
+    assert info.value.line == 1 and "missing column(s): back" in info.value.message
+
+
 def test_csv_optional_columns_round_trip() -> None:
     deck = load_deck_yaml(GOOD.replace("function: sin(x)", "function: sin(x), order: 1"))
     text = dump_deck_csv(deck)
