@@ -181,7 +181,10 @@ class Quiz(commands.Cog):
             if step is None:
                 await interaction.followup.send("No hint for this one.", ephemeral=True)
                 return
-            image = await tasks.arender(self.bot.pool, step.latex, fallback_text=step.text)
+            theme = (await self.service.preferences(user)).theme
+            image = await tasks.arender(
+                self.bot.pool, step.latex, theme=theme, fallback_text=step.text
+            )
             embed = discord.Embed(title=f"Hint: {step.title}", description=step.text)
             file = image_file(image, "hint.png")
             if file is not None:
@@ -191,7 +194,7 @@ class Quiz(commands.Cog):
             )
             return
         outcome = await self.service.give_up(token, user_id=user)
-        await self._send_outcome(interaction, token, outcome, answer=None)
+        await self._send_outcome(interaction, user, token, outcome, answer=None)
 
     async def on_answer(self, interaction: discord.Interaction, token: str, text: str) -> None:
         wait = self.checks.retry_after(interaction.user.id)
@@ -207,15 +210,21 @@ class Quiz(commands.Cog):
         except StudyError as exc:
             await interaction.followup.send(str(exc).capitalize() + ".", ephemeral=True)
             return
-        await self._send_outcome(interaction, token, outcome, answer=text)
+        await self._send_outcome(interaction, user, token, outcome, answer=text)
 
     async def _send_outcome(
-        self, interaction: discord.Interaction, token: str, outcome: Outcome, answer: str | None
+        self,
+        interaction: discord.Interaction,
+        user: int,
+        token: str,
+        outcome: Outcome,
+        answer: str | None,
     ) -> None:
         embed = outcome_embed(outcome, answer)
         files = []
-        if outcome.steps:
-            file = await attach_steps(self.bot.pool, embed, outcome.steps)
+        if outcome.steps:  # the worked solution, in the student's theme like the problem
+            theme = (await self.service.preferences(user)).theme
+            file = await attach_steps(self.bot.pool, embed, outcome.steps, theme=theme)
             files += [file] if file else []
         actions = ("retry", "solution", "next") if outcome.can_retry else ("next",)
         await interaction.followup.send(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import sympy as sp
@@ -201,3 +202,35 @@ async def test_a_failure_after_the_public_thinking_message_stays_private(
     seen = [m.content for m in channel.history(viewer=classmate)]
     assert not any("went wrong" in text or text == "…" for text in seen), seen
     assert ["database on fire" in str(e) for e in env.errors] == [True]  # and it was logged
+
+
+async def _ink(message, filename: str) -> tuple[int, int, int]:
+    """The colour a rendered formula image is drawn in (one colour, many opacities)."""
+    from PIL import Image
+
+    (attachment,) = [a for a in message.attachments if a.filename == filename]
+    image = Image.open(io.BytesIO(await attachment.read()))
+    return tuple(image.convert("RGBA").getpixel(_inked_pixel(image))[:3])
+
+
+def _inked_pixel(image) -> tuple[int, int]:
+    rgba = image.convert("RGBA")
+    width, height = rgba.size
+    return next(
+        (x, y) for y in range(height) for x in range(width) if rgba.getpixel((x, y))[3] == 255
+    )
+
+
+async def test_light_theme_for_the_problem_hint_and_solution(env, place, simcord_bot) -> None:
+    from bot.math.render import THEMES
+
+    guild, channel = place
+    nia = guild.add_member(env.create_user("nia"))
+    await nia.slash(channel, "settings", theme="light")
+    light = tuple(bytes.fromhex(THEMES["light"].text.lstrip("#")))
+    message, _, _ = await _quiz(nia, channel, simcord_bot, skill="product", level=2)
+    assert await _ink(message, "problem.png") == light
+    hint = (await nia.click(message, label="Hint")).response
+    assert await _ink(hint, "hint.png") == light
+    solution = (await nia.click(message, label="Solution")).response
+    assert await _ink(solution, "steps.png") == light
