@@ -8,7 +8,7 @@ import io
 import re
 import time
 from collections import defaultdict, deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 
 import discord
 
@@ -109,17 +109,19 @@ async def attach_steps(
     return file
 
 
-class AnswerModal(discord.ui.Modal, title="Your answer"):
-    """The one text box students type answers into, for problems and typed cards alike."""
+ANSWER_BOX_TIMEOUT = 15 * 60.0  # seconds an open answer box is kept in memory
 
-    def __init__(
-        self,
-        submit: Callable[[discord.Interaction, str], Awaitable[None]],
-        *,
-        label: str = "Your answer",
-    ) -> None:
-        super().__init__(timeout=None)
-        self.submit = submit
+
+class AnswerModal(discord.ui.Modal, title="Your answer"):
+    """The one text box students type answers into, for problems and typed cards alike.
+
+    It only draws the box. Its custom id names what is being answered (`dqa:<token>` for
+    /quiz, `dra:<token>:<since>` for /review) and each cog grades every submission from that
+    id alone (`answer_submission` in an `on_interaction` listener), so a box left open across
+    a restart still counts, and the object itself need not outlive a short timeout."""
+
+    def __init__(self, custom_id: str, *, label: str = "Your answer") -> None:
+        super().__init__(timeout=ANSWER_BOX_TIMEOUT, custom_id=custom_id)
         self.answer: discord.ui.TextInput = discord.ui.TextInput(
             label=label,
             placeholder="e.g. 2x cos(x^2)   (^ for powers, sqrt(), ln(), sin x …)",
@@ -128,13 +130,27 @@ class AnswerModal(discord.ui.Modal, title="Your answer"):
         )
         self.add_item(self.answer)
 
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        await self.submit(interaction, self.answer.value)
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        from bot.app import report_error  # bot.app loads the cogs: import when needed
-
-        await report_error(interaction, error)
+def answer_submission(
+    interaction: discord.Interaction, custom_id: re.Pattern[str]
+) -> tuple[re.Match[str], str] | None:
+    """For a submitted answer box whose custom id matches `custom_id`: the match and the typed
+    text, read from the raw payload (the modal object may be gone); None for anything else."""
+    if interaction.type is not discord.InteractionType.modal_submit:
+        return None
+    data: dict = interaction.data or {}  # type: ignore[assignment]
+    match = custom_id.fullmatch(str(data.get("custom_id", "")))
+    if match is None:
+        return None
+    pending = list(data.get("components", []))
+    while pending:  # text inputs sit in action rows (or labels): search the whole tree
+        component = pending.pop()
+        if component.get("custom_id") == "answer" and "value" in component:
+            return match, str(component["value"])
+        pending.extend(component.get("components", []))
+        if "component" in component:
+            pending.append(component["component"])
+    return match, ""
 
 
 class RateLimit:

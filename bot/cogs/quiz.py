@@ -7,15 +7,18 @@ Thin: every gesture becomes one service call; the result becomes an embed. Butto
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.app import report_error
 from bot.cogs.common import (
     AnswerModal,
     RateLimit,
+    answer_submission,
     attach_steps,
     echo,
     engine_text,
@@ -40,6 +43,7 @@ LABELS = {
     "retry": ("Try again", discord.ButtonStyle.primary),
     "next": ("Next", discord.ButtonStyle.success),
 }
+ANSWER_ID = re.compile(r"dqa:(?P<token>[A-Za-z0-9_-]{8,40})")
 COLOURS = {"correct": 0x3BA55C, "incorrect": 0xED4245, "invalid": 0xFAA61A, "revealed": 0x5865F2}
 
 
@@ -65,8 +69,6 @@ class QuizButton(
 
     async def callback(self, interaction: discord.Interaction) -> None:
         # View.on_error does not cover dynamic items: without this a failure would be silent
-        from bot.app import report_error
-
         cog: Quiz = interaction.client.get_cog("Quiz")  # type: ignore[assignment]
         try:
             await cog.on_button(interaction, self.action, self.token)
@@ -167,7 +169,7 @@ class Quiz(commands.Cog):
         if action in ("answer", "retry"):
             # a modal must be the first response: nothing slow may come before it
             await interaction.response.send_modal(
-                AnswerModal(lambda i, text: self.on_answer(i, token, text), label="The derivative")
+                AnswerModal(f"dqa:{token}", label="The derivative")
             )
             return
         if action in ("new", "next"):
@@ -195,6 +197,18 @@ class Quiz(commands.Cog):
             return
         outcome = await self.service.give_up(token, user_id=user)
         await self._send_outcome(interaction, user, token, outcome, answer=None)
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """A submitted answer box (`dqa:<token>`), graded from its id: see `AnswerModal`."""
+        submitted = answer_submission(interaction, ANSWER_ID)
+        if submitted is None:
+            return
+        match, text = submitted
+        try:
+            await self.on_answer(interaction, match["token"], text)
+        except Exception as exc:  # listeners' failures are only logged: tell the student
+            await report_error(interaction, exc)
 
     async def on_answer(self, interaction: discord.Interaction, token: str, text: str) -> None:
         wait = self.checks.retry_after(interaction.user.id)

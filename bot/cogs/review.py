@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -19,7 +20,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import report_error
-from bot.cogs.common import AnswerModal, RateLimit, attach_steps, identify, image_file
+from bot.cogs.common import (
+    AnswerModal,
+    RateLimit,
+    answer_submission,
+    attach_steps,
+    identify,
+    image_file,
+)
 from bot.cogs.quiz import outcome_embed
 from bot.math import tasks
 from bot.srs import Button, StudySession
@@ -39,6 +47,7 @@ LABELS = {
     "solution": ("Solution", discord.ButtonStyle.secondary),
     "next": ("Next", discord.ButtonStyle.success),
 }
+ANSWER_ID = re.compile(r"dra:(?P<token>[A-Za-z0-9_-]{8,40}):(?P<since>[0-9]{1,12})")
 GRADES = {"again": Button.AGAIN, "hard": Button.HARD, "good": Button.GOOD, "easy": Button.EASY}
 AGAIN_LATER = "🔁 Again later in this session."
 ALREADY = "This one was already graded; it counts once."
@@ -163,9 +172,7 @@ class Review(commands.Cog):
         """Acknowledge first (the modal, or a deferral), then one service call."""
         if action in ("answer", "retry"):
             # a modal must be the first response: nothing slow may come before it
-            await interaction.response.send_modal(
-                AnswerModal(lambda i, text: self.on_answer(i, token, since, text))
-            )
+            await interaction.response.send_modal(AnswerModal(f"dra:{token}:{since}"))
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         if action == "next":
@@ -189,6 +196,19 @@ class Review(commands.Cog):
         else:  # solution
             outcome = await self.service.reveal(token, user_id=user)
             await self._send_verdict(interaction, token, since, outcome, answer=None)
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """A submitted answer box (`dra:<token>:<since>`), graded from its id: see
+        `AnswerModal`."""
+        submitted = answer_submission(interaction, ANSWER_ID)
+        if submitted is None:
+            return
+        match, text = submitted
+        try:
+            await self.on_answer(interaction, match["token"], int(match["since"]), text)
+        except Exception as exc:  # listeners' failures are only logged: tell the student
+            await report_error(interaction, exc)
 
     async def on_answer(
         self, interaction: discord.Interaction, token: str, since: int, text: str

@@ -234,3 +234,19 @@ async def test_light_theme_for_the_problem_hint_and_solution(env, place, simcord
     assert await _ink(hint, "hint.png") == light
     solution = (await nia.click(message, label="Solution")).response
     assert await _ink(solution, "steps.png") == light
+
+
+async def test_an_answer_box_open_across_a_restart_still_counts(
+    env, place, simcord_bot, bot_settings
+) -> None:
+    from bot.app import create_bot
+
+    guild, channel = place
+    oz = guild.add_member(env.create_user("oz"))
+    message, _, problem = await _quiz(oz, channel, simcord_bot, skill="sum", level=1)
+    box = await oz.click(message, label="Answer")  # typing while the bot restarts
+    fresh = create_bot(bot_settings)
+    await env.restart_bot(fresh)
+    fresh.clock = env.now
+    reply = (await oz.submit_modal(box, {"answer": sp.sstr(problem.answer)})).response
+    assert reply.ephemeral and reply.embeds[0].title == "✅ Correct!"

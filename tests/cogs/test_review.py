@@ -232,6 +232,22 @@ async def test_a_restart_in_the_middle_keeps_the_session(
     assert [log.item_key for log in await _logs(simcord_bot)] == [first, second, first]
 
 
+async def test_an_answer_box_open_across_a_restart_still_counts(
+    env, place, simcord_bot, bot_settings
+) -> None:
+    guild, channel = place
+    gus, user = await _student(env, guild, simcord_bot, "gus", new_per_day=0)
+    (key,) = await _make_due(env, simcord_bot, user, ["power-rule-example"])
+    shown = (await gus.slash(channel, "review")).response
+    box = await gus.click(shown, label="Answer")  # typing while the bot restarts
+    fresh = create_bot(bot_settings)
+    await env.restart_bot(fresh)
+    fresh.clock = env.now
+    finished = (await gus.submit_modal(box, {"answer": "7x^6"})).response
+    assert [e.title for e in finished.embeds] == ["✅ Correct!", "🎉 Session complete"]
+    assert [log.item_key for log in await _logs(simcord_bot)] == [key]
+
+
 async def test_nothing_due(env, place, simcord_bot) -> None:
     guild, channel = place
     ed, user = await _student(env, guild, simcord_bot, "ed", new_per_day=0)
