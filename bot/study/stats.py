@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import srs
@@ -52,17 +52,17 @@ async def stats(session: AsyncSession, user: User, now: dt.datetime) -> Stats:
     # per problem, not per typed answer: each problem ends in exactly one log row (solved, or
     # the solution shown), so a give-up counts against the skill and a resent answer never
     # counts twice; "correct" means at the first try without a hint (quality 4 or 5)
+    first_try = func.sum(case((ReviewLog.quality >= 4, 1), else_=0))
     finished = await session.execute(
-        select(ReviewLog.item_key, ReviewLog.quality >= 4, func.count())
+        select(ReviewLog.item_key, first_try, func.count())
         .where(ReviewLog.user_id == user.id, ReviewLog.kind == "skill")
-        .group_by(ReviewLog.item_key, ReviewLog.quality >= 4)
+        .group_by(ReviewLog.item_key)
     )
     accuracy: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for item_key, first_try, n in finished:
+    for item_key, solved, n in finished:
         skill = parse_key(item_key).skill or item_key
+        accuracy[skill][0] += int(solved or 0)
         accuracy[skill][1] += int(n)
-        if first_try:
-            accuracy[skill][0] += int(n)
     states = (
         (await session.execute(select(ItemState).where(ItemState.user_id == user.id)))
         .scalars()

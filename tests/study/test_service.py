@@ -588,3 +588,131 @@ async def test_good_preferences_are_kept(service) -> None:
         1000,
         "light",
     )
+
+
+async def _state_row(service: StudyService, user: int, key: str, **values) -> None:
+    """A stored item state, as if reviewed earlier (for ordering and window tests)."""
+    card = int(key.split(":")[1]) if key.startswith("card:") else None
+    async with service.sessions() as session, session.begin():
+        session.add(
+            ItemState(
+                user_id=user, item_key=key, kind="card", card_id=card, scheduler="sm2", **values
+            )
+        )
+
+
+async def test_due_order_is_most_overdue_relative_to_the_interval(service, clock) -> None:
+    """3 days late on a 2-day item comes before 10 days late on a 100-day one, though fewer
+    days late: the short memory is the one most likely lost."""
+    user = await service.user_for_console("ord")
+    await service.set_user_preferences(user, new_per_day=0)
+    today = srs.local_day(clock.now, "UTC")
+    ids = [await _deck(service, None, f"order-{k}") for k in range(3)]
+    for card_id, interval, late in zip(ids, (100, 2, 6), (10, 3, 0), strict=True):
+        await _state_row(
+            service,
+            user,
+            f"card:{card_id}",
+            interval=interval,
+            repetitions=3,
+            due_day=today - dt.timedelta(days=late),
+            introduced_day=today - dt.timedelta(days=200),
+        )
+    assert await service.due_queue(user) == [f"card:{ids[1]}", f"card:{ids[0]}", f"card:{ids[2]}"]
+    assert await service.next_item(user) == f"card:{ids[1]}"
+
+
+async def test_a_stored_presentation_comes_back_the_same(service) -> None:
+    user = await service.user_for_console("pre")
+    shown = await service.present(user, "skill:sum:1")
+    again = await service.presentation(shown.token)
+    assert (again.item_key, again.problem, again.new) == ("skill:sum:1", shown.problem, True)
+    card_id = await _deck(service, None, "pres-deck")
+    card = await service.present(user, f"card:{card_id}")
+    assert (await service.presentation(card.token)).card == card.card
+    other = await service.user_for_console("snoop")
+    with pytest.raises(StudyError):
+        await service.presentation(card.token, user_id=other)
+    with pytest.raises(StudyError):
+        await service.presentation("no-such-token")
+
+
+async def test_revealing_a_typed_card_grades_it_as_given_up(service) -> None:
+    user = await service.user_for_console("rev")
+    card_id = await _deck(service, None, "reveal-deck", typed=True)
+    shown = await service.present(user, f"card:{card_id}")
+    wrong = await service.submit_answer(shown.token, "sin(x)")
+    assert wrong.status == "incorrect"
+    revealed = await service.reveal(shown.token)
+    assert revealed.status == "revealed" and revealed.quality == 1 and revealed.graded
+    assert (await service.reveal(shown.token)).status == "already"
+    skipped = await service.present(user, "skill:power:1")
+    outcome = await service.reveal(skipped.token)
+    assert outcome.status == "revealed" and outcome.quality == 0 and outcome.steps
+
+
+async def test_a_session_owes_the_items_it_failed(service, clock) -> None:
+    user = await service.user_for_console("red")
+    since = clock.now
+    ids = [await _deck(service, None, f"redrill-{k}") for k in range(3)]
+    grades = (srs.Button.AGAIN, srs.Button.GOOD, srs.Button.HARD)
+    for card_id, button in zip(ids, grades, strict=True):
+        shown = await service.present(user, f"card:{card_id}")
+        await service.grade_card(shown.token, button)
+        clock.advance(seconds=30)
+    assert await service.session_redrills(user, since) == [f"card:{ids[0]}", f"card:{ids[2]}"]
+    shown = await service.present(user, f"card:{ids[0]}")  # the re-drill, passed this time
+    outcome = await service.grade_card(shown.token, srs.Button.GOOD)
+    assert outcome.practice == "today"
+    assert await service.session_redrills(user, since) == [f"card:{ids[2]}"]
+    assert await service.session_redrills(user, clock.now) == []
+
+
+async def test_reminder_cleared_and_a_pause_told_once(service, clock) -> None:
+    user = await service.user_for_discord(404, "rem")
+    assert await service.clear_reminder(user) is False
+    await service.set_reminder(user, "07:00", "UTC")
+    clock.now = dt.datetime(2026, 3, 3, 7, 0, tzinfo=dt.UTC)
+    (due,) = await service.reminders_due(discord_only=True)
+    await service.reminder_undeliverable(due.reminder_id, "DMs closed")
+    assert await service.pending_notice(user) == "DMs closed"
+    assert await service.pending_notice(user) is None  # told once
+    info = await service.reminder(user)
+    assert info is not None and info.paused
+    assert await service.clear_reminder(user) is True
+    assert await service.reminder(user) is None
+
+
+async def test_server_settings_update_and_refuse_nonsense(service) -> None:
+    owner = await service.user_for_discord(500, "own")
+    server = await service.join_server(owner, 123, "Class")
+    settings = await service.update_server_settings(
+        server, default_scheduler="fsrs", leaderboard_enabled=False, teacher_role_id=77
+    )
+    assert (settings.default_scheduler, settings.leaderboard_enabled) == ("fsrs", False)
+    assert settings.teacher_role_id == 77
+    assert (await service.server_settings(server)) == settings
+    assert (await service.leaderboard(server)).enabled is False
+    cleared = await service.update_server_settings(server, teacher_role_id=None)
+    assert cleared.teacher_role_id is None and cleared.default_scheduler == "fsrs"
+    with pytest.raises(ValueError):
+        await service.update_server_settings(server, default_scheduler="leitner")
+    with pytest.raises(ValueError):
+        await service.update_server_settings(server, owner_id=1)
+
+
+async def test_leaderboard_windows_count_back_seven_and_thirty_days(service, clock) -> None:
+    ann = await service.user_for_discord(601, "ann")
+    server = await service.join_server(ann, 600, "Windows")
+    start = clock.now
+    for key, days_ago in (("skill:power:1", 29), ("skill:sum:1", 6), ("skill:chain:1", 0)):
+        clock.now = start - dt.timedelta(days=days_ago)
+        await _answer_right(service, ann, key, server)
+    clock.now = start
+    week = await service.leaderboard(server, "week", user_id=ann)
+    month = await service.leaderboard(server, "month", user_id=ann)
+    everything = await service.leaderboard(server, "all", user_id=ann)
+    assert (week.me.points, month.me.points, everything.me.points) == (20, 30, 30)
+    clock.now = start + dt.timedelta(days=1)  # a day later the oldest of each window drops out
+    assert (await service.leaderboard(server, "week", user_id=ann)).me.points == 10
+    assert (await service.leaderboard(server, "month", user_id=ann)).me.points == 20
