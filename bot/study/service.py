@@ -678,7 +678,10 @@ class StudyService(_StudyServiceMore):
             today = self.today(user)
             params = {"user_id": user_id, "server_id": server_id, "today": today}
             done = (await session.execute(q.done_today, params)).one()
-            reviews_done, new_done = int(done[0] or 0), int(done[1] or 0)
+            # an item introduced today has exactly one counted answer today, its first: that
+            # one counts against the new-item limit, not the review limit
+            new_done = int(done[1] or 0)
+            reviews_done = max(0, int(done[0] or 0) - new_done)
             tomorrow = srs.day_start_utc(
                 today + dt.timedelta(days=1), user.timezone, user.day_start_hour
             )

@@ -716,3 +716,16 @@ async def test_leaderboard_windows_count_back_seven_and_thirty_days(service, clo
     clock.now = start + dt.timedelta(days=1)  # a day later the oldest of each window drops out
     assert (await service.leaderboard(server, "week", user_id=ann)).me.points == 10
     assert (await service.leaderboard(server, "month", user_id=ann)).me.points == 20
+
+
+async def test_first_answers_on_new_items_do_not_use_up_the_review_limit(service, clock) -> None:
+    user = await service.user_for_console("lim")
+    await service.set_user_preferences(user, new_per_day=2, reviews_per_day=2)
+    for key in ("skill:power:1", "skill:sum:1"):
+        await _answer_right(service, user, key)
+    clock.advance(days=1)
+    for key in ("skill:chain:1", "skill:trig:1"):  # today's two new items, learned first
+        await _answer_right(service, user, key)
+    assert await service.due_queue(user) == ["skill:power:1", "skill:sum:1"]
+    await _answer_right(service, user, "skill:power:1")
+    assert await service.due_queue(user) == ["skill:sum:1"]
