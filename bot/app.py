@@ -18,7 +18,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import send_private
+from bot.cogs.common import ACTIONS_PER_MINUTE, RateLimit, seconds, send_private
 from bot.config import Settings, get_settings
 from bot.db import migrate
 from bot.db.engine import create_engine, session_factory
@@ -47,6 +47,8 @@ class DerivBot(commands.Bot):
 
     service: StudyService
     pool: MathPool
+    #: one per-user budget for every action that uses the worker pool (`cogs.common.too_fast`)
+    limiter: RateLimit
 
     def __init__(
         self,
@@ -66,6 +68,7 @@ class DerivBot(commands.Bot):
         self.settings = settings
         self.clock = clock
         self.sync_on_start = sync_on_start
+        self.limiter = RateLimit(limit=ACTIONS_PER_MINUTE, per=60.0)
         self.engine = None
         self.tree.on_error = self.on_app_command_error
 
@@ -110,7 +113,7 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
     code, and the log with the trace: the bot never goes silent on an interaction."""
     original = getattr(error, "original", error)
     if isinstance(original, app_commands.CommandOnCooldown):
-        text = f"Easy there! Try again in {original.retry_after:.0f} s."
+        text = f"Easy there! Try again in {seconds(original.retry_after)}."
     elif isinstance(original, app_commands.CheckFailure):
         text = str(original) or "You can't use that here."
     elif isinstance(original, StudyError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 import re
 import time
 from collections import defaultdict, deque
@@ -153,9 +154,15 @@ def answer_submission(
     return match, ""
 
 
+#: Actions that use the worker pool, per user per minute: a quick student reviewing cards
+#: or skipping problems makes about one every 3 s; a flood makes many more.
+ACTIONS_PER_MINUTE = 30
+
+
 class RateLimit:
     """At most `limit` actions per `per` seconds per user, so one person cannot flood the
-    worker pool; `retry_after` says when to come back."""
+    worker pool; `retry_after` says when to come back. The bot holds one (`bot.limiter`),
+    shared by every command and button: see `too_fast`."""
 
     def __init__(self, limit: int, per: float) -> None:
         self.limit = limit
@@ -171,3 +178,21 @@ class RateLimit:
             return self.per - (now - hits[0])
         hits.append(now)
         return 0.0
+
+
+def seconds(wait: float) -> str:
+    """A wait as students read it: rounded up, so never "0 s"."""
+    return f"{max(1, math.ceil(wait))} s"
+
+
+async def too_fast(interaction: discord.Interaction) -> bool:
+    """Spend one of the user's actions from the bot's shared limiter; when none is left, say
+    (privately) when to come back and return True. Call it before any work for the pool."""
+    limiter: RateLimit = interaction.client.limiter  # type: ignore[attr-defined]
+    wait = limiter.retry_after(interaction.user.id)
+    if wait <= 0:
+        return False
+    await send_private(
+        interaction, f"Easy there! That's a lot at once; try again in {seconds(wait)}."
+    )
+    return True

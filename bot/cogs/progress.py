@@ -17,7 +17,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import RateLimit, identify, send_private
+from bot.cogs.common import identify, send_private, too_fast
 from bot.math import charts
 from bot.study import stats as stats_module
 
@@ -43,7 +43,6 @@ VISIBILITY = [
 class Progress(commands.Cog):
     def __init__(self, bot: DerivBot) -> None:
         self.bot = bot
-        self.charts = RateLimit(limit=6, per=60.0)  # each picture costs a worker ~0.3 s
 
     @property
     def service(self):
@@ -51,14 +50,6 @@ class Progress(commands.Cog):
 
     async def _user(self, interaction: discord.Interaction) -> tuple[int, int | None]:
         return await identify(self.service, interaction)
-
-    async def _too_fast(self, interaction: discord.Interaction) -> bool:
-        wait = self.charts.retry_after(interaction.user.id)
-        if wait > 0:
-            await interaction.response.send_message(
-                f"That's a lot of charts at once; try again in {wait:.0f} s.", ephemeral=True
-            )
-        return wait > 0
 
     async def _chart(
         self, filename: str, fn: Callable[..., bytes], *args: object, **kwargs: object
@@ -97,7 +88,7 @@ class Progress(commands.Cog):
         if target.bot:
             await interaction.response.send_message("Bots don't study (yet).", ephemeral=True)
             return
-        if await self._too_fast(interaction):
+        if await too_fast(interaction):  # each picture costs a worker ~0.3 s
             return
         await interaction.response.defer(ephemeral=not share, thinking=True)
         viewer, _ = await self._user(interaction)
@@ -128,7 +119,7 @@ class Progress(commands.Cog):
         period: app_commands.Choice[str] | None = None,
         share: bool = False,
     ) -> None:
-        if await self._too_fast(interaction):
+        if await too_fast(interaction):
             return
         await interaction.response.defer(ephemeral=not share, thinking=True)
         user, server = await self._user(interaction)

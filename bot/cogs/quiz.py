@@ -17,13 +17,13 @@ from discord.ext import commands
 from bot.app import report_error
 from bot.cogs.common import (
     AnswerModal,
-    RateLimit,
     answer_submission,
     attach_steps,
     echo,
     engine_text,
     identify,
     image_file,
+    too_fast,
 )
 from bot.math import tasks
 from bot.math.check import Verdict
@@ -87,7 +87,6 @@ class Quiz(commands.Cog):
     def __init__(self, bot: DerivBot) -> None:
         self.bot = bot
         self.progress: dict[int, int] = {}
-        self.checks = RateLimit(limit=6, per=30.0)
 
     @property
     def service(self):
@@ -110,6 +109,8 @@ class Quiz(commands.Cog):
             await interaction.response.send_message(
                 f"I don't know the skill {echo(skill)}; pick one from the list.", ephemeral=True
             )
+            return
+        if await too_fast(interaction):
             return
         await interaction.response.defer(thinking=True)
         await self.show_problem(interaction, skill, level)
@@ -166,6 +167,8 @@ class Quiz(commands.Cog):
     # --- buttons and the answer modal ---------------------------------------------------------
 
     async def on_button(self, interaction: discord.Interaction, action: str, token: str) -> None:
+        if action != "answer" and await too_fast(interaction):  # the answer itself counts
+            return
         if action in ("answer", "retry"):
             # a modal must be the first response: nothing slow may come before it
             await interaction.response.send_modal(
@@ -211,11 +214,7 @@ class Quiz(commands.Cog):
             await report_error(interaction, exc)
 
     async def on_answer(self, interaction: discord.Interaction, token: str, text: str) -> None:
-        wait = self.checks.retry_after(interaction.user.id)
-        if wait > 0:
-            await interaction.response.send_message(
-                f"That's a lot of answers at once; try again in {wait:.0f} s.", ephemeral=True
-            )
+        if await too_fast(interaction):
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         user, _ = await self._user(interaction)

@@ -22,11 +22,11 @@ from discord.ext import commands
 from bot.app import report_error
 from bot.cogs.common import (
     AnswerModal,
-    RateLimit,
     answer_submission,
     attach_steps,
     identify,
     image_file,
+    too_fast,
 )
 from bot.cogs.quiz import outcome_embed
 from bot.math import tasks
@@ -48,6 +48,9 @@ LABELS = {
     "next": ("Next", discord.ButtonStyle.success),
 }
 ANSWER_ID = re.compile(r"dra:(?P<token>[A-Za-z0-9_-]{8,40}):(?P<since>[0-9]{1,12})")
+# Buttons counted by the shared rate limit (a grade is not: it is the end of a card, whose
+# Show answer counted; a typed answer counts when it is submitted, not when the box opens).
+POOL_WORK = frozenset({"show", "retry", "solution", "next"})
 GRADES = {"again": Button.AGAIN, "hard": Button.HARD, "good": Button.GOOD, "easy": Button.EASY}
 AGAIN_LATER = "🔁 Again later in this session."
 ALREADY = "This one was already graded; it counts once."
@@ -116,7 +119,6 @@ class Review(commands.Cog):
     def __init__(self, bot: DerivBot) -> None:
         self.bot = bot
         self.runs: dict[int, Run] = {}  # by Discord user id
-        self.checks = RateLimit(limit=6, per=30.0)
 
     @property
     def service(self) -> StudyService:
@@ -134,6 +136,8 @@ class Review(commands.Cog):
     @app_commands.command(name="review", description="Review what is due: flashcards and problems")
     async def review(self, interaction: discord.Interaction) -> None:
         """Start a session: a fresh queue (a second /review starts over), privately."""
+        if await too_fast(interaction):
+            return
         await interaction.response.defer(ephemeral=True, thinking=True)
         user, server = await self._user(interaction)
         since = int(self.bot.clock().timestamp())
@@ -170,6 +174,8 @@ class Review(commands.Cog):
         self, interaction: discord.Interaction, action: str, token: str, since: int
     ) -> None:
         """Acknowledge first (the modal, or a deferral), then one service call."""
+        if action in POOL_WORK and await too_fast(interaction):
+            return
         if action in ("answer", "retry"):
             # a modal must be the first response: nothing slow may come before it
             await interaction.response.send_modal(AnswerModal(f"dra:{token}:{since}"))
@@ -214,11 +220,7 @@ class Review(commands.Cog):
         self, interaction: discord.Interaction, token: str, since: int, text: str
     ) -> None:
         """A typed answer: checking runs in the worker pool, so one student cannot flood it."""
-        wait = self.checks.retry_after(interaction.user.id)
-        if wait > 0:
-            await interaction.response.send_message(
-                f"That's a lot of answers at once; try again in {wait:.0f} s.", ephemeral=True
-            )
+        if await too_fast(interaction):
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         user = await self._user_id(interaction)

@@ -149,12 +149,33 @@ async def test_someone_elses_problem_is_refused_politely(env, place, simcord_bot
     assert "someone else's" in reply.content
 
 
-async def test_cooldown_stops_flooding(env, place, simcord_bot) -> None:
+async def test_flooding_new_problem_gets_a_friendly_wait(env, place, simcord_bot) -> None:
     guild, channel = place
     jan = guild.add_member(env.create_user("jan"))
     message, _, _ = await _quiz(jan, channel, simcord_bot, skill="power", level=1)
-    replies = [await _answer(jan, message, "x +") for _ in range(7)]
-    assert replies[-1].content.startswith("That's a lot of answers")
+    clicks = [(await jan.click(message, label="New problem")).response for _ in range(40)]
+    refused = [c for c in clicks if not c.embeds]
+    assert 0 < len(refused) < 40 and all(c.ephemeral for c in refused)
+    assert re.fullmatch(r"Easy there! .*; try again in [1-9][0-9]* s\.", refused[0].content)
+    # one limit for every action: answers are refused too, until the minute has passed
+    assert (await _answer(jan, message, "x")).content.startswith("Easy there!")
+    await env.advance_time(60)
+    assert (await _answer(jan, message, "x")).embeds
+
+
+async def test_a_brisk_study_pace_is_never_refused(env, place, simcord_bot) -> None:
+    guild, channel = place
+    kai = guild.add_member(env.create_user("kai"))
+    message, _, problem = await _quiz(kai, channel, simcord_bot, skill="power", level=1)
+    for _ in range(12):  # a problem every 6 s: hint, an answer, the next problem
+        await env.advance_time(2)
+        assert (await kai.click(message, label="Hint")).response.embeds
+        await env.advance_time(2)
+        assert (await _answer(kai, message, sp.sstr(problem.answer))).embeds
+        await env.advance_time(2)
+        message = (await kai.click(message, label="New problem")).response
+        assert message.embeds
+        problem = await simcord_bot.service.problem_for(_custom_ids(message)[0].split(":")[2])
 
 
 async def test_unknown_skill_and_no_arguments(env, place, simcord_bot) -> None:
