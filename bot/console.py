@@ -320,7 +320,9 @@ class ConsoleApp:
                 self.cmd_quiz,
             ),
             "review": Command(
-                "review", "today's due queue: problems and flashcards", self.cmd_review
+                "review [leeches]",
+                "today's due queue: problems and flashcards (or focused practice of your leeches)",
+                self.cmd_review,
             ),
             "stats": Command("stats", "your progress, and a dashboard image", self.cmd_stats),
             "leaderboard": Command(
@@ -617,13 +619,26 @@ class ConsoleApp:
     # --- review ---------------------------------------------------------------------------
 
     async def cmd_review(self, args: list[str]) -> None:
-        await self.review()
+        if args and args[0].lower() in ("leeches", "leech"):
+            await self.review(leeches=True)
+        elif args:
+            self.error("`review`, or `review leeches` for the items you keep forgetting.")
+        else:
+            await self.review()
 
-    async def review(self) -> None:
+    async def review(self, *, leeches: bool = False) -> None:
         """Today's queue as /review orders it; anything graded below Good comes back later in
-        the session (SM-2's same-day re-drill) until it is remembered well."""
+        the session (SM-2's same-day re-drill) until it is remembered well. ``leeches``:
+        focused practice of the items failed again and again instead (due ones still count)."""
         since = self.service.clock()
-        queue = await self.service.due_queue(self.user)
+        if leeches:
+            queue = await self.service.leeches(self.user)
+            if not queue:
+                self.out.print("No leeches: nothing you keep forgetting. 🎉")
+                return
+            self.out.print(Text("Focused practice on your leeches.", style="bold"))
+        else:
+            queue = await self.service.due_queue(self.user)
         if not queue:
             report = await self.service.session_summary(self.user, since)
             if report.next_due is None:

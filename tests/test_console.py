@@ -125,6 +125,33 @@ def test_review_grades_a_redrill_then_stats_and_leaderboard(tmp_path: Path) -> N
     assert out.rstrip().endswith("Bye! Your progress is saved.")
 
 
+def test_review_leeches_is_focused_practice_on_the_items_you_keep_failing(tmp_path: Path) -> None:
+    none = console(tmp_path, "console", "--user", "cy", stdin="review leeches\nquit\n")
+    assert none.returncode == 0, none.stderr
+    assert "No leeches" in none.stdout
+    # a problem given up on, then (as if failed 8 times) flagged as a leech
+    first = console(
+        tmp_path,
+        "console",
+        "--user",
+        "cy",
+        stdin="settings new_per_day 1\nreview\nsolution\nquit\nquit\n",
+    )
+    assert first.returncode == 0, first.stderr
+    with sqlite3.connect(tmp_path / "console.db") as db:
+        db.execute("UPDATE item_states SET leech_flagged = 1, lapses = 8")
+    (key,) = [k for (k,) in rows(tmp_path, "SELECT item_key FROM item_states")]
+    practice = console(
+        tmp_path, "console", "--user", "cy", stdin="review leeches\nsolution\nquit\nquit\n"
+    )
+    out = practice.stdout
+    assert practice.returncode == 0, practice.stderr
+    assert "Focused practice on your leeches." in out and "1 to review" in out
+    assert "Practice only" in out  # reviewed today already: practice, the schedule stays
+    logged = rows(tmp_path, "SELECT item_key, counted FROM review_log ORDER BY id")
+    assert logged == [(key, 1), (key, 0)]
+
+
 def test_eof_mid_review_prints_the_summary_and_leaves_the_database_consistent(
     tmp_path: Path,
 ) -> None:
