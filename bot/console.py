@@ -446,7 +446,7 @@ class ConsoleApp:
                 head = f"Problem {number}/{count} · {problem.skill} · level {problem.level}"
                 self.out.print(Rule(Text(head, style="bold")))
                 self.progress(number - 1, count)
-                await self.show_problem(problem, shown.new)
+                await self.show_problem(problem, shown.new, shown.locked)
                 outcome, tries = await self.answer(shown)
                 tally.answered += 1
                 if outcome.status == "correct":
@@ -469,13 +469,15 @@ class ConsoleApp:
             return await self.service.present_seeded(self.user, key, seed)
         return await self.service.present(self.user, key)
 
-    async def show_problem(self, problem: Problem, new: bool) -> None:
+    async def show_problem(self, problem: Problem, new: bool, locked: bool = False) -> None:
         self.out.print(Text(problem.prompt, style="bold"))
         self.out.print()
         for row in pretty(problem.function).splitlines():
             self.out.print(Text("    " + row))
         self.out.print()
-        if new:
+        if locked:
+            self.out.print(Text(PRACTICE_NOTES["locked"], style="dim"))
+        elif new:
             self.out.print(Text("New: this skill joins your reviews once you answer.", style="dim"))
         theme = await self.theme()
         image = await tasks.arender(
@@ -665,7 +667,7 @@ class ConsoleApp:
                         await self.show_front(shown)
                     else:
                         assert shown.problem is not None
-                        await self.show_problem(shown.problem, shown.new)
+                        await self.show_problem(shown.problem, shown.new, shown.locked)
                     outcome, _ = await self.answer(shown)
                 done += 1
                 quality = outcome.quality if outcome.quality is not None else 4

@@ -87,6 +87,8 @@ class Presented:
     new: bool
     problem: Problem | None = None
     card: CardView | None = None
+    #: a skill level not unlocked yet: it can be tried, as practice (see PRACTICE_NOTES)
+    locked: bool = False
 
 
 @dataclass(frozen=True)
@@ -760,7 +762,10 @@ class StudyService(_StudyServiceMore):
         if key.kind == "skill":
             problem = await self._problem(key.skill, key.level, seed)
         new = state is None or state.introduced_day is None
-        return Presented(token, item_key, key.kind, new, problem=problem, card=card_view)
+        locked = _locked(key, state)
+        return Presented(
+            token, item_key, key.kind, new and not locked, problem, card_view, locked=locked
+        )
 
     async def _card_view(
         self, session: AsyncSession, card_id: int | None, server_id: int | None
@@ -1214,7 +1219,8 @@ class StudyService(_StudyServiceMore):
             )
         problem = await self._problem(key.skill, key.level, seed)
         new = state is None or state.introduced_day is None
-        return Presented(token, item_key, "skill", new, problem=problem)
+        locked = _locked(key, state)
+        return Presented(token, item_key, "skill", new and not locked, problem, locked=locked)
 
     async def console_leaderboard(
         self, period: stats_module.Period = "week", *, user_id: int | None = None, size: int = 10
@@ -1355,6 +1361,11 @@ def _is_due(state: ItemState, user: User, today: dt.date) -> bool:
     if state.scheduler == "fsrs" and state.due_at is not None:
         return srs.local_day(state.due_at, user.timezone, user.day_start_hour) <= today
     return state.due_day is None or state.due_day <= today
+
+
+def _locked(key: ItemKey, state: ItemState | None) -> bool:
+    """Levels above 1 get a state only when unlocked (`_unlock_next`), so none means locked."""
+    return key.kind == "skill" and (key.level or 1) > 1 and state is None
 
 
 def _interval_days(state: ItemState) -> int:

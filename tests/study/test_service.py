@@ -168,7 +168,8 @@ async def test_schedule_moves_once_per_local_day_and_points_count_learning(servi
 async def test_passing_a_level_at_six_days_unlocks_the_next(service, clock) -> None:
     user = await service.user_for_console("ida")
     # a locked level can be tried, as practice: it schedules nothing
-    _, tried = await _answer_right(service, user, "skill:chain:2")
+    shown, tried = await _answer_right(service, user, "skill:chain:2")
+    assert shown.locked and not shown.new
     assert not tried.graded and tried.practice == "locked" and tried.points == 0
     for days in (0, 1):
         clock.advance(days=days)
@@ -181,7 +182,8 @@ async def test_passing_a_level_at_six_days_unlocks_the_next(service, clock) -> N
     _, outcome = await _answer_right(service, user, "skill:chain:1")
     assert outcome.graded
     assert "skill:chain:2" in await service.due_queue(user)
-    _, level_two = await _answer_right(service, user, "skill:chain:2")
+    shown, level_two = await _answer_right(service, user, "skill:chain:2")
+    assert shown.new and not shown.locked
     assert level_two.graded and level_two.points == 20  # a higher level is worth more
 
 
