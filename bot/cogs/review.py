@@ -136,10 +136,25 @@ class Review(commands.Cog):
     @app_commands.command(name="review", description="Review what is due: flashcards and problems")
     async def review(self, interaction: discord.Interaction) -> None:
         """Start a session: a fresh queue (a second /review starts over), privately."""
+        await self._start(interaction, None)
+
+    async def start_from_reminder(
+        self, interaction: discord.Interaction, server_id: int | None
+    ) -> None:
+        """ "Start review" under a reminder: /review with the decks of the server the reminder
+        was set in (`server_id`, a server row id), even when clicked in a DM."""
+        await self._start(interaction, server_id)
+
+    async def _start(self, interaction: discord.Interaction, reminded_in: int | None) -> None:
         if await too_fast(interaction):
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         user, server = await self._user(interaction)
+        if reminded_in is not None and reminded_in != server:
+            # only the server the student's own reminder names: an id is not a membership
+            reminder = await self.service.reminder(user)
+            if reminder is not None and reminder.server_id == reminded_in:
+                server = reminded_in
         since = int(self.bot.clock().timestamp())
         queue = await self.service.due_queue(user, server)
         if not queue:

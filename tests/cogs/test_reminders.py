@@ -253,3 +253,57 @@ async def test_console_reminders_in_a_shared_database_are_left_to_the_console(
     info = await service.reminder(lou)
     assert info is not None and not info.paused
     assert await service.pending_notice(lou) is None
+
+
+CLASS_DECK = """\
+id: class-deck
+title: Our class deck
+version: 1
+cards:
+  - id: cube
+    front: What is d/dx x³ in our class?
+    back: 3x²
+"""
+
+
+async def test_start_review_from_a_dm_includes_the_servers_decks(
+    env, place, simcord_bot, reminders
+) -> None:
+    from bot.db.engine import transaction
+    from bot.db.models import Card, Deck, ItemState
+    from bot.study.items import card_key
+
+    service = simcord_bot.service
+    guild, channel = place
+    uma = guild.add_member(env.create_user("uma"))
+    await uma.slash(channel, "remind set", time="06:00", timezone="UTC")  # set in the server
+    user = await service.user_for_discord(uma.id, "uma")
+    server = (await service.server_settings_for_guild(guild.id)).server_id
+    await service.import_deck(server, CLASS_DECK, "yaml")
+    await service.set_user_preferences(user, new_per_day=0)
+    async with transaction(service.sessions) as session:  # the class card is due today
+        card_id = await session.scalar(
+            select(Card.id).join(Deck, Card.deck_id == Deck.id).where(Deck.slug == "class-deck")
+        )
+        day = env.now().date()
+        session.add(
+            ItemState(
+                user_id=user,
+                item_key=card_key(card_id),
+                kind="card",
+                card_id=card_id,
+                scheduler="sm2",
+                repetitions=1,
+                interval=1,
+                introduced_day=day - dt.timedelta(days=2),
+                due_day=day - dt.timedelta(days=1),
+                last_reviewed_at=env.now() - dt.timedelta(days=2),
+            )
+        )
+    await advance_to(env, at("2026-01-01T06:00"))
+    assert await reminders.send_due() == 1
+    reminder = uma.user.dm_channel.last_message
+    clicked = await uma.user.click(reminder, label="Start review")  # in the DM
+    first = clicked.response
+    assert first.ephemeral and first.content.startswith("1 to review")
+    assert first.embeds[0].description == "What is d/dx x³ in our class?"
