@@ -81,10 +81,6 @@ class Admin(commands.Cog):
     async def _user(self, interaction: discord.Interaction) -> tuple[int, int | None]:
         return await identify(self.service, interaction)
 
-    async def _notice(self, user: int) -> str:
-        reminders = self.bot.get_cog("Reminders")
-        return await reminders.notice(user) if reminders is not None else ""  # type: ignore[attr-defined]
-
     # --- /settings ----------------------------------------------------------------------------
 
     @app_commands.command(name="settings", description="Your study settings (no options: show)")
@@ -114,7 +110,6 @@ class Admin(commands.Cog):
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         user, server = await self._user(interaction)
-        notice = await self._notice(user)
         changes: dict[str, object] = {}
         if theme is not None:
             changes["theme"] = theme
@@ -139,9 +134,7 @@ class Admin(commands.Cog):
         prefs = await self.service.preferences(user)
         opted_out = await self.service.leaderboard_opted_out(user, server) if server else None
         embed = _settings_embed(prefs, opted_out, title="Saved ✅" if changed else None)
-        await interaction.followup.send(
-            (notice + "\n".join(notes)) or None, embed=embed, ephemeral=True
-        )
+        await interaction.followup.send("\n".join(notes) or None, embed=embed, ephemeral=True)
 
     @settings.autocomplete("timezone")
     async def settings_timezone(

@@ -54,12 +54,18 @@ def _plain(text: str) -> str:
     return discord.utils.escape_mentions(escaped)
 
 
+STUDY_USER = "study_user"  # the key of the user id in `Interaction.extras`
+
+
 async def identify(
     service: StudyService, interaction: discord.Interaction
 ) -> tuple[int, int | None]:
     """(user id, server id) for whoever is interacting; joining the server on the way, since
-    leaderboards and server decks are per server."""
+    leaderboards and server decks are per server. The user id is also left in the
+    interaction's extras, so whatever a command did, the reminders cog can tell that user
+    about a paused reminder once the command is done."""
     user = await service.user_for_discord(interaction.user.id, interaction.user.display_name)
+    interaction.extras[STUDY_USER] = user
     server = None
     if interaction.guild is not None:
         server = await service.join_server(user, interaction.guild.id, interaction.guild.name)

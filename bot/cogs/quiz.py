@@ -153,10 +153,6 @@ class Quiz(commands.Cog):
             file=file or discord.utils.MISSING,
             view=buttons(shown.token, "answer", "hint", "solution", "new"),
         )
-        reminders = self.bot.get_cog("Reminders")
-        notice = await reminders.notice(user) if reminders is not None else ""
-        if notice:  # a paused reminder is told the next time the student studies
-            await interaction.followup.send(notice.strip(), ephemeral=True)
 
     async def _most_due_skill(self, user: int, server: int | None) -> str:
         for key in await self.service.due_queue(user, server):

@@ -3,7 +3,7 @@
 The schedule (time zones, DST, catch-up after downtime, once per local day) is
 bot/study/reminders.py; this cog only asks what is due and delivers it. A reminder whose DM is
 refused goes to the server's reminder channel, mentioning only that user; with no such channel
-it is paused, and the user is told the next time they use one of these commands.
+it is paused, and the user is told (once) after the next command they run.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.app import report_error
-from bot.cogs.common import echo, identify
+from bot.cogs.common import STUDY_USER, echo, identify, send_private
 from bot.srs.days import zone
 from bot.study.reminders import DueReminder, parse_time
 from bot.study.service import StudyService
@@ -141,14 +141,30 @@ class Reminders(commands.Cog):
         return await identify(self.service, interaction)
 
     async def notice(self, user_id: int) -> str:
-        """The paused-reminder notice owed to this user (once), as a line to prepend."""
+        """The paused-reminder notice owed to this user (once), or ""."""
         reason = await self.service.pending_notice(user_id)
         if reason is None:
             return ""
         text = PAUSED_TEXT.get(
             reason, f"I paused your study reminder ({reason}). Use `/remind set` to restart it."
         )
-        return f"⚠️ {text}\n\n"
+        return f"⚠️ {text}"
+
+    @commands.Cog.listener()
+    async def on_app_command_completion(
+        self, interaction: discord.Interaction, command: object
+    ) -> None:
+        """The one place a paused reminder is told: privately, after any command that looked
+        the student up (`identify`), whichever cog it belongs to."""
+        user = interaction.extras.get(STUDY_USER)
+        if user is None:
+            return
+        try:
+            notice = await self.notice(user)
+            if notice:
+                await send_private(interaction, notice)
+        except Exception:  # the command itself went fine: never turn that into an error
+            log.warning("could not tell user %s about a paused reminder", user, exc_info=True)
 
     # --- commands ---------------------------------------------------------------------------
 
@@ -189,7 +205,6 @@ class Reminders(commands.Cog):
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         user, server = await self._user(interaction)
-        notice = await self.notice(user)
         fire_at = await self.service.set_reminder(
             user,
             time.strip(),
@@ -200,7 +215,7 @@ class Reminders(commands.Cog):
         )
         place = "in this channel" if in_channel else "in your DMs"
         await interaction.followup.send(
-            f"{notice}⏰ Done: every day at **{time.strip()}** ({timezone.strip()}), {place}. "
+            f"⏰ Done: every day at **{time.strip()}** ({timezone.strip()}), {place}. "
             f"Next one {_when(fire_at)}.",
             ephemeral=True,
         )
@@ -227,7 +242,6 @@ class Reminders(commands.Cog):
     async def remind_show(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         user, _ = await self._user(interaction)
-        notice = await self.notice(user)
         info = await self.service.reminder(user)
         if info is None:
             text = "You have no reminder. Set one with `/remind set time:07:30 timezone:…`."
@@ -238,7 +252,7 @@ class Reminders(commands.Cog):
                 text += "\nIt is **paused**: use `/remind set` again to restart it."
             else:
                 text += f"\nNext one {_when(info.next_fire_at)}."
-        await interaction.followup.send(notice + text, ephemeral=True)
+        await interaction.followup.send(text, ephemeral=True)
 
     # --- the loop ---------------------------------------------------------------------------
 

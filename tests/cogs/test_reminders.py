@@ -165,11 +165,11 @@ async def test_closed_dms_without_a_channel_pause_and_tell_once(
     await advance_to(env, at("2026-01-02T06:00"))
     assert await reminders.send_due() == 0  # paused: not retried every day
     shown = await ed.slash(channel, "remind show")
-    text = shown.response.content
-    assert text.startswith("⚠️ I couldn't DM your study reminder")
-    assert "**paused**" in text
+    assert "**paused**" in shown.response.content
+    [notice] = shown.followups  # after the command's own reply, privately
+    assert notice.ephemeral and notice.content.startswith("⚠️ I couldn't DM your study reminder")
     again = await ed.slash(channel, "remind show")
-    assert "⚠️" not in again.response.content and "**paused**" in again.response.content
+    assert again.followups == [] and "**paused**" in again.response.content
     # setting it again (here, in the channel) starts it again
     await ed.slash(channel, "remind set", time="06:00", timezone="UTC", where="here")
     await advance_to(env, at("2026-01-03T06:00"))
@@ -217,7 +217,8 @@ async def test_a_channel_that_refuses_the_reminder_pauses_it(env, place, reminde
     await advance_to(env, at("2026-01-01T06:00"))
     assert await reminders.send_due() == 0
     shown = await jo.slash(channel, "remind show")
-    assert shown.response.content.startswith("⚠️ I couldn't post your study reminder in its")
+    [notice] = shown.followups
+    assert notice.content.startswith("⚠️ I couldn't post your study reminder in its")
 
 
 async def test_a_whole_class_at_seven_is_sent_in_one_pass(env, place, reminders) -> None:
@@ -307,3 +308,20 @@ async def test_start_review_from_a_dm_includes_the_servers_decks(
     first = clicked.response
     assert first.ephemeral and first.content.startswith("1 to review")
     assert first.embeds[0].description == "What is d/dx x³ in our class?"
+
+
+async def test_the_paused_notice_comes_with_any_command_once(
+    env, place, simcord_bot, reminders
+) -> None:
+    guild, channel = place
+    vi = guild.add_member(env.create_user("vi"))
+    await vi.slash(channel, "remind set", time="06:00", timezone="UTC")
+    _close_dms(env, vi.user)
+    await advance_to(env, at("2026-01-01T06:00"))
+    assert await reminders.send_due() == 0  # paused
+    stats = await vi.slash(channel, "stats")
+    assert stats.response.embeds[0].title == "📈 vi's progress"  # the command's own reply
+    [notice] = stats.followups
+    assert notice.ephemeral and notice.content.startswith("⚠️ I couldn't DM your study reminder")
+    decks = await vi.slash(channel, "deck list")
+    assert decks.response.embeds[0].title == "Decks" and decks.followups == []  # told once
