@@ -44,42 +44,50 @@ LABELS = {
     "next": ("Next", discord.ButtonStyle.success),
 }
 ANSWER_ID = re.compile(r"dqa:(?P<token>[A-Za-z0-9_-]{8,40})")
+NOT_YOURS = "That problem is someone else's; `/quiz` gives you one of your own."
 COLOURS = {"correct": 0x3BA55C, "incorrect": 0xED4245, "invalid": 0xFAA61A, "revealed": 0x5865F2}
 
 
 class QuizButton(
     discord.ui.DynamicItem[discord.ui.Button],
-    template=r"dq:(?P<action>answer|hint|solution|new|retry|next):(?P<token>[A-Za-z0-9_-]{8,40})",
+    template=(
+        r"dq:(?P<action>answer|hint|solution|new|retry|next):(?P<token>[A-Za-z0-9_-]{8,40})"
+        r"(?::(?P<owner>[0-9]{1,20}))?"
+    ),
 ):
-    """A quiz button; the token names the stored presentation (skill, level, seed)."""
+    """A quiz button; the token names the stored presentation (skill, level, seed), `owner`
+    (on a public problem) the Discord user it was given to, so a classmate's press of Answer
+    is refused before they type anything. Buttons sent without it still work."""
 
-    def __init__(self, action: str, token: str) -> None:
+    def __init__(self, action: str, token: str, owner: int | None = None) -> None:
         label, style = LABELS[action]
-        super().__init__(
-            discord.ui.Button(label=label, style=style, custom_id=f"dq:{action}:{token}")
-        )
+        custom_id = f"dq:{action}:{token}" + (f":{owner}" if owner is not None else "")
+        super().__init__(discord.ui.Button(label=label, style=style, custom_id=custom_id))
         self.action = action
         self.token = token
+        self.owner = owner
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Button, match: object
     ) -> QuizButton:
-        return cls(match["action"], match["token"])  # type: ignore[index]
+        found: dict[str, str | None] = match.groupdict()  # type: ignore[attr-defined]
+        owner = found["owner"]
+        return cls(str(found["action"]), str(found["token"]), int(owner) if owner else None)
 
     async def callback(self, interaction: discord.Interaction) -> None:
         # View.on_error does not cover dynamic items: without this a failure would be silent
         cog: Quiz = interaction.client.get_cog("Quiz")  # type: ignore[assignment]
         try:
-            await cog.on_button(interaction, self.action, self.token)
+            await cog.on_button(interaction, self.action, self.token, self.owner)
         except Exception as exc:
             await report_error(interaction, exc)
 
 
-def buttons(token: str, *actions: str) -> discord.ui.View:
+def buttons(token: str, *actions: str, owner: int | None = None) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     for action in actions:
-        view.add_item(QuizButton(action, token))
+        view.add_item(QuizButton(action, token, owner))
     return view
 
 
@@ -151,7 +159,9 @@ class Quiz(commands.Cog):
         await interaction.followup.send(
             embed=embed,
             file=file or discord.utils.MISSING,
-            view=buttons(shown.token, "answer", "hint", "solution", "new"),
+            view=buttons(
+                shown.token, "answer", "hint", "solution", "new", owner=interaction.user.id
+            ),
         )
 
     async def _most_due_skill(self, user: int, server: int | None) -> str:
@@ -162,7 +172,12 @@ class Quiz(commands.Cog):
 
     # --- buttons and the answer modal ---------------------------------------------------------
 
-    async def on_button(self, interaction: discord.Interaction, action: str, token: str) -> None:
+    async def on_button(
+        self, interaction: discord.Interaction, action: str, token: str, owner: int | None = None
+    ) -> None:
+        if action == "answer" and owner is not None and owner != interaction.user.id:
+            await interaction.response.send_message(NOT_YOURS, ephemeral=True)
+            return
         if action != "answer" and await too_fast(interaction):  # the answer itself counts
             return
         if action in ("answer", "retry"):

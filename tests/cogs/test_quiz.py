@@ -145,8 +145,11 @@ async def test_someone_elses_problem_is_refused_politely(env, place, simcord_bot
     hal = guild.add_member(env.create_user("hal"))
     ivy = guild.add_member(env.create_user("ivy"))
     message, _, problem = await _quiz(hal, channel, simcord_bot, skill="power", level=1)
-    reply = await _answer(ivy, message, sp.sstr(problem.answer))
-    assert "someone else's" in reply.content
+    pressed = await ivy.click(message, label="Answer")
+    assert pressed.modal is None  # refused before typing a whole answer
+    assert pressed.ephemeral and "someone else's" in pressed.response.content
+    # the owner still answers, through the same button
+    assert (await _answer(hal, message, sp.sstr(problem.answer))).embeds[0].title == "✅ Correct!"
 
 
 async def test_flooding_new_problem_gets_a_friendly_wait(env, place, simcord_bot) -> None:
