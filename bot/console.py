@@ -43,6 +43,7 @@ from bot.study import stats as stats_module
 from bot.study.items import parse_key, skill_key
 from bot.study.reminders import parse_time
 from bot.study.service import (
+    LEECH_NOTE,
     PRACTICE_NOTES,
     PREFERENCE_LIMITS,
     Outcome,
@@ -595,7 +596,7 @@ class ConsoleApp:
             parts = [f"Next review {day_text(due)}"] if due is not None else []
             parts.append(f"+{outcome.points} points")
             if outcome.new_leech:
-                parts.append("now a leech: failed again and again, worth focused practice")
+                parts.append(LEECH_NOTE + " (`review leeches`)")
             return Text(" · ".join(parts), style="cyan")
         if outcome.status == "already" or outcome.practice is None:
             return Text("")

@@ -29,7 +29,7 @@ from bot.math import tasks
 from bot.math.check import Verdict
 from bot.math.generator import SKILLS, Problem
 from bot.study.items import parse_key, skill_key
-from bot.study.service import Outcome, StudyError
+from bot.study.service import LEECH_NOTE, PRACTICE_NOTES, Outcome, StudyError
 
 if TYPE_CHECKING:
     from bot.app import DerivBot
@@ -152,7 +152,10 @@ class Quiz(commands.Cog):
         embed = discord.Embed(title=_title(problem), description=problem.prompt, colour=0x5865F2)
         embed.add_field(name="Skill", value=f"{problem.skill} · level {problem.level}")
         embed.add_field(name="Session", value=f"{done}/{SESSION_LENGTH}")
-        embed.set_footer(text="Answer with the button; type it the way you would write it.")
+        footer = "Answer with the button; type it the way you would write it."
+        if shown.locked:
+            footer = f"{PRACTICE_NOTES['locked']} {footer}"
+        embed.set_footer(text=footer)
         file = image_file(image, "problem.png")
         if file is not None:
             embed.set_image(url="attachment://problem.png")
@@ -298,6 +301,10 @@ def outcome_embed(outcome: Outcome, answer: str | None) -> discord.Embed:
         if due is not None:
             embed.add_field(name="Next review", value=_when(due))
         embed.add_field(name="Points", value=f"+{outcome.points}")
+        if outcome.new_leech:
+            embed.add_field(name="Leech", value=LEECH_NOTE, inline=False)
+    elif outcome.practice is not None and outcome.status != "already":
+        embed.set_footer(text=PRACTICE_NOTES[outcome.practice])
     return embed
 
 

@@ -31,7 +31,14 @@ from bot.cogs.common import (
 from bot.cogs.quiz import outcome_embed
 from bot.math import tasks
 from bot.srs import Button, StudySession
-from bot.study.service import Outcome, Presented, SessionReport, StudyService
+from bot.study.service import (
+    LEECH_NOTE,
+    PRACTICE_NOTES,
+    Outcome,
+    Presented,
+    SessionReport,
+    StudyService,
+)
 
 if TYPE_CHECKING:
     from bot.app import DerivBot
@@ -54,6 +61,7 @@ POOL_WORK = frozenset({"show", "retry", "solution", "next"})
 GRADES = {"again": Button.AGAIN, "hard": Button.HARD, "good": Button.GOOD, "easy": Button.EASY}
 AGAIN_LATER = "🔁 Again later in this session."
 ALREADY = "This one was already graded; it counts once."
+NO_LEECHES = "No leeches: nothing you keep forgetting. 🎉"
 COLOUR = 0x5865F2
 
 
@@ -134,9 +142,10 @@ class Review(commands.Cog):
     # --- /review ----------------------------------------------------------------------------
 
     @app_commands.command(name="review", description="Review what is due: flashcards and problems")
-    async def review(self, interaction: discord.Interaction) -> None:
+    @app_commands.describe(leeches="Focused practice on the items you keep forgetting instead")
+    async def review(self, interaction: discord.Interaction, leeches: bool = False) -> None:
         """Start a session: a fresh queue (a second /review starts over), privately."""
-        await self._start(interaction, None)
+        await self._start(interaction, None, leeches=leeches)
 
     async def start_from_reminder(
         self, interaction: discord.Interaction, server_id: int | None
@@ -145,7 +154,9 @@ class Review(commands.Cog):
         was set in (`server_id`, a server row id), even when clicked in a DM."""
         await self._start(interaction, server_id)
 
-    async def _start(self, interaction: discord.Interaction, reminded_in: int | None) -> None:
+    async def _start(
+        self, interaction: discord.Interaction, reminded_in: int | None, *, leeches: bool = False
+    ) -> None:
         if await too_fast(interaction):
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -156,7 +167,13 @@ class Review(commands.Cog):
             if reminder is not None and reminder.server_id == reminded_in:
                 server = reminded_in
         since = int(self.bot.clock().timestamp())
-        queue = await self.service.due_queue(user, server)
+        if leeches:
+            queue = await self.service.leeches(user, server)
+            if not queue:
+                await interaction.followup.send(NO_LEECHES, ephemeral=True)
+                return
+        else:
+            queue = await self.service.due_queue(user, server)
         if not queue:
             self.runs.pop(interaction.user.id, None)
             report = await self.service.session_summary(user, _instant(since))
@@ -166,7 +183,10 @@ class Review(commands.Cog):
         run = Run(user, server, since, StudySession(queue), theme)
         self.runs[interaction.user.id] = run
         async with run.lock:
-            await self._send_next(interaction, run, note=f"{len(queue)} to review. Let's go!")
+            note = f"{len(queue)} to review. Let's go!"
+            if leeches:
+                note = f"Focused practice: your {len(queue)} leech(es), most forgotten first."
+            await self._send_next(interaction, run, note=note)
 
     async def _run(self, interaction: discord.Interaction, since: int) -> Run:
         """The student's session; after a restart, rebuilt from the database: what is still
@@ -423,8 +443,10 @@ def grade_note(action: str, outcome: Outcome, again: bool) -> str:
             parts.append(f"next review {_day(due)}")
         if outcome.points:
             parts.append(f"+{outcome.points} points")
-    elif not outcome.graded:
-        parts.append("practice only: the schedule moved at the first answer today")
+        if outcome.new_leech:
+            parts.append(LEECH_NOTE)
+    elif outcome.practice is not None:
+        parts.append(PRACTICE_NOTES[outcome.practice])
     line = " · ".join(parts)
     return f"{line}\n{AGAIN_LATER}" if again else line
 

@@ -105,6 +105,9 @@ class Schedule:
 #: second go), ``early`` the item is not due yet, ``locked`` the skill level is not unlocked.
 Practice = Literal["today", "early", "locked"]
 
+#: Said when a review makes an item a leech (`Outcome.new_leech`).
+LEECH_NOTE = "Now a leech: you keep forgetting this one, so it's worth some focused practice."
+
 #: The same reasons in words, for every front-end.
 PRACTICE_NOTES: dict[str, str] = {
     "today": "Practice only: this item's schedule already moved today.",
@@ -394,14 +397,12 @@ class _StudyServiceMore:
             next_due=min(upcoming, default=None),
         )
 
-    async def leeches(self, user_id: int) -> list[str]:
-        """Items failed again and again, offered for focused practice."""
+    async def leeches(self, user_id: int, server_id: int | None = None) -> list[str]:
+        """Items failed again and again, most lapses first, offered for focused practice (only
+        cards visible here: a server's own deck stays in that server)."""
+        q = _queue_statements(server_id is not None)
         async with self.sessions() as session:
-            rows = await session.execute(
-                select(ItemState.item_key)
-                .where(ItemState.user_id == user_id, ItemState.leech_flagged)
-                .order_by(ItemState.lapses.desc(), ItemState.item_key)
-            )
+            rows = await session.execute(q.leeches, {"user_id": user_id, "server_id": server_id})
             return list(rows.scalars())
 
     # --- reminders --------------------------------------------------------------------------
@@ -1266,6 +1267,7 @@ class _QueueStatements:
     due: Any  # introduced items due by today (SM-2) or before tomorrow starts (FSRS), in view
     unseen: Any  # unseen items in view, plus every level-1 skill state
     fresh_cards: Any  # visible cards with no state at all yet, in deck order
+    leeches: Any  # flagged leeches in view, most lapses first
 
 
 @functools.cache
@@ -1332,6 +1334,9 @@ def _queue_statements(in_server: bool) -> _QueueStatements:
         .where(Card.id.in_(visible_cards), ~seen)
         .order_by(Card.id)
         .limit(bindparam("limit")),
+        leeches=select(ItemState.item_key)
+        .where(ItemState.user_id == user_id, ItemState.leech_flagged, in_view)
+        .order_by(ItemState.lapses.desc(), ItemState.item_key),
     )
 
 

@@ -274,3 +274,15 @@ async def test_an_answer_box_open_across_a_restart_still_counts(
     fresh.clock = env.now
     reply = (await oz.submit_modal(box, {"answer": sp.sstr(problem.answer)})).response
     assert reply.ephemeral and reply.embeds[0].title == "✅ Correct!"
+
+
+async def test_a_locked_level_is_practice_and_says_so(env, place, simcord_bot) -> None:
+    guild, channel = place
+    ola = guild.add_member(env.create_user("ola"))
+    message, _, problem = await _quiz(ola, channel, simcord_bot, skill="chain", level=3)
+    assert "this level unlocks once you pass the level below" in message.embeds[0].footer.text
+    reply = await _answer(ola, message, sp.sstr(problem.answer))
+    embed = reply.embeds[0]
+    assert embed.title == "✅ Correct!"
+    assert "Points" not in {f.name for f in embed.fields}  # nothing scheduled, no points
+    assert "Practice only: this level unlocks" in embed.footer.text

@@ -147,7 +147,7 @@ async def test_a_mixed_session_through_all_four_grades_with_a_redrill(
     assert redrill.embeds[0].title == "🔁 Flashcard, again"
     assert redrill.embeds[0].description == card.embeds[0].description
     _, after_hard = await _grade(ada, redrill, "Hard")
-    assert "practice only" in after_hard.content and "Again later" in after_hard.content
+    assert "Practice only" in after_hard.content and "Again later" in after_hard.content
     assert after_hard.embeds[0].title == "🔁 Flashcard, again"
     _, done = await _grade(ada, after_hard, "Good")
 
@@ -272,3 +272,29 @@ async def test_a_failure_still_answers_the_student(env, place, simcord_bot, monk
     monkeypatch.setattr(simcord_bot.service, "presentation", broken)
     reply = await flo.click(card, label="Show answer")
     assert reply.ephemeral and "something went wrong" in reply.response.content
+
+
+async def test_leeches_get_focused_practice_that_leaves_their_schedule_alone(
+    env, place, simcord_bot
+) -> None:
+    guild, channel = place
+    lu, user = await _student(env, guild, simcord_bot, "lu", new_per_day=0)
+    none = await lu.slash(channel, "review", leeches=True)
+    assert none.ephemeral and "No leeches" in none.response.content
+    (key,) = await _make_due(env, simcord_bot, user, ["derivative-definition"])
+    card = (await lu.slash(channel, "review")).response
+    await _grade(lu, card, "Good")  # today's review moves it to a later day
+    before = await _state(simcord_bot, user, key)
+    async with transaction(simcord_bot.service.sessions) as session:
+        state = await session.get(ItemState, before.id)
+        state.leech_flagged, state.lapses = True, 8  # as eight lapses would have flagged it
+    drill = (await lu.slash(channel, "review", leeches=True)).response
+    assert drill.ephemeral and "Focused practice: your 1 leech(es)" in drill.content
+    _, done = await _grade(lu, drill, "Easy")
+    assert "Practice only: this item's schedule already moved today." in done.content
+    after = await _state(simcord_bot, user, key)
+    assert (after.due_day, after.interval, after.ease) == (
+        before.due_day,
+        before.interval,
+        before.ease,
+    )
