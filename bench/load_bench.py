@@ -6,15 +6,32 @@ the bench emits all 200 modal submissions before letting the bot run once (settl
 suspended while firing; simcord's own payload building and dispatch are used unchanged).
 
 Measured: acknowledgement latency per interaction (from the moment all answers are in to the
-bot's first response call: defer, modal or message), event-loop lag (a 10 ms heartbeat's worst
-overshoot while the burst is handled), and how many interactions missed Discord's 3-second
-deadline.
+bot's first response call: defer, modal or message), how many interactions missed Discord's
+3-second deadline, and two views of event-loop lag while the burst is handled:
+
+- the heartbeat: a 10 ms sleep's worst overshoot. It shares the loop with simcord, whose
+  settlement bookkeeping grows with the square of concurrent interactions, so it measures the
+  bot *plus* the simulator;
+- the bot's loop steps: every step the loop runs (each `asyncio.Handle._run`: one task step or
+  callback) is timed and attributed by its code origin: the task's coroutine (through simcord's
+  callback wrappers and `functools.partial`) or the callback function. A file under the simcord
+  package is the simulator, and so is the bench's own driver task (it only awaits
+  `env.settle`); the heartbeat is the harness; everything else (the bot, discord.py,
+  aiosqlite, SQLAlchemy, asyncio's own callbacks) counts against the bot. A garbage-collection
+  pause is the process's, whoever's allocation triggered it, so one that lands in a simulator
+  or harness step counts as a bot step of its own length. The longest such step is what a
+  real deployment's gateway heartbeat would feel, and it is the figure the 50 ms target applies
+  to.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import gc
+import os
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -25,7 +42,7 @@ import sympy as sp
 from bot.app import create_bot
 from bot.config import Settings
 
-STUDENTS = int(__import__("os").environ.get("DERIVBOT_BENCH_STUDENTS", "200"))
+STUDENTS = int(os.environ.get("DERIVBOT_BENCH_STUDENTS", "200"))
 HOSTILE = ["@everyone", "__import__('os').system('ls')", "9^9^9", "x" * 499, "(" * 60]
 SKILLS = ["power", "sum", "chain", "product", "trig"]
 
@@ -52,6 +69,97 @@ class AckClock:
     def uninstall(self) -> None:
         for name, original in self._originals.items():
             setattr(discord.InteractionResponse, name, original)
+
+
+class LoopSteps:
+    """Times every event-loop step while installed and sorts it into the bot's, the
+    simulator's or the harness's (see the module docstring), with garbage-collection pauses
+    counted against the bot wherever they land."""
+
+    SIMCORD = os.path.dirname(simcord.__file__) + os.sep
+
+    def __init__(self) -> None:
+        self.simulator_tasks: set[asyncio.Task] = set()
+        self.harness_tasks: set[asyncio.Task] = set()
+        self.bot: list[tuple[float, str]] = []  # (seconds, what ran)
+        self.other = 0.0  # total seconds in simulator and harness steps, GC excluded
+        self.gc_pauses: list[tuple[float, int]] = []  # (seconds, generation)
+        self._gc_started: float | None = None
+        self._gc_in_step = 0.0
+        self._in_step = False
+        self._loop_thread = threading.get_ident()
+        self._original = asyncio.events.Handle._run
+
+    def install(self) -> None:
+        steps, original = self, self._original
+
+        def timed_run(handle: asyncio.Handle) -> None:
+            steps._gc_in_step, steps._in_step = 0.0, True
+            start = time.perf_counter()
+            try:
+                original(handle)
+            finally:
+                steps._in_step = False
+                steps._record(handle, time.perf_counter() - start)
+
+        asyncio.events.Handle._run = timed_run  # type: ignore[method-assign]
+        gc.callbacks.append(self._on_gc)
+
+    def uninstall(self) -> None:
+        asyncio.events.Handle._run = self._original  # type: ignore[method-assign]
+        gc.callbacks.remove(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        generation = info["generation"]
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+        elif self._gc_started is not None:
+            pause = time.perf_counter() - self._gc_started
+            self._gc_started = None
+            self.gc_pauses.append((pause, generation))
+            if threading.get_ident() != self._loop_thread:  # holds the GIL: the loop waits
+                self.bot.append((pause, f"GC pause (generation {generation}) in a thread"))
+            elif self._in_step:
+                self._gc_in_step += pause
+            else:
+                self.bot.append((pause, f"GC pause (generation {generation}) between steps"))
+
+    def _record(self, handle: asyncio.Handle, seconds: float) -> None:
+        owner, label = self._origin(handle)
+        if owner == "bot":
+            if self._gc_in_step > 0:
+                label += f" (of which GC {self._gc_in_step * 1000:.0f} ms)"
+            self.bot.append((seconds, label))
+            return
+        self.other += seconds - self._gc_in_step
+        if self._gc_in_step > 0:
+            self.bot.append((self._gc_in_step, f"GC pause in a {owner} step"))
+
+    def _origin(self, handle: asyncio.Handle) -> tuple[str, str]:
+        callback = handle._callback  # type: ignore[attr-defined]
+        while True:  # simcord wraps callbacks it tracks; partials hide the function
+            if hasattr(callback, "__simcord_original_callback__"):
+                callback = callback.__simcord_original_callback__
+            elif isinstance(callback, functools.partial):
+                callback = callback.func
+            else:
+                break
+        task = getattr(callback, "__self__", None)
+        if isinstance(task, asyncio.Task):
+            if task in self.simulator_tasks:
+                return "simulator", "bench driver (env.settle)"
+            if task in self.harness_tasks:
+                return "harness", "heartbeat"
+            code = getattr(task.get_coro(), "cr_code", None)
+            if code is None:
+                return "bot", f"task {task.get_name()}"
+            owner = "simulator" if code.co_filename.startswith(self.SIMCORD) else "bot"
+            return owner, f"task {code.co_qualname}"
+        code = getattr(getattr(callback, "__func__", callback), "__code__", None)
+        if code is None:
+            return "bot", f"callback {callback!r:.60}"
+        owner = "simulator" if code.co_filename.startswith(self.SIMCORD) else "bot"
+        return owner, f"callback {code.co_qualname}"
 
 
 async def _heartbeat(stop: asyncio.Event, lags: list[float]) -> None:
@@ -107,14 +215,24 @@ async def _run(db: Path) -> dict[str, object]:
         finally:
             env._settle_internal = real_settle
         stop, lags = asyncio.Event(), []
+        steps = LoopSteps()
+        steps.simulator_tasks.add(asyncio.current_task())
         beat = asyncio.create_task(_heartbeat(stop, lags))
+        steps.harness_tasks.add(beat)
+        steps.install()
         fired = time.perf_counter()
-        await env.settle(timeout=600.0)
-        total = time.perf_counter() - fired
-        stop.set()
-        await beat
-        clock.uninstall()
+        try:
+            await env.settle(timeout=600.0)
+            total = time.perf_counter() - fired
+            stop.set()
+            await beat
+        finally:
+            steps.uninstall()
+            clock.uninstall()
     acks = [(clock.acked[i] - fired) * 1000 for i in ids if i in clock.acked]
+    bot_steps = [seconds for seconds, _ in steps.bot]
+    worst, worst_label = max(steps.bot, default=(0.0, "-"))
+    gc_pauses = [seconds for seconds, _ in steps.gc_pauses]
     missing = len(ids) - len(acks)
     return {
         "students (hostile)": f"{STUDENTS} ({sum(1 for k in range(STUDENTS) if k % 10 == 0)})",
@@ -122,8 +240,13 @@ async def _run(db: Path) -> dict[str, object]:
         "ack p99 (ms)": round(_percentile(acks, 99), 1),
         "ack max (ms)": round(max(acks), 1),
         "missed 3 s deadlines": sum(1 for a in acks if a > 3000) + missing,
-        "event-loop lag max (ms)": round(max(lags, default=0.0) * 1000, 1),
-        "event-loop lag p99 (ms)": round(_percentile(lags or [0.0], 99) * 1000, 1),
+        "heartbeat lag max, incl. simulator (ms)": round(max(lags, default=0.0) * 1000, 1),
+        "heartbeat lag p99, incl. simulator (ms)": round(_percentile(lags or [0.0], 99) * 1000, 1),
+        "bot's longest loop step (ms)": round(worst * 1000, 1),
+        "bot's loop step p99 (ms)": round(_percentile(bot_steps or [0.0], 99) * 1000, 1),
+        "bot's longest step was": worst_label,
+        "longest GC pause (ms)": round(max(gc_pauses, default=0.0) * 1000, 1),
+        "loop time in simulator steps (s)": round(steps.other, 2),
         "all answers handled in (s)": round(total, 2),
     }
 
