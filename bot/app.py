@@ -7,7 +7,6 @@ persistent buttons, so buttons of messages sent before a restart keep working.
 
 from __future__ import annotations
 
-import gc
 import importlib
 import logging
 import pkgutil
@@ -16,8 +15,9 @@ from collections.abc import Callable
 
 import discord
 from discord import app_commands
-from discord.ext import commands
+from discord.ext import commands, tasks
 
+from bot import gc_policy
 from bot.cogs.common import ACTIONS_PER_MINUTE, RateLimit, seconds, send_private
 from bot.config import Settings, get_settings
 from bot.db import migrate
@@ -40,35 +40,6 @@ def cog_modules() -> list[str]:
         if hasattr(module, "setup"):
             found.append(module.__name__)
     return sorted(found)
-
-
-#: A full collection that leaves more survivors than this freezes them (see below): about
-#: 10 ms of traversal, so no later full collection walks much more than that.
-FREEZE_SURVIVORS = 20_000
-
-
-def _freeze_large_survivors(phase: str, info: dict[str, int]) -> None:
-    if phase == "stop" and info["generation"] == 2 and len(gc.get_objects(2)) > FREEZE_SURVIVORS:
-        gc.freeze()
-
-
-def keep_full_collections_short() -> None:
-    """Bound the pause of a full (generation 2) garbage collection, which holds the GIL and so
-    stops the event loop for as long as it walks every unfrozen container (about 0.5 µs each).
-
-    Without this, the heap built while the bot runs (cached problems, views, discord.py's
-    state, in-flight interactions) is walked whole by every full collection: 50-120 ms with
-    200 students answering at once (`bench/load_bench.py`), the bot's longest loop step.
-    Instead a full collection whose survivors are many moves them to the permanent generation,
-    as start-up does. Frozen objects are still freed by reference counting; only a reference
-    cycle that was alive at a freeze and dies later is never collected, a small leak
-    (`gc.get_freeze_count()` shows the frozen total). Collecting once after start-up's freeze
-    also resets CPython's full-collection trigger (a quarter of the survivors of the last one)
-    from the frozen start-up heap to what is actually walked.
-    """
-    if _freeze_large_survivors not in gc.callbacks:
-        gc.callbacks.append(_freeze_large_survivors)
-    gc.collect()
 
 
 class DerivBot(commands.Bot):
@@ -98,6 +69,7 @@ class DerivBot(commands.Bot):
         self.clock = clock
         self.sync_on_start = sync_on_start
         self.limiter = RateLimit(limit=ACTIONS_PER_MINUTE, per=60.0)
+        self.sweeper = gc_policy.Sweeper()
         self.engine = None
         self.tree.on_error = self.on_app_command_error
 
@@ -115,17 +87,26 @@ class DerivBot(commands.Bot):
         await self.service.sync_shipped_decks()
         for name in cog_modules():
             await self.load_extension(name)
-        # Everything loaded so far lives as long as the bot; freezing it keeps full garbage
-        # collections (tens of ms over sympy's heap) from pausing the event loop later.
-        gc.collect()
-        gc.freeze()
-        keep_full_collections_short()
+        # everything loaded so far lives as long as the bot: frozen, so that no garbage
+        # collection walks it again (bot/gc_policy.py), and leaked cycles swept when idle
+        gc_policy.after_startup()
+        self._sweep_when_idle.start()
         if self.sync_on_start and self.settings.dev_guild_id:
             guild = discord.Object(self.settings.dev_guild_id)
             self.tree.copy_global_to(guild=guild)
             await self.tree.sync(guild=guild)
 
+    async def on_interaction(self, _interaction: discord.Interaction) -> None:
+        self.sweeper.activity()
+
+    @tasks.loop(minutes=1)
+    async def _sweep_when_idle(self) -> None:
+        pause = self.sweeper.maybe_sweep()
+        if pause is not None:
+            log.info("idle garbage sweep took %.0f ms", pause * 1000)
+
     async def close(self) -> None:
+        self._sweep_when_idle.cancel()
         await super().close()
         if getattr(self, "pool", None) is not None:
             self.pool.close()

@@ -1,0 +1,79 @@
+"""The garbage-collection policy: short pauses, and nothing leaked for good."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+
+import pytest
+
+from bot import gc_policy
+
+
+@pytest.fixture
+def fresh_gc():
+    """Leave the interpreter's collector as it was found."""
+    threshold = gc.get_threshold()
+    yield
+    if gc_policy._freeze_large_survivors in gc.callbacks:
+        gc.callbacks.remove(gc_policy._freeze_large_survivors)
+    gc.set_threshold(*threshold)
+    gc.unfreeze()
+    gc.collect()
+
+
+class Node:
+    def __init__(self) -> None:
+        self.me = self  # a reference cycle: only the cyclic collector frees it
+
+
+def test_after_startup_freezes_what_exists_and_collects_full_more_often(fresh_gc) -> None:
+    kept = [Node() for _ in range(10)]
+    gc_policy.after_startup()
+    assert gc.get_freeze_count() >= len(kept)
+    assert gc.get_threshold()[2] == gc_policy.FULL_EVERY
+    assert gc_policy._freeze_large_survivors in gc.callbacks
+
+
+def test_a_full_collection_with_many_survivors_freezes_them(fresh_gc) -> None:
+    gc_policy.after_startup()
+    frozen = gc.get_freeze_count()
+    survivors = [Node() for _ in range(gc_policy.FREEZE_SURVIVORS + 1000)]
+    gc.collect()
+    assert gc.get_freeze_count() >= frozen + len(survivors)
+    assert len(gc.get_objects(2)) < gc_policy.FREEZE_SURVIVORS  # the next one walks little
+
+
+def test_a_sweep_frees_cycles_that_died_while_frozen(fresh_gc) -> None:
+    gc_policy.after_startup()
+    node = Node()
+    gone = weakref.ref(node)
+    gc.collect()
+    gc.freeze()  # as a large full collection would have, while it was alive
+    del node
+    gc.collect()
+    assert gone() is not None  # frozen: the cycle outlives its last reference
+    pause = gc_policy.sweep()
+    assert gone() is None and pause >= 0
+    assert gc.get_freeze_count() > 0  # the rest is frozen again
+
+
+def test_the_sweeper_waits_for_a_quiet_moment_but_not_forever() -> None:
+    now = [0.0]
+    sweeper = gc_policy.Sweeper(idle=60, gap=1800, overdue=6 * 3600, clock=lambda: now[0])
+    now[0] = 1000
+    assert not sweeper.due()  # too soon after the last sweep
+    now[0] = 1800
+    sweeper.activity()
+    now[0] = 1830
+    assert not sweeper.due()  # students are active
+    now[0] = 1860
+    assert sweeper.due()  # a minute of quiet
+    assert sweeper.maybe_sweep() is not None
+    assert not sweeper.due()
+    for minute in range(1, 6 * 60 + 1):  # a bot that is never idle still gets swept
+        now[0] = 1860 + minute * 60
+        sweeper.activity()
+        if sweeper.due():
+            break
+    assert now[0] - 1860 == 6 * 3600
