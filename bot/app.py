@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import discord
 from discord import app_commands
-from discord.ext import commands, tasks
+from discord.ext import commands
 
 from bot import gc_policy
 from bot.cogs.common import ACTIONS_PER_MINUTE, RateLimit, seconds, send_private
@@ -90,7 +90,7 @@ class DerivBot(commands.Bot):
         # everything loaded so far lives as long as the bot: frozen, so that no garbage
         # collection walks it again (bot/gc_policy.py), and leaked cycles swept when idle
         gc_policy.after_startup()
-        self._sweep_when_idle.start()
+        self.sweeper.start()
         if self.sync_on_start and self.settings.dev_guild_id:
             guild = discord.Object(self.settings.dev_guild_id)
             self.tree.copy_global_to(guild=guild)
@@ -99,14 +99,8 @@ class DerivBot(commands.Bot):
     async def on_interaction(self, _interaction: discord.Interaction) -> None:
         self.sweeper.activity()
 
-    @tasks.loop(minutes=1)
-    async def _sweep_when_idle(self) -> None:
-        pause = self.sweeper.maybe_sweep()
-        if pause is not None:
-            log.info("idle garbage sweep took %.0f ms", pause * 1000)
-
     async def close(self) -> None:
-        self._sweep_when_idle.cancel()
+        self.sweeper.stop()
         await super().close()
         if getattr(self, "pool", None) is not None:
             self.pool.close()

@@ -20,8 +20,12 @@ state, every view) each time: 50-120 ms with 200 students answering at once
 from __future__ import annotations
 
 import gc
+import logging
+import threading
 import time
 from collections.abc import Callable
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "FREEZE_SURVIVORS",
@@ -80,6 +84,8 @@ class Sweeper:
     ) -> None:
         self.idle, self.gap, self.overdue, self.clock = idle, gap, overdue, clock
         self.last_activity = self.last_sweep = clock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
 
     def activity(self) -> None:
         """Someone is using the bot (an interaction arrived)."""
@@ -98,3 +104,25 @@ class Sweeper:
             return None
         self.last_sweep = self.clock()
         return sweep()
+
+    def start(self, every: float = 60.0) -> None:
+        """Check every `every` seconds of real time, in a daemon thread: a thread, not an
+        asyncio task, so a test's virtual clock racing through weeks does not run it thousands
+        of times. A sweep holds the GIL like any collection, so it pauses the loop all the
+        same; it only ever runs when the bot is idle (or overdue)."""
+        if self._thread is not None:
+            return
+        self._stop.clear()
+
+        def run() -> None:
+            while not self._stop.wait(every):
+                pause = self.maybe_sweep()
+                if pause is not None:
+                    log.info("idle garbage sweep took %.0f ms", pause * 1000)
+
+        self._thread = threading.Thread(target=run, name="gc-sweeper", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread = None
