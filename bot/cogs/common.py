@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import discord
 
 from bot.math import tasks
+from bot.math.parser import Reading
 from bot.math.render import Rendered
 from bot.math.rules import Step
 from bot.math.workers import MathPool
@@ -101,17 +102,27 @@ def image_file(rendered: Rendered | None, name: str) -> discord.File | None:
 
 
 async def attach_steps(
-    pool: MathPool, embed: discord.Embed, steps: Sequence[Step], *, theme: str = "dark"
+    pool: MathPool,
+    embed: discord.Embed,
+    steps: Sequence[Step],
+    *,
+    theme: str = "dark",
+    reading: Reading | None = None,
 ) -> discord.File | None:
-    """The worked solution as one image on `embed` (as text when rendering fails)."""
-    text = "\n".join(s.text for s in steps)
+    """One image on `embed`: how the answer was read, rendered as a formula (so a student sees
+    `1/2x` became 1/(2x) at a glance), then the worked solution; text when rendering fails."""
     lines = [f"{s.title}:  ${s.latex}$" for s in steps]
+    text = "\n".join(s.text for s in steps)
+    if reading is not None and reading.latex:
+        lines.insert(0, f"Your answer, as I read it:  ${reading.latex}$")
+    if not lines:
+        return None
     file = image_file(
         await tasks.arender(pool, lines, theme=theme, fallback_text=text), "steps.png"
     )
     if file is not None:
         embed.set_image(url="attachment://steps.png")
-    else:
+    elif text:
         embed.add_field(name="Worked solution", value=text[:1000], inline=False)
     return file
 

@@ -249,9 +249,12 @@ class Quiz(commands.Cog):
     ) -> None:
         embed = outcome_embed(outcome, answer)
         files = []
-        if outcome.steps:  # the worked solution, in the student's theme like the problem
+        reading = outcome.verdict.reading if outcome.verdict is not None else None
+        if outcome.steps or reading is not None:  # in the student's theme, like the problem
             theme = (await self.service.preferences(user)).theme
-            file = await attach_steps(self.bot.pool, embed, outcome.steps, theme=theme)
+            file = await attach_steps(
+                self.bot.pool, embed, outcome.steps, theme=theme, reading=reading
+            )
             files += [file] if file else []
         actions = ("retry", "solution", "next") if outcome.can_retry else ("next",)
         await interaction.followup.send(

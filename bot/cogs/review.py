@@ -377,8 +377,11 @@ class Review(commands.Cog):
         embed = outcome_embed(outcome, answer)
         files = []
         theme = await self._theme(interaction)
+        reading = outcome.verdict.reading if outcome.verdict is not None else None
         if outcome.steps:
-            file = await attach_steps(self.bot.pool, embed, outcome.steps, theme=theme)
+            file = await attach_steps(
+                self.bot.pool, embed, outcome.steps, theme=theme, reading=reading
+            )
             files += [file] if file else []
         elif outcome.status in ("correct", "revealed", "already"):
             shown = await self.service.presentation(token, user_id=await self._user_id(interaction))
@@ -386,6 +389,9 @@ class Review(commands.Cog):
                 embed.add_field(name="Answer", value=shown.card.back[:1024], inline=False)
                 file = await self._latex(embed, shown.card.latex_back, "back.png", theme)
                 files += [file] if file else []
+        elif reading is not None:  # a wrong answer: how it was read, as a formula
+            file = await attach_steps(self.bot.pool, embed, (), theme=theme, reading=reading)
+            files += [file] if file else []
         if outcome.can_retry:
             await interaction.followup.send(
                 embed=embed,

@@ -69,6 +69,9 @@ async def test_wrong_answer_names_the_mistake_then_retry(env, place, simcord_bot
     embed = reply.embeds[0]
     assert embed.title == "❌ Not quite"
     assert "Mistake (not_differentiated)" in embed.description
+    # the reading is rendered as a formula too, though no worked solution is shown yet
+    assert [a.filename for a in reply.attachments] == ["steps.png"]
+    assert embed.image.url == "attachment://steps.png"
     assert [c.split(":")[1] for c in _custom_ids(reply)] == ["retry", "solution", "next"]
     again = await _answer(cy, reply, sp.sstr(problem.answer), label="Try again")
     assert again.embeds[0].title == "✅ Correct!"
