@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import platform
+import subprocess
+import sys
 from pathlib import Path
 
-from bench import check_bench, db_bench, load_bench, render_bench
+from bench import db_bench, load_bench
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "PERFORMANCE.md"
 TARGETS = {
@@ -38,15 +41,25 @@ def _table(result: dict[str, object]) -> str:
     return "\n".join(rows)
 
 
+def _fresh(module: str) -> dict[str, object]:
+    """`bench.<module>.run()` in a new interpreter: one bench's heap and caches (400 sympy
+    checks, say) must not slow the next, which in the bot would run in another process."""
+    code = f"import json; from bench import {module}; print(json.dumps({module}.run()))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, check=True
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     print("checking answers ...", flush=True)
-    check = check_bench.run()
+    check = _fresh("check_bench")
     print("rendering ...", flush=True)
-    render = render_bench.run()
+    render = _fresh("render_bench")
     print(f"study database ({db_bench.USERS} users) ...", flush=True)
-    db = db_bench.run()
+    db = _fresh("db_bench")
     print(f"{load_bench.STUDENTS} students at once ...", flush=True)
-    load = load_bench.run()
+    load = _fresh("load_bench")
     machine = (
         f"{_cpu()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"{platform.system()} {platform.release()}"
