@@ -360,6 +360,7 @@ class _StudyServiceMore:
                         ReviewLog.quality,
                         ReviewLog.state_before,
                         ReviewLog.points,
+                        ReviewLog.counted,
                     )
                     .where(ReviewLog.user_id == user_id, ReviewLog.reviewed_at >= since)
                     .order_by(ReviewLog.reviewed_at, ReviewLog.id)
@@ -385,14 +386,17 @@ class _StudyServiceMore:
                 )
                 if day is not None
             ]
-        first: dict[str, tuple[int, dict | None]] = {}
-        for key, quality, before, _ in rows:
-            first.setdefault(key, (quality, before))
+        first: dict[str, tuple[int, dict | None, bool]] = {}
+        for key, quality, before, _, counted in rows:
+            first.setdefault(key, (quality, before, counted))
         return SessionReport(
             reviewed=len(first),
-            correct=sum(1 for quality, _ in first.values() if quality >= 3),
-            new_learned=sum(1 for _, before in first.values() if _never_reviewed(before)),
-            points=sum(points for *_, points in rows),
+            correct=sum(1 for quality, *_ in first.values() if quality >= 3),
+            # learned: its first answer started a schedule (practice on a locked level did not)
+            new_learned=sum(
+                1 for _, before, counted in first.values() if counted and _never_reviewed(before)
+            ),
+            points=sum(points for _, _, _, points, _ in rows),
             streak=progress.streak,
             next_due=min(upcoming, default=None),
         )

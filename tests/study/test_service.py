@@ -168,9 +168,12 @@ async def test_schedule_moves_once_per_local_day_and_points_count_learning(servi
 async def test_passing_a_level_at_six_days_unlocks_the_next(service, clock) -> None:
     user = await service.user_for_console("ida")
     # a locked level can be tried, as practice: it schedules nothing
+    since = clock.now
     shown, tried = await _answer_right(service, user, "skill:chain:2")
     assert shown.locked and not shown.new
     assert not tried.graded and tried.practice == "locked" and tried.points == 0
+    report = await service.session_summary(user, since)
+    assert (report.reviewed, report.correct, report.new_learned) == (1, 1, 0)  # learned nothing
     for days in (0, 1):
         clock.advance(days=days)
         _, outcome = await _answer_right(service, user, "skill:chain:1")
