@@ -188,13 +188,16 @@ class Review(commands.Cog):
                 note = f"Focused practice: your {len(queue)} leech(es), most forgotten first."
             await self._send_next(interaction, run, note=note)
 
-    async def _run(self, interaction: discord.Interaction, since: int) -> Run:
+    async def _run(self, interaction: discord.Interaction, since: int, token: str) -> Run:
         """The student's session; after a restart, rebuilt from the database: what is still
-        due, then the re-drills the review log says are owed."""
+        due, then the re-drills the review log says are owed (in the server the pressed item
+        was shown in, which a button pressed in a DM does not tell)."""
         run = self.runs.get(interaction.user.id)
         if run is not None:
             return run
         user, server = await self._user(interaction)
+        if server is None:
+            server = await self.service.presentation_server(token, user_id=user)
         due = await self.service.due_queue(user, server)
         redrills = await self.service.session_redrills(user, _instant(since))
         keys = due + [key for key in redrills if key not in due]
@@ -217,7 +220,7 @@ class Review(commands.Cog):
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         if action == "next":
-            run = await self._run(interaction, since)
+            run = await self._run(interaction, since, token)
             async with run.lock:
                 await self._send_next(interaction, run)
             return
@@ -270,7 +273,7 @@ class Review(commands.Cog):
         assert outcome.quality is not None
         run = self.runs.get(interaction.user.id)
         if run is None:  # restarted: the grade is in the log, so the rebuilt queue has it
-            return await self._run(interaction, since), outcome.redrill
+            return await self._run(interaction, since, token), outcome.redrill
         if run.current is not None and run.current.token == token:
             result = run.queue.record(run.current.item_key, outcome.quality)
             run.current = None

@@ -1160,6 +1160,14 @@ class StudyService(_StudyServiceMore):
             token, p.item_key, p.kind, introduced is None, problem=problem, card=card_view
         )
 
+    async def presentation_server(self, token: str, *, user_id: int | None = None) -> int | None:
+        """The server an item was shown in (None: a DM or the console), so a session rebuilt
+        after a restart from a button pressed in a DM keeps that server's decks."""
+        async with self.sessions() as session:
+            p = await self._presentation(session, token)
+            _check_owner(p, user_id)
+            return p.server_id
+
     async def reveal(self, token: str, *, user_id: int | None = None) -> Outcome:
         """Show the answer of a problem or of a typed card, graded as giving up (1 after a
         wrong try, 0 when skipped): either way the item comes back soon."""

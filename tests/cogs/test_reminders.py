@@ -325,3 +325,72 @@ async def test_the_paused_notice_comes_with_any_command_once(
     assert notice.ephemeral and notice.content.startswith("⚠️ I couldn't DM your study reminder")
     decks = await vi.slash(channel, "deck list")
     assert decks.response.embeds[0].title == "Decks" and decks.followups == []  # told once
+
+
+TWO_CARD_DECK = """\
+id: two-cards
+title: Two class cards
+version: 1
+cards:
+  - id: one
+    front: First class card?
+    back: one
+  - id: two
+    front: Second class card?
+    back: two
+"""
+
+
+async def test_a_dm_review_rebuilt_after_a_restart_keeps_the_servers_decks(
+    env, place, simcord_bot, reminders, bot_settings
+) -> None:
+    from bot.app import create_bot
+    from bot.db.engine import transaction
+    from bot.db.models import Card, Deck, ItemState
+    from bot.study.items import card_key
+
+    service = simcord_bot.service
+    guild, channel = place
+    wes = guild.add_member(env.create_user("wes"))
+    await wes.slash(channel, "remind set", time="06:00", timezone="UTC")
+    user = await service.user_for_discord(wes.id, "wes")
+    server = (await service.server_settings_for_guild(guild.id)).server_id
+    await service.import_deck(server, TWO_CARD_DECK, "yaml")
+    await service.set_user_preferences(user, new_per_day=0)
+    day = env.now().date()
+    async with transaction(service.sessions) as session:  # both class cards due today
+        ids = (
+            await session.scalars(
+                select(Card.id)
+                .join(Deck, Card.deck_id == Deck.id)
+                .where(Deck.slug == "two-cards")
+                .order_by(Card.id)
+            )
+        ).all()
+        for k, card_id in enumerate(ids):
+            session.add(
+                ItemState(
+                    user_id=user,
+                    item_key=card_key(card_id),
+                    kind="card",
+                    card_id=card_id,
+                    scheduler="sm2",
+                    repetitions=1,
+                    interval=1,
+                    introduced_day=day - dt.timedelta(days=3),
+                    due_day=day - dt.timedelta(days=2 - k),  # the first more overdue
+                    last_reviewed_at=env.now() - dt.timedelta(days=3),
+                )
+            )
+    await advance_to(env, at("2026-01-01T06:00"))
+    assert await reminders.send_due() == 1
+    clicked = await wes.user.click(wes.user.dm_channel.last_message, label="Start review")
+    first = clicked.response
+    assert first.content.startswith("2 to review")
+    assert first.embeds[0].description == "First class card?"
+    fresh = create_bot(bot_settings)
+    await env.restart_bot(fresh)
+    fresh.clock = env.now
+    back = (await wes.user.click(first, label="Show answer")).response  # in the DM
+    graded = (await wes.user.click(back, label="Good")).response
+    assert graded.embeds[-1].description == "Second class card?"
