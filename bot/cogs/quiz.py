@@ -181,7 +181,8 @@ class Quiz(commands.Cog):
         if action == "answer" and owner is not None and owner != interaction.user.id:
             await interaction.response.send_message(NOT_YOURS, ephemeral=True)
             return
-        if action != "answer" and await too_fast(interaction):  # the answer itself counts
+        # the typed answer counts when it is submitted, not when its box opens
+        if action not in ("answer", "retry") and await too_fast(interaction):
             return
         if action in ("answer", "retry"):
             # a modal must be the first response: nothing slow may come before it

@@ -57,7 +57,7 @@ LABELS = {
 ANSWER_ID = re.compile(r"dra:(?P<token>[A-Za-z0-9_-]{8,40}):(?P<since>[0-9]{1,12})")
 # Buttons counted by the shared rate limit (a grade is not: it is the end of a card, whose
 # Show answer counted; a typed answer counts when it is submitted, not when the box opens).
-POOL_WORK = frozenset({"show", "retry", "solution", "next"})
+POOL_WORK = frozenset({"show", "solution", "next"})
 GRADES = {"again": Button.AGAIN, "hard": Button.HARD, "good": Button.GOOD, "easy": Button.EASY}
 AGAIN_LATER = "🔁 Again later in this session."
 ALREADY = "This one was already graded; it counts once."

@@ -55,6 +55,8 @@ PREFERENCE_LIMITS: dict[str, tuple[int, int]] = {
     "new_per_day": (0, 100),
     "reviews_per_day": (0, 1000),
 }
+#: The longest answer time the review log records (a day); buttons outlive their messages.
+MAX_DURATION_S = 24 * 3600
 POINTS_PER_CARD = 10
 POINTS_PER_LEVEL = 10  # a skill review at level n is worth n times this
 UNLOCK_INTERVAL = 6
@@ -988,6 +990,8 @@ class StudyService(_StudyServiceMore):
         now = self.clock()
         if seconds is None:  # a card or a give-up: measured from when the item was shown
             seconds = max(0.0, (now - p.created_at).total_seconds())
+        # a button pressed weeks later is not a weeks-long answer (and would overflow the column)
+        seconds = min(seconds, MAX_DURATION_S)
         user = await self._user(session, p.user_id)
         today = self.today(user)
         scheduler = await self.scheduler_for(session, user, p.server_id)
@@ -1013,16 +1017,22 @@ class StudyService(_StudyServiceMore):
                 unlocked=True,
             )
             session.add(state)
-        elif state.scheduler != scheduler and state.reviews:
-            # the server's default changed, or this server's differs: re-derive, as a switch does
-            await self._rederive(session, state, user, scheduler)
         if state is not None and practice is None:
+            # judged on the state as stored, as due_queue judged it when it offered the item
             if state.last_reviewed_at is not None and (
                 srs.local_day(state.last_reviewed_at, user.timezone, user.day_start_hour) == today
             ):
                 practice = "today"
             elif state.introduced_day is not None and not _is_due(state, user, today):
                 practice = "early"
+        if (
+            state is not None
+            and practice is None
+            and state.scheduler != scheduler
+            and state.reviews
+        ):
+            # the server's default changed, or this server's differs: re-derive, as a switch does
+            await self._rederive(session, state, user, scheduler)
         before = _snapshot(state) if state is not None else None
         points, new_leech = 0, False
         if state is not None and practice is None:

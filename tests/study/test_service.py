@@ -734,3 +734,33 @@ async def test_first_answers_on_new_items_do_not_use_up_the_review_limit(service
     assert await service.due_queue(user) == ["skill:power:1", "skill:sum:1"]
     await _answer_right(service, user, "skill:power:1")
     assert await service.due_queue(user) == ["skill:sum:1"]
+
+
+async def test_an_item_the_queue_offers_in_a_server_with_another_scheduler_is_a_review(
+    service, clock
+) -> None:
+    """Learned in a DM under SM-2 (the global default), due the next day, answered in a server
+    whose default is FSRS: the queue offered it, so it is a review (re-derived under FSRS),
+    not practice."""
+    user = await service.user_for_discord(700, "xan")
+    server = await service.join_server(user, 701, "FSRS class")
+    await service.update_server_settings(server, default_scheduler="fsrs")
+    _, first = await _answer_right(service, user, "skill:power:1")  # in a DM
+    assert first.graded and first.schedule.scheduler == "sm2"
+    clock.advance(days=1)
+    assert "skill:power:1" in await service.due_queue(user, server)
+    _, second = await _answer_right(service, user, "skill:power:1", server)
+    assert second.graded and second.practice is None and second.points == 10
+    assert second.schedule.scheduler == "fsrs"
+
+
+async def test_a_button_pressed_weeks_later_logs_at_most_a_day(service, clock) -> None:
+    user = await service.user_for_console("late")
+    shown = await service.present(user, "skill:trig:1")
+    clock.advance(days=30)
+    await service.give_up(shown.token)
+    async with service.sessions() as session:
+        logged = await session.scalar(
+            select(ReviewLog.duration_ms).where(ReviewLog.user_id == user)
+        )
+    assert logged == 24 * 3600 * 1000
