@@ -525,11 +525,12 @@ async def test_a_servers_default_scheduler_switch_rederives_from_the_log(service
             assert (await service.grade_card(shown.token, srs.Button.GOOD)).graded
     await service.set_scheduler(own, "fsrs")
     await service.update_server_settings(server, default_scheduler="fsrs")
-    clock.advance(days=17)
+    clock.advance(days=40)  # due under both schedulers (SM-2 on day 24, FSRS on day 36)
     outcomes = []
     for user in (own, via_server):
         shown = await service.present(user, key, server)
         outcomes.append(await service.grade_card(shown.token, srs.Button.GOOD))
+    assert all(o.graded for o in outcomes)
     assert outcomes[0].schedule.scheduler == outcomes[1].schedule.scheduler == "fsrs"
     assert outcomes[0].schedule.due_at == outcomes[1].schedule.due_at
 
