@@ -125,8 +125,9 @@ core or for the GIL.
 The long step used to be a full (generation 2) garbage collection walking everything the bot
 and the simulator had built since start-up (50-120 ms with 200 students). `bot/gc_policy.py`
 now keeps each one short: start-up objects are frozen, a full collection comes after every 3
-young ones instead of 10 (so it has less to walk), one that leaves many survivors freezes them,
-and the cycles that freezing keeps alive are swept when the bot is idle.
+young ones instead of 10 (so it has less to walk), each freezes what it leaves behind (so the
+next walks only what came after), and the cycles that freezing keeps alive are swept when the
+bot is idle.
 """
     DOC.parent.mkdir(exist_ok=True)
     DOC.write_text(text, encoding="utf-8")

@@ -8,10 +8,11 @@ state, every view) each time: 50-120 ms with 200 students answering at once
 
 1. Start-up objects live as long as the bot: they are frozen once (`after_startup`).
 2. A full collection comes after every `FULL_EVERY` young collections (CPython: 10), so it has
-   fewer new objects to walk, and one that leaves more than `FREEZE_SURVIVORS` behind freezes
-   them, so the next one walks only what came after. Frozen objects are still freed by
-   reference counting; what freezing costs is that a reference *cycle* alive at a freeze and
-   dropped later is not collected until:
+   fewer new objects to walk, and it freezes what it leaves behind, so the next one walks only
+   what came after. (It freezes them all: counting survivors with `gc.get_objects` would hold
+   references to tuples other threads are still building, which CPython then refuses to
+   resize.) Frozen objects are still freed by reference counting; what freezing costs is that
+   a reference *cycle* alive at a freeze and dropped later is not collected until:
 3. `Sweeper`: when the bot has been idle a while (and at the latest every few hours) it unfreezes
    everything, collects the lot and freezes what is left. That pause is the whole heap, taken
    when nobody is waiting for an answer.
@@ -28,22 +29,19 @@ from collections.abc import Callable
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "FREEZE_SURVIVORS",
     "FULL_EVERY",
     "Sweeper",
     "after_startup",
     "sweep",
 ]
 
-#: A full collection leaving more survivors than this freezes them: about 10 ms to walk.
-FREEZE_SURVIVORS = 20_000
 #: Young (generation 1) collections per full collection; CPython's default is 10. Measured with
 #: 200 students answering at once: the longest pause fell from about 50 ms to 13-23 ms.
 FULL_EVERY = 3
 
 
-def _freeze_large_survivors(phase: str, info: dict[str, int]) -> None:
-    if phase == "stop" and info["generation"] == 2 and len(gc.get_objects(2)) > FREEZE_SURVIVORS:
+def _freeze_survivors(phase: str, info: dict[str, int]) -> None:
+    if phase == "stop" and info["generation"] == 2:
         gc.freeze()
 
 
@@ -53,8 +51,8 @@ def after_startup() -> None:
     gc.freeze()
     young, middle, _ = gc.get_threshold()
     gc.set_threshold(young, middle, FULL_EVERY)
-    if _freeze_large_survivors not in gc.callbacks:
-        gc.callbacks.append(_freeze_large_survivors)
+    if _freeze_survivors not in gc.callbacks:
+        gc.callbacks.append(_freeze_survivors)
     # resets CPython's full-collection trigger (a quarter of the last survivors) from the
     # frozen start-up heap to what will actually be walked
     gc.collect()
