@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.db.models import Reminder
+from tests.cogs.helpers import deck_card_ids, make_due
 
 
 def at(text: str) -> dt.datetime:
@@ -270,10 +271,6 @@ cards:
 async def test_start_review_from_a_dm_includes_the_servers_decks(
     env, place, simcord_bot, reminders
 ) -> None:
-    from bot.db.engine import transaction
-    from bot.db.models import Card, Deck, ItemState
-    from bot.study.items import card_key
-
     service = simcord_bot.service
     guild, channel = place
     uma = guild.add_member(env.create_user("uma"))
@@ -282,25 +279,8 @@ async def test_start_review_from_a_dm_includes_the_servers_decks(
     server = (await service.server_settings_for_guild(guild.id)).server_id
     await service.import_deck(server, CLASS_DECK, "yaml")
     await service.set_user_preferences(user, new_per_day=0)
-    async with transaction(service.sessions) as session:  # the class card is due today
-        card_id = await session.scalar(
-            select(Card.id).join(Deck, Card.deck_id == Deck.id).where(Deck.slug == "class-deck")
-        )
-        day = env.now().date()
-        session.add(
-            ItemState(
-                user_id=user,
-                item_key=card_key(card_id),
-                kind="card",
-                card_id=card_id,
-                scheduler="sm2",
-                repetitions=1,
-                interval=1,
-                introduced_day=day - dt.timedelta(days=2),
-                due_day=day - dt.timedelta(days=1),
-                last_reviewed_at=env.now() - dt.timedelta(days=2),
-            )
-        )
+    # the class card is due today
+    await make_due(simcord_bot, user, await deck_card_ids(simcord_bot, "class-deck"), env.now())
     await advance_to(env, at("2026-01-01T06:00"))
     assert await reminders.send_due() == 1
     reminder = uma.user.dm_channel.last_message
@@ -345,9 +325,6 @@ async def test_a_dm_review_rebuilt_after_a_restart_keeps_the_servers_decks(
     env, place, simcord_bot, reminders, bot_settings
 ) -> None:
     from bot.app import create_bot
-    from bot.db.engine import transaction
-    from bot.db.models import Card, Deck, ItemState
-    from bot.study.items import card_key
 
     service = simcord_bot.service
     guild, channel = place
@@ -357,31 +334,8 @@ async def test_a_dm_review_rebuilt_after_a_restart_keeps_the_servers_decks(
     server = (await service.server_settings_for_guild(guild.id)).server_id
     await service.import_deck(server, TWO_CARD_DECK, "yaml")
     await service.set_user_preferences(user, new_per_day=0)
-    day = env.now().date()
-    async with transaction(service.sessions) as session:  # both class cards due today
-        ids = (
-            await session.scalars(
-                select(Card.id)
-                .join(Deck, Card.deck_id == Deck.id)
-                .where(Deck.slug == "two-cards")
-                .order_by(Card.id)
-            )
-        ).all()
-        for k, card_id in enumerate(ids):
-            session.add(
-                ItemState(
-                    user_id=user,
-                    item_key=card_key(card_id),
-                    kind="card",
-                    card_id=card_id,
-                    scheduler="sm2",
-                    repetitions=1,
-                    interval=1,
-                    introduced_day=day - dt.timedelta(days=3),
-                    due_day=day - dt.timedelta(days=2 - k),  # the first more overdue
-                    last_reviewed_at=env.now() - dt.timedelta(days=3),
-                )
-            )
+    ids = await deck_card_ids(simcord_bot, "two-cards")  # both due today, the first more overdue
+    await make_due(simcord_bot, user, ids, env.now())
     await advance_to(env, at("2026-01-01T06:00"))
     assert await reminders.send_due() == 1
     clicked = await wes.user.click(wes.user.dm_channel.last_message, label="Start review")

@@ -3,8 +3,6 @@ re-drills, typed answers, the summary, double clicks and restarts."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import sympy as sp
 from sqlalchemy import select
 
@@ -12,6 +10,7 @@ from bot.app import create_bot
 from bot.db.engine import transaction
 from bot.db.models import Card, Deck, ItemState, ReviewLog
 from bot.study.items import card_key
+from tests.cogs.helpers import make_due
 
 
 def _ids(message) -> list[str]:
@@ -48,29 +47,8 @@ async def _card_id(bot, slug: str) -> int:
 
 
 async def _make_due(env, bot, user: int, slugs: list[str]) -> list[str]:
-    """Cards learned earlier and due for review now, the first the most overdue."""
-    keys = []
-    async with transaction(bot.service.sessions) as session:
-        for i, slug in enumerate(slugs):
-            overdue = len(slugs) + 2 - i
-            card_id = await _card_id(bot, slug)
-            day = env.now().date() - dt.timedelta(days=overdue)
-            session.add(
-                ItemState(
-                    user_id=user,
-                    item_key=card_key(card_id),
-                    kind="card",
-                    card_id=card_id,
-                    scheduler="sm2",
-                    repetitions=1,
-                    interval=1,
-                    introduced_day=day - dt.timedelta(days=1),
-                    due_day=day,
-                    last_reviewed_at=env.now() - dt.timedelta(days=overdue + 1),
-                )
-            )
-            keys.append(card_key(card_id))
-    return keys
+    """Cards of the shipped rules deck learned earlier and due now, the first most overdue."""
+    return await make_due(bot, user, [await _card_id(bot, slug) for slug in slugs], env.now())
 
 
 async def _logs(bot, key: str | None = None) -> list[ReviewLog]:

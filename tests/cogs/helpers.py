@@ -1,0 +1,46 @@
+"""Test set-up shared by the cog tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from bot.db.engine import transaction
+from bot.db.models import Card, Deck, ItemState
+from bot.study.items import card_key
+
+
+async def deck_card_ids(bot, slug: str) -> list[int]:
+    """The card ids of a deck, in deck order."""
+    async with bot.service.sessions() as session:
+        rows = await session.scalars(
+            select(Card.id).join(Deck, Card.deck_id == Deck.id).where(Deck.slug == slug)
+        )
+        return sorted(rows.all())
+
+
+async def make_due(bot, user: int, card_ids: list[int], now: dt.datetime) -> list[str]:
+    """Cards learned earlier (SM-2, interval 1) and due for review now, the first the most
+    overdue; returns their item keys."""
+    keys = []
+    async with transaction(bot.service.sessions) as session:
+        for i, card_id in enumerate(card_ids):
+            overdue = len(card_ids) + 2 - i
+            day = now.date() - dt.timedelta(days=overdue)
+            session.add(
+                ItemState(
+                    user_id=user,
+                    item_key=card_key(card_id),
+                    kind="card",
+                    card_id=card_id,
+                    scheduler="sm2",
+                    repetitions=1,
+                    interval=1,
+                    introduced_day=day - dt.timedelta(days=1),
+                    due_day=day,
+                    last_reviewed_at=now - dt.timedelta(days=overdue + 1),
+                )
+            )
+            keys.append(card_key(card_id))
+    return keys
