@@ -8,6 +8,7 @@ three rules.
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -719,6 +720,28 @@ def _well_formed(f: sympy.Expr, var: sympy.Symbol) -> bool:
     return any(_finite_real(f.subs(var, p)) for p in (R(7, 10), R(13, 10), R(-3, 5), 2))
 
 
+_MAX_CANCEL_TERMS = 6  # subsets of more terms than this are not searched (none are drawn)
+
+
+def _terms_cancel(f: sympy.Expr, var: sympy.Symbol) -> bool:
+    """Some terms' derivatives add up to 0 (``acos x + asin x``): a hidden constant.
+
+    Such a sum keeps the practised rule in its rule tree, yet the student needs none of it:
+    the derivative of ``5x + acos(x) + asin(x)`` is just 5.
+    """
+    if not f.is_Add:
+        return False
+    parts = [sympy.diff(t, var) for t in f.args if t.has(var)]
+    if not 2 <= len(parts) <= _MAX_CANCEL_TERMS:
+        return False
+    for size in range(2, len(parts) + 1):
+        for group in itertools.combinations(parts, size):
+            total = sympy.Add(*group)
+            if total == 0 or compare(total, sympy.Integer(0), var).equal is not False:
+                return True
+    return False
+
+
 def _rule_count(tree: RuleNode, rule: str) -> int:
     return sum(1 for n in iter_nodes(tree) if n.rule == rule)
 
@@ -806,6 +829,8 @@ def _attempt(skill: str, level: int, seed: int, r: Rng) -> Problem | None:
     if compare(d, sympy.Integer(0), var).equal is not False:
         return None
     if compare(d, f, var).equal is not False:
+        return None
+    if _terms_cancel(f, var):
         return None
     tree = derive(f, var)
     if not _fits_skill(skill, level, tree):
