@@ -113,7 +113,18 @@ def run() -> dict[str, object]:
         "speed-up p50 (naive / ours)": f"{n50 / p50:.1f}x",
         "speed-up p99 (naive / ours)": f"{n99 / p99:.1f}x",
         "check mean (ms)": round(statistics.fmean(ours_verdict), 2),
+        "generate mean (ms)": round(_generation_mean_ms(), 1),
     }
+
+
+def _generation_mean_ms(seeds: range = range(1000, 1010)) -> float:
+    """Mean time to build one problem over every skill and level (redraws included)."""
+    levels = [(s, lv) for s in SKILLS for lv in range(1, SKILLS[s].levels + 1)]
+    start = time.perf_counter()
+    for seed in seeds:
+        for skill, level in levels:
+            generate(skill, level, seed)
+    return (time.perf_counter() - start) * 1000 / (len(levels) * len(seeds))
 
 
 if __name__ == "__main__":
