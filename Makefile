@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench clean install
+.PHONY: run test fuzz lint format bench clean install
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,12 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# Property tests only, exploring new examples (at least EXAMPLES each); failures are kept in
+# .hypothesis/ and replayed by the next `make fuzz`.
+EXAMPLES ?= 500
+fuzz: $(STAMP)
+	DERIVBOT_FUZZ=1 DERIVBOT_FUZZ_EXAMPLES=$(EXAMPLES) $(BIN)/python -m pytest -q -m property
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

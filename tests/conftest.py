@@ -45,14 +45,24 @@ from sqlalchemy.pool import NullPool
 from bot.db import engine as db_engine
 from bot.db import migrate
 from bot.db.models import Base
+from tests.property import FUZZ
 
 T = TypeVar("T")
 
-# CI must be reproducible: there, property tests use a fixed sequence of examples. Local runs
-# keep exploring new ones (a failure found there is a bug to fix and pin with a test).
-hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
-if os.environ.get("CI"):
-    hypothesis_settings.load_profile("ci")
+# `make test` is the same suite for everyone, every time: property tests run a fixed sequence of
+# examples and no example database (whose saved failures differ from machine to machine).
+# `make fuzz` (DERIVBOT_FUZZ=1) explores new examples and keeps the failures it finds in
+# .hypothesis/; each one is a bug to fix and pin with an @example.
+hypothesis_settings.register_profile("fixed", derandomize=True, database=None, print_blob=True)
+hypothesis_settings.register_profile("fuzz", derandomize=False, print_blob=True)
+hypothesis_settings.load_profile("fuzz" if FUZZ else "fixed")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every Hypothesis test `property`, so `make fuzz` can run just those."""
+    for item in items:
+        if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+            item.add_marker(pytest.mark.property)
 
 POSTGRES_URL = os.environ.get("DERIVBOT_TEST_POSTGRES_URL") or None
 BACKENDS = ["sqlite", *(["postgres"] if POSTGRES_URL else [])]

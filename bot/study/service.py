@@ -549,11 +549,15 @@ class StudyService(_StudyServiceMore):
         *,
         settings: Settings | None = None,
         clock: Clock = utcnow,
+        seeds: Callable[[], int] | None = None,
     ) -> None:
+        """``seeds`` draws each new problem's seed (default: unpredictable); tests pass a
+        seeded one so that every run presents the same problems."""
         self.sessions = sessions
         self.pool = pool
         self.settings = settings or get_settings()
         self.clock = clock
+        self.seeds = seeds or _random_seed
         self._problems: dict[tuple[str, int, int], Problem] = {}
         self._known_users: dict[int, tuple[int, str]] = {}
         self._known_members: dict[tuple[int, int], int] = {}
@@ -744,7 +748,7 @@ class StudyService(_StudyServiceMore):
         The presentation is stored, so its buttons keep working after a restart."""
         key = parse_key(item_key)
         token = secrets.token_urlsafe(12)
-        seed = secrets.randbelow(2**31) if key.kind == "skill" else None
+        seed = self.seeds() if key.kind == "skill" else None
         async with transaction(self.sessions) as session:
             await self._user(session, user_id)
             card_view = None
@@ -1273,6 +1277,10 @@ class StudyService(_StudyServiceMore):
         ]
         me = next((s for s in standings if s.user_id == user_id), None)
         return stats_module.Leaderboard(period, True, standings[:size], me)
+
+
+def _random_seed() -> int:
+    return secrets.randbelow(2**31)
 
 
 class AlreadyGraded(Exception):

@@ -3,7 +3,6 @@ every form of the right answer is accepted, every classic wrong answer is reject
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
@@ -14,12 +13,13 @@ from hypothesis import strategies as st
 from bot.math.check import check_answer, check_problem
 from bot.math.diagnosis import variants
 from bot.math.generator import SKILLS, generate
+from tests.property import examples
 
 PROBLEMS = st.tuples(
     st.sampled_from(sorted(SKILLS)), st.integers(1, 3), st.integers(0, 10_000)
 ).map(lambda t: generate(*t))
 FAST = settings(
-    max_examples=int(os.environ.get("DERIVBOT_PROPERTY_EXAMPLES", "60")),
+    max_examples=examples(60),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -185,7 +185,7 @@ TOKENS = st.sampled_from(
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(TOKENS, max_size=30).map("".join))
 def test_fuzzed_answers_always_get_a_verdict(text: str) -> None:
     x = sp.Symbol("x")

@@ -16,6 +16,7 @@ from sympy.parsing import sympy_parser
 
 from bot.math import parser as parser_module
 from bot.math.parser import ParseError, parse
+from tests.property import examples
 
 x = sp.Symbol("x")
 w = sp.Symbol("w")
@@ -283,7 +284,7 @@ ALPHABET = st.sampled_from(
 )
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(ALPHABET, max_size=40).map("".join))
 def test_fuzzed_input_only_ever_raises_parse_error(text: str) -> None:
     try:
@@ -294,7 +295,7 @@ def test_fuzzed_input_only_ever_raises_parse_error(text: str) -> None:
     assert reading.text
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.text(max_size=80))
 def test_arbitrary_unicode_only_ever_raises_parse_error(text: str) -> None:
     with contextlib.suppress(ParseError):

@@ -21,6 +21,7 @@ from bot.math.rules import (
     rules_used,
     steps,
 )
+from tests.property import examples
 
 x = sympy.Symbol("x")
 REAL_POINTS = (0.37, 0.81, 1.23, 1.77, 2.41, -0.53, -1.19, -2.06, 0.13, 3.07, -0.91, 0.58)
@@ -336,7 +337,7 @@ def _grow(children: st.SearchStrategy[sympy.Expr]) -> st.SearchStrategy[sympy.Ex
 expressions = st.recursive(_leaves, _grow, max_leaves=5)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(expressions)
 @example(sympy.Integer(0) ** x)  # its derivative holds log(0): undefined, not a crash
 @example(sympy.Integer(-1) ** x)  # and this one i·π

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.srs.days import day_start_utc, local_day, overdue_ratio, sort_key
+from tests.property import examples
 
 NY = "America/New_York"
 BERLIN = "Europe/Berlin"
@@ -108,7 +109,7 @@ def test_half_hour_dst_gap() -> None:
     assert local_day(start, "Australia/Lord_Howe", 2) == date(2026, 10, 4)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     st.dates(min_value=date(1990, 1, 1), max_value=date(2037, 12, 31)),
     st.sampled_from([NY, BERLIN, "UTC", "Asia/Kolkata", "Australia/Lord_Howe", "Pacific/Apia"]),

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from bot.srs import sm2
 from bot.srs.events import ReviewEvent, replay
 from bot.srs.fsrs_adapter import FsrsState, review_fsrs
+from tests.property import examples
 
 START = datetime(2026, 1, 5, 18, 30, tzinfo=UTC)
 RATING = {
@@ -130,7 +131,7 @@ def test_switch_scheduler_and_back_loses_nothing() -> None:
     check_switch_round_trip([5, 4, 3, 1, 1, 4, 5, 2, 4, 4], "Europe/Berlin")
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(st.lists(st.integers(0, 5), min_size=1, max_size=15))
 def test_switch_round_trip_property(qualities: list[int]) -> None:
     check_switch_round_trip(qualities, "America/New_York")

@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from bot.srs import sm2
 from bot.srs.session import SessionSummary, StudySession, select_for_today
+from tests.property import examples
 
 
 def drain(session: StudySession[str], answers: dict[str, list[int]]) -> list[tuple[str, bool]]:
@@ -90,7 +91,7 @@ def test_summary_midway() -> None:
     assert session.summary() == SessionSummary(reviewed=1, correct=1, redrilled=1, remaining=3)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     st.integers(1, 12),
     st.lists(st.integers(0, 5), min_size=1, max_size=200),

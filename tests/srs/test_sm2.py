@@ -19,6 +19,7 @@ from bot.srs.sm2 import (
     review,
     review_with_lapses,
 )
+from tests.property import examples
 
 QUALITIES = st.lists(st.integers(0, 5), max_size=60)
 
@@ -172,7 +173,7 @@ def reference(qualities: list[int]) -> list[tuple[int, int, Fraction]]:
     return out
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(QUALITIES)
 def test_matches_fraction_reference(qualities: list[int]) -> None:
     states = run(qualities)
@@ -181,7 +182,7 @@ def test_matches_fraction_reference(qualities: list[int]) -> None:
     )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(QUALITIES)
 def test_invariants(qualities: list[int]) -> None:
     before = State()

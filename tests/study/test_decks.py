@@ -31,6 +31,7 @@ from bot.study.decks import (
     validate_path,
     validate_text,
 )
+from tests.property import examples
 
 SHIPPED = ("derivative-rules", "ml-derivatives")
 
@@ -246,7 +247,7 @@ _DECKS = st.builds(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_DECKS)
 def test_any_deck_round_trips(deck: Deck) -> None:
     assert load_deck_yaml(dump_deck_yaml(deck)) == deck
