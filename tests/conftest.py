@@ -98,7 +98,7 @@ class Databases:
     async def new_sqlite(self, directory: Path, *, migrated: bool) -> str:
         path = directory / f"derivbot_{secrets.token_hex(4)}.db"
         if migrated:
-            shutil.copyfile(await self._sqlite_template_path(), path)
+            shutil.copy(await self._sqlite_template_path(), path)  # owner-only, as migrated
         return self.sqlite_url(path)
 
     # --- PostgreSQL -------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import datetime as dt
 import io
 import os
 import sqlite3
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -25,7 +26,7 @@ ANSI = "\x1b["
 
 
 def console(
-    tmp_path: Path, *args: str, stdin: str, env: dict[str, str] | None = None
+    tmp_path: Path, *args: str, stdin: str, env: dict[str, str] | None = None, umask: int = -1
 ) -> subprocess.CompletedProcess[str]:
     """`derivbot ARGS` in tmp_path on its own SQLite file, stdin piped, no Discord token."""
     environ = {
@@ -41,6 +42,7 @@ def console(
         timeout=120,
         cwd=tmp_path,
         env=environ,
+        umask=umask,
     )
 
 
@@ -185,6 +187,13 @@ def test_make_run_without_a_token_opens_the_console(tmp_path: Path) -> None:
     first = result.stdout.splitlines()[0]
     assert "DISCORD_TOKEN" in first and "Discord bot instead" in first
     assert "studying as" in result.stdout and "progress" in result.stdout
+
+
+def test_the_console_creates_its_database_owner_only(tmp_path: Path) -> None:
+    """It holds names and answers: under the common umask 022 it would come out 0644."""
+    result = console(tmp_path, "console", stdin="quit\n", umask=0o022)
+    assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE((tmp_path / "console.db").stat().st_mode) == 0o600
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")

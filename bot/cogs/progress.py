@@ -3,6 +3,10 @@
 Thin: one service call, then a picture drawn in the worker pool (`bot.math.charts`) and a short
 embed that says the same in words, so the reply still makes sense when the picture is missing
 (a busy pool gives a text-only embed). Personal replies are ephemeral unless `share` is set.
+
+A member's stats are theirs: others in the server see them only after the member allows it
+(`/privacy stats:on`); teachers (Manage Server or the teacher role) see them privately. Looking
+someone up registers no one.
 """
 
 from __future__ import annotations
@@ -17,9 +21,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.cogs.admin import NotTeacher, is_teacher
 from bot.cogs.common import identify, send_private, too_fast
 from bot.math import charts
 from bot.study import stats as stats_module
+from bot.study.service import MemberPrivacy
 
 if TYPE_CHECKING:
     from bot.app import DerivBot
@@ -37,6 +43,10 @@ PERIODS = [
 VISIBILITY = [
     app_commands.Choice(name="on: show me on this server's leaderboard", value="on"),
     app_commands.Choice(name="off: hide me from this server's leaderboard", value="off"),
+]
+STATS_VISIBILITY = [
+    app_commands.Choice(name="on: members of this server can see my stats", value="on"),
+    app_commands.Choice(name="off: only I (and teachers) see my stats", value="off"),
 ]
 
 
@@ -91,18 +101,58 @@ class Progress(commands.Cog):
         if await too_fast(interaction):  # each picture costs a worker ~0.3 s
             return
         await interaction.response.defer(ephemeral=not share, thinking=True)
-        viewer, _ = await self._user(interaction)
-        user = viewer
+        viewer, server = await self._user(interaction)
+        user: int | None = viewer
+        shareable = True
         if target.id != interaction.user.id:
-            user = await self.service.user_for_discord(target.id, target.display_name)
+            assert server is not None  # a member of this server, checked above
+            user, shareable = await self._others_stats(interaction, target, server, share)
+            if user is None:
+                return
         progress = await self.service.stats(user)
         theme = (await self.service.preferences(viewer)).theme
         data = stats_module.chart_data(progress, target.display_name)
         file = await self._chart("stats.png", charts.stats_png, data, theme)
-        embed = stats_embed(data, progress, image=file is not None, shared=share)
+        embed = stats_embed(
+            data, progress, image=file is not None, shared=share, shareable=shareable
+        )
         await interaction.followup.send(
             embed=embed, file=file or discord.utils.MISSING, ephemeral=not share
         )
+
+    async def _others_stats(
+        self,
+        interaction: discord.Interaction,
+        target: discord.abc.User,
+        server: int,
+        public: bool,
+    ) -> tuple[int | None, bool]:
+        """(the target's user id, whether the viewer may post their stats) when the viewer may
+        see them; otherwise (None, False) after saying why, privately. Nothing is created:
+        someone who never used the bot stays unknown to it."""
+        name = safe(target.display_name)
+        user = await self.service.user_id_for_discord(target.id)
+        privacy = await self.service.member_privacy(user, server) if user is not None else None
+        if privacy is not None and privacy.stats_shared:
+            return user, True
+        if not await _teacher(interaction):  # not telling whether they studied: theirs too
+            await send_private(
+                interaction,
+                f"{name} keeps their stats private: only they (and teachers) can see them. "
+                "They can share them here with `/privacy stats:on`.",
+            )
+            return None, False
+        if privacy is None:
+            await send_private(interaction, f"{name} hasn't studied here yet.")
+            return None, False
+        if public:
+            await send_private(
+                interaction,
+                f"Only {name} can share their stats in the channel (`/privacy stats:on`); "
+                "without `share` you see them privately.",
+            )
+            return None, False
+        return user, False
 
     # --- /leaderboard -----------------------------------------------------------------------
 
@@ -150,24 +200,39 @@ class Progress(commands.Cog):
 
     # --- /privacy ---------------------------------------------------------------------------
 
-    @app_commands.command(name="privacy", description="Whether you appear on leaderboards")
-    @app_commands.describe(leaderboard="on: show me on this server's leaderboard; off: hide me")
-    @app_commands.choices(leaderboard=VISIBILITY)
+    @app_commands.command(
+        name="privacy", description="Who sees your progress here (no options: show)"
+    )
+    @app_commands.describe(
+        leaderboard="on: show me on this server's leaderboard; off: hide me",
+        stats="on: members of this server can see my /stats; off: only me (and teachers)",
+    )
+    @app_commands.choices(leaderboard=VISIBILITY, stats=STATS_VISIBILITY)
     @app_commands.guild_only()
     async def privacy(
-        self, interaction: discord.Interaction, leaderboard: app_commands.Choice[str]
+        self,
+        interaction: discord.Interaction,
+        leaderboard: app_commands.Choice[str] | None = None,
+        stats: app_commands.Choice[str] | None = None,
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         user, server = await self._user(interaction)
         assert server is not None  # guild-only command
-        hidden = leaderboard.value == "off"
-        await self.service.set_leaderboard_opt_out(user, server, hidden)
-        text = (
-            "You're hidden from this server's leaderboard; your points still count for you."
-            if hidden
-            else "You're on this server's leaderboard again."
-        )
-        await interaction.followup.send(text, ephemeral=True)
+        if leaderboard is not None:
+            await self.service.set_leaderboard_opt_out(user, server, leaderboard.value == "off")
+        if stats is not None:
+            await self.service.set_stats_shared(user, server, stats.value == "on")
+        privacy = await self.service.member_privacy(user, server)
+        assert privacy is not None  # identify made the user a member
+        await interaction.followup.send(privacy_text(privacy), ephemeral=True)
+
+
+async def _teacher(interaction: discord.Interaction) -> bool:
+    """Manage Server or the server's teacher role (as for /deck), as a yes or no."""
+    try:
+        return await is_teacher(interaction)
+    except NotTeacher:
+        return False
 
 
 # --- presentation ---------------------------------------------------------------------------
@@ -183,9 +248,31 @@ def _days(n: int) -> str:
     return f"{n} day" if n == 1 else f"{n} days"
 
 
+def privacy_text(privacy: MemberPrivacy) -> str:
+    board = (
+        "🏆 You're hidden from this server's leaderboard; your points still count for you."
+        if privacy.leaderboard_opt_out
+        else "🏆 You're on this server's leaderboard."
+    )
+    stats = (
+        "📈 Members of this server can see your stats, and post them with `share:True`."
+        if privacy.stats_shared
+        else "📈 Only you (and teachers) see your stats; `/privacy stats:on` shows them to "
+        "members of this server."
+    )
+    return f"{board}\n{stats}"
+
+
 def stats_embed(
-    data: charts.StatsData, progress: stats_module.Stats, *, image: bool, shared: bool
+    data: charts.StatsData,
+    progress: stats_module.Stats,
+    *,
+    image: bool,
+    shared: bool,
+    shareable: bool = True,
 ) -> discord.Embed:
+    """`shareable`: whether the viewer may post these stats (someone else's, unless shared,
+    they may not)."""
     correct = sum(a.correct for a in data.accuracy)
     attempts = sum(a.attempts for a in data.accuracy)
     due_today = progress.forecast[0][1] if progress.forecast else 0
@@ -223,7 +310,11 @@ def stats_embed(
         if lines:
             embed.add_field(name="Per skill", value="\n".join(lines)[:1000], inline=False)
     if not shared:
-        embed.set_footer(text="Only you can see this; share:True posts it in the channel.")
+        embed.set_footer(
+            text="Only you can see this; share:True posts it in the channel."
+            if shareable
+            else "Only you can see this."
+        )
     return embed
 
 

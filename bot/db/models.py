@@ -210,6 +210,8 @@ class Membership(Base):
         BigInteger, ForeignKey("servers.id", ondelete="CASCADE"), index=True
     )
     leaderboard_opt_out: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: others in the server may see this member's /stats (teachers always may, privately)
+    stats_shared: Mapped[bool] = mapped_column(default=False, server_default=false())
     joined_at: Mapped[dt.datetime] = _created_at()
 
     __table_args__ = (PrimaryKeyConstraint("user_id", "server_id"),)

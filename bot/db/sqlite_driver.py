@@ -11,17 +11,31 @@ call on the connection's thread, then answers ``fetch*`` from what it holds. SQL
 every row of a non-streaming result anyway, so nothing is read earlier than before; what the
 adapter reads after ``execute`` (``description``, ``rowcount``, ``lastrowid``) is captured on
 the thread before the sqlite3 cursor closes.
+
+:func:`connector` also creates a missing database file owner-only (0600) before SQLite opens
+it: the file holds Discord ids and answers, and SQLite would create it with the umask's mode
+(0644 under the usual 022). SQLite gives the ``-wal``, ``-shm`` and ``-journal`` files the
+database file's mode, so they follow. A file that already exists keeps its mode (an operator
+may have granted a backup group access on purpose); if others can read it, a warning says so
+once.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import sqlite3
+import stat
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosqlite
 
-__all__ = ["Connection", "PrefetchCursor", "connector"]
+__all__ = ["Connection", "PrefetchCursor", "connector", "create_private"]
+
+log = logging.getLogger(__name__)
+_warned: set[str] = set()
 
 _Result = tuple[Any, int, int | None, list[Any]]
 
@@ -102,9 +116,55 @@ def connector(database: str, **kwargs: Any) -> Callable[[], Connection]:
     """An ``async_creator`` for :func:`sqlalchemy.ext.asyncio.create_async_engine`: opens
     ``database`` with sqlite3 keyword arguments ``kwargs`` (what the URL would have given)."""
 
+    def connect() -> sqlite3.Connection:  # on the connection's thread
+        create_private(database, uri=bool(kwargs.get("uri")))
+        return sqlite3.connect(database, **kwargs)
+
     def create() -> Connection:
-        connection = Connection(lambda: sqlite3.connect(database, **kwargs), 64)
+        connection = Connection(connect, 64)
         connection._thread.daemon = True  # as SQLAlchemy does: never block interpreter exit
         return connection
 
     return create
+
+
+def create_private(database: str, *, uri: bool = False) -> None:
+    """Create the SQLite file ``database`` (as sqlite3 would open it) empty and owner-only if
+    it does not exist yet; an empty file is an empty database to SQLite. Memory and read-only
+    databases are left alone, and so are errors: SQLite reports them in its own words."""
+    path = _file_of(database, uri)
+    if path is None:
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        _warn_if_shared(path)
+    except OSError:
+        pass
+
+
+def _file_of(database: str, uri: bool) -> str | None:
+    """The file behind a sqlite3 ``database`` argument, or None when nothing is to be made."""
+    if not uri:
+        return database if database not in ("", ":memory:") else None
+    parts = urlsplit(database)
+    query = parse_qs(parts.query)
+    if parts.scheme != "file" or query.get("mode", ["rwc"])[-1] != "rwc" or "vfs" in query:
+        return None  # read-only, read-write without create, memory or another VFS
+    path = unquote(parts.path)
+    return path if path not in ("", ":memory:") else None
+
+
+def _warn_if_shared(path: str) -> None:
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return
+    if mode & 0o077 and path not in _warned:
+        _warned.add(path)
+        log.warning(
+            "the database %s (Discord ids and answers) is readable by others (mode %o); "
+            "run chmod 600 on it (and on its -wal and -shm files) unless that is intended",
+            path,
+            mode,
+        )

@@ -188,6 +188,14 @@ class ServerSettings:
     reminder_channel_id: int | None
 
 
+@dataclass(frozen=True)
+class MemberPrivacy:
+    """What a member lets others in a server see: the leaderboard and their stats."""
+
+    leaderboard_opt_out: bool
+    stats_shared: bool
+
+
 Clock = Callable[[], dt.datetime]
 
 
@@ -308,6 +316,22 @@ class _StudyServiceMore:
             if member is None:
                 raise StudyError("not a member of that server")
             member.leaderboard_opt_out = opt_out
+
+    async def set_stats_shared(self, user_id: int, server_id: int, shared: bool) -> None:
+        """Let the server's members see the user's stats (off by default: they are theirs)."""
+        async with transaction(self.sessions) as session:
+            member = await session.get(Membership, (user_id, server_id))
+            if member is None:
+                raise StudyError("not a member of that server")
+            member.stats_shared = shared
+
+    async def member_privacy(self, user_id: int, server_id: int) -> MemberPrivacy | None:
+        """The member's privacy choices in a server; None if they never studied there."""
+        async with self.sessions() as session:
+            member = await session.get(Membership, (user_id, server_id))
+            if member is None:
+                return None
+            return MemberPrivacy(member.leaderboard_opt_out, member.stats_shared)
 
     async def set_scheduler(self, user_id: int, scheduler: SchedulerName) -> int:
         """Switch a user's scheduler; every item's state is re-derived from its review log, so
@@ -573,6 +597,15 @@ class StudyService(_StudyServiceMore):
         user_id = await self._user_for_discord(discord_id, display_name)
         self._known_users[discord_id] = (user_id, display_name)
         return user_id
+
+    async def user_id_for_discord(self, discord_id: int) -> int | None:
+        """The user row id for a Discord user, or None: a lookup of someone else, which must
+        not register them (user_for_discord is for whoever is talking to the bot)."""
+        known = self._known_users.get(discord_id)
+        if known is not None:
+            return known[0]
+        async with self.sessions() as session:
+            return await session.scalar(select(User.id).where(User.discord_id == discord_id))
 
     async def _user_for_discord(self, discord_id: int, display_name: str) -> int:
         return await self._ensure_user(

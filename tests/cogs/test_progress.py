@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import discord
+import pytest
 import sympy as sp
+from sqlalchemy import select
 
-from bot.db.models import ItemState, Server
+from bot.db.models import ItemState, Server, User
 from bot.math.workers import WorkTimeout
 from bot.study.items import parse_key
 
@@ -75,12 +78,142 @@ async def test_stats_of_another_member_and_sharing(env, place, simcord_bot) -> N
     ada = guild.add_member(env.create_user("ada"))
     bo = guild.add_member(env.create_user("bo"))
     await _earn(simcord_bot, ada, guild)
+    await ada.slash(channel, "privacy", stats="on")  # others see a member's stats only so
     peek = await bo.slash(channel, "stats", member=ada)
     assert peek.ephemeral and peek.response.embeds[0].title == "📈 ada's progress"
     assert "**1** reviews" in peek.response.embeds[0].description
     shared = await ada.slash(channel, "stats", share=True)
     assert not shared.ephemeral and _files(shared) == ["stats.png"]
     assert shared.response.embeds[0].footer.text is None  # no "only you can see this"
+
+
+def _said(result) -> list:
+    """Every message an interaction left (the first response and the followups)."""
+    return [m for m in [result.response, *result.followups] if m is not None]
+
+
+def _public_progress(channel, viewer) -> list[str]:
+    """Titles of the progress embeds `viewer` can read in `channel`."""
+    return [
+        e.title for m in channel.history(viewer=viewer) for e in m.embeds if "progress" in e.title
+    ]
+
+
+async def _discord_users(bot) -> set[int]:
+    async with bot.service.sessions() as session:
+        return set(await session.scalars(select(User.discord_id)))
+
+
+@pytest.fixture
+def teacher(env, place, simcord_bot):
+    """A member with the server's teacher role (and no permissions)."""
+    guild, _ = place
+    role = guild.create_role("Teachers")
+    member = guild.add_member(env.create_user("tea"), roles=[role])
+
+    async def configure() -> None:
+        service = simcord_bot.service
+        user = await service.user_for_discord(member.id, member.name)
+        server = await service.join_server(user, guild.id, guild.name)
+        await service.update_server_settings(server, teacher_role_id=role.id)
+
+    return member, configure
+
+
+async def test_a_members_stats_are_private_by_default(env, place, simcord_bot) -> None:
+    guild, channel = place
+    ada = guild.add_member(env.create_user("ada"))
+    bo = guild.add_member(env.create_user("bo"))
+    await _earn(simcord_bot, ada, guild)
+    peek = await bo.slash(channel, "stats", member=ada)
+    assert peek.ephemeral and not peek.response.embeds and not peek.response.attachments
+    assert "ada" in peek.response.content and "private" in peek.response.content
+    posted = await bo.slash(channel, "stats", member=ada, share=True)
+    said = _said(posted)
+    assert [m.ephemeral for m in said] == [True] and "private" in said[0].content
+    assert not any(m.embeds for m in said)
+    assert _public_progress(channel, ada) == []  # nothing of ada's reached the channel
+    mine = await ada.slash(channel, "stats", share=True)  # her own: hers to post
+    assert not mine.ephemeral and mine.response.embeds[0].title == "📈 ada's progress"
+
+
+async def test_looking_up_someone_who_never_studied_creates_nothing(
+    env, place, simcord_bot, teacher
+) -> None:
+    guild, channel = place
+    bo = guild.add_member(env.create_user("bo"))
+    cy = guild.add_member(env.create_user("cy"))  # in the server, never used the bot
+    tea, make_teacher = teacher
+    await make_teacher()
+    refused = await bo.slash(channel, "stats", member=cy)
+    assert refused.ephemeral and "private" in refused.response.content
+    told = await tea.slash(channel, "stats", member=cy)
+    assert told.ephemeral and told.response.content == "cy hasn't studied here yet."
+    assert cy.id not in await _discord_users(simcord_bot)
+    assert await simcord_bot.service.user_id_for_discord(cy.id) is None
+
+
+async def test_a_member_who_shares_can_be_seen_and_posted(env, place, simcord_bot) -> None:
+    guild, channel = place
+    ada = guild.add_member(env.create_user("ada"))
+    bo = guild.add_member(env.create_user("bo"))
+    await _earn(simcord_bot, ada, guild)
+    shared = await ada.slash(channel, "privacy", stats="on")
+    assert shared.ephemeral and "can see your stats" in shared.response.content.lower()
+    peek = await bo.slash(channel, "stats", member=ada)
+    assert peek.ephemeral and peek.response.embeds[0].title == "📈 ada's progress"
+    posted = await bo.slash(channel, "stats", member=ada, share=True)
+    assert not posted.ephemeral and _files(posted) == ["stats.png"]
+    assert _public_progress(channel, ada) == ["📈 ada's progress"]
+    await ada.slash(channel, "privacy", stats="off")
+    again = await bo.slash(channel, "stats", member=ada)
+    assert again.ephemeral and not again.response.embeds and "private" in again.response.content
+
+
+async def test_teachers_see_members_stats_privately(env, place, simcord_bot, teacher) -> None:
+    guild, channel = place
+    ada = guild.add_member(env.create_user("ada"))
+    admins = guild.create_role("Admins", permissions=discord.Permissions(manage_guild=True))
+    admin = guild.add_member(env.create_user("admin"), roles=[admins])
+    tea, make_teacher = teacher
+    await make_teacher()
+    await _earn(simcord_bot, ada, guild)
+    for viewer in (tea, admin):
+        seen = await viewer.slash(channel, "stats", member=ada)
+        assert seen.ephemeral and seen.response.embeds[0].title == "📈 ada's progress"
+        assert "**1** reviews" in seen.response.embeds[0].description
+        posted = await viewer.slash(channel, "stats", member=ada, share=True)
+        said = _said(posted)
+        assert [m.ephemeral for m in said] == [True] and not said[0].embeds
+        assert "ada" in said[0].content and "share" in said[0].content
+    assert _public_progress(channel, ada) == []
+
+
+async def test_a_leaderboard_opt_out_is_not_undone_by_stats(env, place, simcord_bot) -> None:
+    guild, channel = place
+    ada = guild.add_member(env.create_user("ada"))
+    bo = guild.add_member(env.create_user("bo"))
+    await _earn(simcord_bot, ada, guild)
+    await ada.slash(channel, "privacy", leaderboard="off")
+    posted = await bo.slash(channel, "stats", member=ada, share=True)
+    said = _said(posted)
+    assert [m.ephemeral for m in said] == [True] and not said[0].embeds
+    assert _public_progress(channel, bo) == []
+    assert "ada" not in (await bo.slash(channel, "leaderboard")).response.embeds[0].description
+
+
+async def test_privacy_without_options_shows_both_settings(env, place) -> None:
+    guild, channel = place
+    ada = guild.add_member(env.create_user("ada"))
+    shown = await ada.slash(channel, "privacy")
+    assert shown.ephemeral
+    text = shown.response.content.lower()
+    assert "on this server's leaderboard" in text
+    assert "only you (and teachers) see your stats" in text
+    both = await ada.slash(channel, "privacy", leaderboard="off", stats="on")
+    text = both.response.content.lower()
+    assert "hidden from this server's leaderboard" in text
+    assert "members of this server can see your stats" in text
 
 
 async def test_stats_of_a_bot_or_a_stranger_is_refused(env, place) -> None:

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
+import logging
+import os
 import sqlite3
+import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import get_settings
+from bot.db import migrate
 from bot.db.engine import SQLITE_BUSY_TIMEOUT_MS, create_engine, is_sqlite, transaction
 from bot.db.engine import session_factory as make_session_factory
 from bot.db.models import ItemState, ReviewLog, Setting, User, utcnow
@@ -267,3 +273,53 @@ async def test_default_url_comes_from_settings(
         await engine.dispose()
     finally:
         get_settings.cache_clear()
+
+
+# --- the SQLite file is the students' data: owner-only ---------------------------------------
+
+
+@contextlib.contextmanager
+def usual_umask() -> Iterator[None]:
+    """The common umask 022, under which new files come out 0644 (world-readable)."""
+    old = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+def _mode(path: Path | str) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+@pytest.mark.parametrize("form", ["path", "uri"])
+async def test_a_new_sqlite_file_and_its_wal_are_owner_only(tmp_path: Path, form: str) -> None:
+    path = tmp_path / "fresh.db"
+    url = {
+        "path": f"sqlite+aiosqlite:///{path}",
+        "uri": f"sqlite+aiosqlite:///file:{path}?uri=true",
+    }[form]
+    with usual_umask():
+        await migrate.upgrade_async(url)  # what both start-ups do first: it creates the file
+        assert _mode(path) == 0o600
+        engine = create_engine(url)
+        try:
+            async with engine.begin() as conn:  # a write, so the WAL and its index exist
+                await conn.execute(text("CREATE TABLE scratch (x INTEGER)"))
+            assert _mode(f"{path}-wal") == 0o600
+            assert _mode(f"{path}-shm") == 0o600
+        finally:
+            await engine.dispose()
+
+
+async def test_an_existing_files_mode_is_left_alone_but_named(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "old.db"
+    path.touch(mode=0o644)
+    path.chmod(0o644)  # an operator's choice (say, a backup group), or a file from before
+    with caplog.at_level(logging.WARNING):
+        await migrate.upgrade_async(f"sqlite+aiosqlite:///{path}")
+    assert _mode(path) == 0o644
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and str(path) in warnings[0] and "chmod 600" in warnings[0]

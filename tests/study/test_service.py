@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 
 from bot import srs
 from bot.config import Settings
-from bot.db.models import Card, Deck, ItemState, QuizAttempt, ReviewLog
+from bot.db.models import Card, Deck, ItemState, Membership, QuizAttempt, ReviewLog, User
 from bot.math.workers import MathPool
-from bot.study.service import StudyError, StudyService
+from bot.study.service import MemberPrivacy, StudyError, StudyService
 
 
 class Clock:
@@ -302,6 +302,35 @@ async def test_leaderboard_per_server_with_opt_out(service, clock) -> None:
     assert [(s.name, s.points) for s in board_b.top] == [("ben", 20)]
     await service.set_leaderboard_opt_out(ben, b, True)
     assert (await service.leaderboard(b, "month")).top == []
+
+
+async def test_looking_a_discord_user_up_creates_nothing(service) -> None:
+    assert await service.user_id_for_discord(7) is None
+    assert await _count(service, User) == 0  # a lookup is not a first contact
+    ann = await service.user_for_discord(7, "ann")
+    assert await service.user_id_for_discord(7) == ann
+    assert await service.user_id_for_discord(8) is None
+    assert await _count(service, User) == 1
+
+
+async def test_sharing_stats_is_per_server_and_off_by_default(service) -> None:
+    ann = await service.user_for_discord(1, "ann")
+    ben = await service.user_for_discord(2, "ben")
+    a = await service.join_server(ann, 10, "A")
+    b = await service.join_server(ann, 20, "B")
+    await service.join_server(ben, 10, "A")
+    assert await service.member_privacy(ann, a) == MemberPrivacy(
+        leaderboard_opt_out=False, stats_shared=False
+    )
+    await service.set_stats_shared(ann, a, True)
+    assert (await service.member_privacy(ann, a)).stats_shared
+    assert not (await service.member_privacy(ann, b)).stats_shared  # B was not asked
+    assert await service.member_privacy(ben, b) is None  # not a member: nothing to say
+    await service.set_leaderboard_opt_out(ann, a, True)
+    assert await service.member_privacy(ann, a) == MemberPrivacy(True, True)
+    with pytest.raises(StudyError):
+        await service.set_stats_shared(ben, b, True)
+    assert await _count(service, Membership) == 3  # asking joined no one anywhere
 
 
 async def test_stats_streak_forecast_and_leeches(service, clock) -> None:
