@@ -8,6 +8,7 @@ tests depend on them.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import queue
 import sys
@@ -65,10 +66,14 @@ def _invalid_json(ident: Any, message: str) -> dict[str, Any]:
 
 
 def _lines(path: str) -> Iterator[str]:
+    """Bytes that are not UTF-8 become U+FFFD rather than stopping the stream: every line is
+    answered (inside a string the parser refuses it; elsewhere the line is not JSON)."""
     if path == "-":
+        if isinstance(sys.stdin, io.TextIOWrapper):
+            sys.stdin.reconfigure(errors="replace")
         yield from sys.stdin
     else:
-        with open(path, encoding="utf-8") as handle:
+        with open(path, encoding="utf-8", errors="replace") as handle:
             yield from handle
 
 

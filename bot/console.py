@@ -51,6 +51,7 @@ from bot.study.service import (
     StudyError,
     StudyService,
 )
+from bot.study.text import clean_text
 
 SESSION_LENGTH = 10  # problems in a quiz unless --count says otherwise (as on Discord)
 DEFAULT_IMAGES = Path("derivbot-images")
@@ -141,7 +142,8 @@ class Lines:
                 import readline  # noqa: F401 - line editing and history for input()
 
     async def ask(self, prompt: str) -> str:
-        """The next line, stripped; raises Stop(leave=True) at EOF or Ctrl-C."""
+        """The next line, cleaned (`clean_text`: what the service would store) and stripped;
+        raises Stop(leave=True) at EOF or Ctrl-C."""
         if self.before is not None and not self.interrupted:
             await self.before()
         if self.interrupted:
@@ -150,12 +152,13 @@ class Lines:
         try:
             self.reading = True
             if self.interactive:
-                line = self.out.input(label)
+                line = clean_text(self.out.input(label))
             else:
                 self.out.print(label, end="")
                 line = self.stream.readline()
                 if not line:
                     raise EOFError
+                line = clean_text(line)
                 self.out.print(Text(line.rstrip("\r\n")))  # the transcript shows the answer
         except (EOFError, KeyboardInterrupt):
             self.interrupted = True
@@ -171,6 +174,14 @@ class Lines:
         if self.reading or self.interrupted:
             raise KeyboardInterrupt
         self.interrupted = True
+
+
+def tolerant_stdin() -> None:
+    """Bytes on stdin that are not text (a pipe, a terminal in another encoding) become U+FFFD
+    instead of raising UnicodeDecodeError (strict locales) or turning into lone surrogates
+    (the C locale); the parser then says the answer could not be read as text."""
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(errors="replace")
 
 
 class Images:
@@ -1099,6 +1110,7 @@ def main(options: Options, *, note: str | None = None) -> int:
     """Run the console until the user leaves; the worker pool and the database engine are
     closed however it ends."""
     out = make_console()
+    tolerant_stdin()
     lines = Lines(out)
     previous = signal.getsignal(signal.SIGINT)
     with contextlib.suppress(ValueError):  # not the main thread: keep the default
@@ -1127,7 +1139,7 @@ async def _main(options: Options, out: Console, lines: Lines, note: str | None) 
     try:
         service = StudyService(session_factory(engine), pool, settings=settings)
         await service.sync_shipped_decks()
-        name = options.user or default_user()
+        name = clean_text(options.user or default_user())  # as the service stores it
         user = await service.user_for_console(name)
         folder = (options.images or DEFAULT_IMAGES).expanduser()
         images = Images(folder, out, open_them=options.open_images)

@@ -237,3 +237,35 @@ def test_check_jsonl_survives_a_lone_surrogate() -> None:
         (2, "correct"),
         (3, "incorrect"),  # a teacher's |x| is diagnosed, not "too complex"
     ]
+
+
+@pytest.mark.parametrize("errors", [None, "utf-8:strict"], ids=["locale", "strict"])
+def test_check_jsonl_answers_every_line_whatever_bytes_it_holds(errors: str | None) -> None:
+    import os
+
+    env = dict(os.environ)
+    if errors:
+        env["PYTHONIOENCODING"] = errors  # stdin decoded strictly, as under most locales
+    lines = [
+        b'{"id": 1, "expected": "2*x", "answer": "2x\xff"}',  # not UTF-8 inside a string
+        b'{"id": 2, "expected": "2*x", "answer": "2x"}',
+        b'\xed\xa0\x80{"id": 3}',  # a surrogate's bytes before the object: not JSON
+        b'{"id": 4, "expected": "2*x", "answer": "2x\\u0000"}',  # a NUL, JSON-escaped
+        b'{"id": 5, "expected": "3*x**2", "answer": "3x^2"}',
+    ]
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "check", "--jsonl", "-"],
+        input=b"\n".join(lines) + b"\n", capture_output=True, timeout=120, cwd=ROOT, env=env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert b"Traceback" not in result.stderr
+    out = [json.loads(line) for line in result.stdout.decode("utf-8").splitlines()]
+    assert [(o["id"], o["verdict"]) for o in out] == [
+        (1, "invalid"),
+        (2, "correct"),
+        (None, "invalid"),
+        (4, "invalid"),
+        (5, "correct"),
+    ]
+    assert "could not be read as text" in out[0]["message"]
+    assert "control character U+0000" in out[3]["message"]

@@ -246,3 +246,80 @@ async def test_a_due_reminder_is_printed_once_between_prompts(
     assert await service.reminder(ada) is not None
     # shown once, and bo's reminder is left for bo's own console
     assert [d.user_id for d in await service.reminders_due()] == [other]
+
+
+def console_bytes(
+    tmp_path: Path, *args: str, stdin: bytes, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    """`console` with raw bytes on stdin: what a pipe or a broken terminal can send."""
+    environ = {k: v for k, v in os.environ.items() if k not in ("DISCORD_TOKEN", "COLUMNS")}
+    environ["DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'console.db'}"
+    environ.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin, capture_output=True, timeout=120, cwd=tmp_path, env=environ,
+    )  # fmt: skip
+
+
+UNREADABLE = "could not be read as text"
+#: Python decodes stdin with surrogateescape under the C locale, strictly under most others
+STDIN_ERRORS = {"locale": None, "strict": {"PYTHONIOENCODING": "utf-8:strict"}}
+
+
+@pytest.mark.parametrize("errors", STDIN_ERRORS)
+@pytest.mark.parametrize(
+    "bad",
+    [
+        pytest.param(b"\xff", id="invalid-utf8"),
+        pytest.param(b"\xed\xa0\x80", id="lone-surrogate"),  # U+D800 as CESU/WTF-8 bytes
+    ],
+)
+def test_undecodable_bytes_in_an_answer_are_refused_clearly(
+    tmp_path: Path, bad: bytes, errors: str
+) -> None:
+    right = str(answer("power", 1, 40)).encode()
+    script = right + bad + b"\n" + right + b"\nquit\n"
+    result = console_bytes(
+        tmp_path, "console", "--quiz", "power", "--count", "1", "--seed", "40",
+        stdin=script, env=STDIN_ERRORS[errors],
+    )  # fmt: skip
+    out = result.stdout.decode("utf-8")
+    err = result.stderr.decode("utf-8", "replace")
+    assert result.returncode == 0, err
+    assert "Traceback" not in err
+    assert "⚠️ I couldn't read that" in out and UNREADABLE in out
+    assert "✅ Correct!" in out.split(UNREADABLE)[1]  # the same answer, retyped, counts
+    assert "Bye! Your progress is saved." in out
+    # what is stored is what was read: each bad byte became U+FFFD, nothing else changed
+    stored = [text for (text,) in rows(tmp_path, "SELECT answer_text FROM quiz_attempts")]
+    assert stored[0].startswith(right.decode()) and set(stored[0][len(right) :]) == {"\ufffd"}
+    assert stored[1:] == [right.decode()]
+
+
+def test_a_nul_in_an_answer_is_dropped_and_the_answer_graded(tmp_path: Path) -> None:
+    right = str(answer("power", 1, 40)).encode()
+    script = right[:1] + b"\x00" + right[1:] + b"\x00\nquit\n"
+    result = console_bytes(
+        tmp_path, "console", "--quiz", "power", "--count", "1", "--seed", "40", stdin=script
+    )
+    out = result.stdout.decode("utf-8")
+    assert result.returncode == 0, result.stderr.decode("utf-8", "replace")
+    assert "\x00" not in out  # the transcript shows what was read, not the NUL
+    assert "✅ Correct!" in out
+    assert rows(tmp_path, "SELECT answer_text, verdict FROM quiz_attempts") == [
+        (right.decode(), "correct")
+    ]
+
+
+def test_bad_bytes_in_menu_commands_and_the_user_name(tmp_path: Path) -> None:
+    script = b"st\xffats\nsettings timezone Europe/Berlin\x00\nquit\n"
+    user = os.fsdecode(b"ada\xffb")  # argv cannot hold a NUL; an undecodable byte it can
+    result = console_bytes(tmp_path, "console", "--user", user, stdin=script)
+    out = result.stdout.decode("utf-8")
+    assert result.returncode == 0, result.stderr.decode("utf-8", "replace")
+    assert "studying as ada\ufffdb" in out
+    assert "I don't know the command 'st\ufffdats'" in out
+    assert "Saved ✅" in out and "Europe/Berlin" in out
+    assert rows(tmp_path, "SELECT console_name, display_name, timezone FROM users") == [
+        ("ada\ufffdb", "ada\ufffdb", "Europe/Berlin")
+    ]

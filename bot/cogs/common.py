@@ -19,14 +19,15 @@ from bot.math.render import Rendered
 from bot.math.rules import Step
 from bot.math.workers import MathPool
 from bot.study.service import StudyService
+from bot.study.text import clean_text
 
 MAX_ECHO = 300
 
 
 def echo(text: str) -> str:
     """User text shown back inside inline code: markdown cannot break out, nothing pings
-    (mentions are off bot-wide as well)."""
-    cleaned = text.replace("`", "ˋ").replace("\n", " ").strip() or " "
+    (mentions are off bot-wide as well), and it reads as the service read it (`clean_text`)."""
+    cleaned = clean_text(text).replace("`", "ˋ").replace("\n", " ").strip() or " "
     if len(cleaned) > MAX_ECHO:
         cleaned = cleaned[: MAX_ECHO - 1] + "…"
     return f"`{cleaned}`"

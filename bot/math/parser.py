@@ -160,9 +160,11 @@ _CHAR_MAP = {
     "’": "'",
 }
 # Zero-width and bidirectional controls can make text read differently from what it is.
-_FORBIDDEN = re.compile(
-    "[\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u061c\u180e\ud800-\udfff]"
-)
+_FORBIDDEN = re.compile("[\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u061c\u180e]")
+# Bytes that were not text: a lone surrogate (surrogateescape, a JSON escape) or the U+FFFD a
+# decoder put in their place. Control characters other than tab, newline and return.
+_UNREADABLE = re.compile("[\ufffd\ud800-\udfff]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _PREFIX = re.compile(
     r"""^\s*(?:
         [A-Za-z]\s*(?:'{1,3}|\s*\^\s*\(?\s*[123]\s*\)?)?\s*(?:\([^()=]*\))?  # f'(x) L'(w)
@@ -180,6 +182,20 @@ def _normalise(text: str) -> str:
     if match:
         raise ParseError(
             "your answer contains an invisible formatting character; please retype it",
+            match.start(),
+        )
+    match = _UNREADABLE.search(text)
+    if match:
+        raise ParseError(
+            "your answer contains a character that could not be read as text (shown as �); "
+            "please retype it",
+            match.start(),
+        )
+    match = _CONTROL.search(text)
+    if match:
+        raise ParseError(
+            f"your answer contains the control character U+{ord(match.group()):04X}; "
+            "please retype it",
             match.start(),
         )
     out = []

@@ -40,6 +40,8 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
 
+from bot.study.text import describe, first_unclean
+
 __all__ = [
     "CSV_COLUMNS",
     "CSV_OPTIONAL_COLUMNS",
@@ -438,6 +440,21 @@ def _check_size(text: str, source: str | None) -> None:
         raise DeckError("a deck must be text", source=source)
     if len(text) > MAX_FILE_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         raise DeckError(f"the deck is larger than {MAX_FILE_BYTES} bytes", source=source)
+    _check_characters(text, source)
+
+
+def _check_characters(text: str, source: str | None) -> None:
+    """Refuse, naming the line, what the service would clean from typed text (a NUL, a lone
+    surrogate): the teacher can fix the file, and libyaml cannot even read a surrogate."""
+    index = first_unclean(text)
+    if index is not None:
+        line = text.count("\n", 0, index) + 1
+        what = describe(text[index])
+        raise DeckError(
+            f"contains {what}; only ordinary text, newlines and tabs are allowed",
+            line=line,
+            source=source,
+        )
 
 
 # --------------------------------------------------------------------------- YAML

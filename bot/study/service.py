@@ -47,6 +47,7 @@ from bot.srs.session import REDRILL_PASS
 from bot.study import decks, reminders
 from bot.study import stats as stats_module
 from bot.study.items import ItemKey, card_key, parse_key, skill_key
+from bot.study.text import clean_text
 
 SchedulerName = Literal["sm2", "fsrs"]
 #: What a user may set their study day start and daily limits to (inclusive).
@@ -233,6 +234,7 @@ class _StudyServiceMore:
         """
         if fmt not in ("yaml", "csv"):
             raise ValueError("decks are YAML or CSV files")
+        deck_id = clean_text(deck_id)  # a name; the file itself is refused if unclean
         deck, problems = await self.pool.arun(
             decks.validate_text,
             text,
@@ -452,8 +454,8 @@ class _StudyServiceMore:
             reminder = await reminders.set_reminder(
                 session,
                 user_id,
-                local_time,
-                timezone,
+                clean_text(local_time),
+                clean_text(timezone),
                 self.clock(),
                 where=where,
                 channel_id=channel_id,
@@ -591,6 +593,7 @@ class StudyService(_StudyServiceMore):
     async def user_for_discord(self, discord_id: int, display_name: str = "") -> int:
         """The user row id for a Discord user, created on first contact (then remembered: every
         interaction asks, and a write transaction each time would queue behind grading)."""
+        display_name = clean_text(display_name)
         known = self._known_users.get(discord_id)
         if known is not None and known[1] == display_name:
             return known[0]
@@ -613,6 +616,7 @@ class StudyService(_StudyServiceMore):
         )
 
     async def user_for_console(self, name: str) -> int:
+        name = clean_text(name)
         return await self._ensure_user(
             User.console_name == name, console_name=name, display_name=name
         )
@@ -636,6 +640,7 @@ class StudyService(_StudyServiceMore):
 
     async def join_server(self, user_id: int, guild_id: int, name: str = "") -> int:
         """The server row id; makes the user a member (leaderboards are per server)."""
+        name = clean_text(name)
         known = self._known_members.get((user_id, guild_id))
         if known is not None:
             return known
@@ -659,6 +664,7 @@ class StudyService(_StudyServiceMore):
 
     async def set_user_preferences(self, user_id: int, **changes: object) -> None:
         """Time zone, day start, daily limits, theme; the scheduler has its own call."""
+        changes = {k: clean_text(v) if isinstance(v, str) else v for k, v in changes.items()}
         unknown = set(changes) - set(PREFERENCE_LIMITS) - {"timezone", "theme"}
         if unknown:
             raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
@@ -900,7 +906,9 @@ class StudyService(_StudyServiceMore):
 
         A wrong answer can be retried (the grade then drops to 3); an unreadable one costs
         nothing. Answers to an already graded presentation are checked but count for nothing.
+        The text is cleaned first (`clean_text`): what is checked is what is stored.
         """
+        text = clean_text(text)
         async with self.sessions() as session:
             p = await self._presentation(session, token)
             _check_owner(p, user_id)
@@ -1528,6 +1536,7 @@ async def _store_deck(session: AsyncSession, deck: decks.Deck, *, server_id: int
 async def _find_deck(
     session: AsyncSession, server_id: int | None, slug: str, *, own_only: bool = False
 ) -> Deck:
+    slug = clean_text(slug)
     visible = Deck.server_id == server_id if own_only else Deck.server_id.is_(None)
     if server_id is not None and not own_only:
         visible = visible | (Deck.server_id == server_id)
