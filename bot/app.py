@@ -75,7 +75,6 @@ class DerivBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         url = self.settings.database_url
-        await migrate.upgrade_async(url)
         self.engine = create_engine(url)
         self.pool = MathPool(workers=self.settings.math_workers, timeout=self.settings.math_timeout)
         self.service = StudyService(
@@ -84,7 +83,8 @@ class DerivBot(commands.Bot):
             settings=self.settings,
             clock=lambda: self.clock(),  # late-bound: tests swap in a virtual clock
         )
-        await self.service.sync_shipped_decks()
+        # schema and shipped decks, taking turns with any other process starting on this database
+        await migrate.prepare_database(url, then=self.service.sync_shipped_decks)
         for name in cog_modules():
             await self.load_extension(name)
         # everything loaded so far lives as long as the bot: frozen, so that no garbage

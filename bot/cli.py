@@ -242,6 +242,8 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
+    import asyncio
+
     from bot.db import migrate
 
     if args.check:
@@ -255,10 +257,10 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         print("models and migrations agree")
         return 0
     if args.down:
-        migrate.downgrade(args.url, args.down)
+        asyncio.run(migrate.downgrade_async(args.url, args.down))
         print(f"database downgraded to {args.down}")
         return 0
-    migrate.upgrade(args.url, args.revision)
+    asyncio.run(migrate.prepare_database(args.url, revision=args.revision))
     print(f"database at {migrate.current(args.url) or 'base'}")
     return 0
 
@@ -291,12 +293,11 @@ async def _sync_decks(url: str | None) -> int:
     from bot.math.workers import MathPool
     from bot.study.service import StudyService
 
-    await migrate.upgrade_async(url)
     engine = create_engine(url)
     try:
         with MathPool(workers=1) as pool:
             service = StudyService(session_factory(engine), pool)
-            loaded = await service.sync_shipped_decks()
+            loaded = await migrate.prepare_database(url, then=service.sync_shipped_decks)
     finally:
         await engine.dispose()
     print(f"loaded decks: {', '.join(loaded)}")

@@ -1133,12 +1133,11 @@ async def _main(options: Options, out: Console, lines: Lines, note: str | None) 
     settings = get_settings()
     if note:
         out.print(Text(note, style="dim"))
-    await migrate.upgrade_async(settings.database_url)
     engine = create_engine(settings.database_url)
     pool = MathPool(workers=settings.math_workers or 2, timeout=settings.math_timeout)
     try:
         service = StudyService(session_factory(engine), pool, settings=settings)
-        await service.sync_shipped_decks()
+        await migrate.prepare_database(settings.database_url, then=service.sync_shipped_decks)
         name = clean_text(options.user or default_user())  # as the service stores it
         user = await service.user_for_console(name)
         folder = (options.images or DEFAULT_IMAGES).expanduser()

@@ -4,11 +4,11 @@
 Typical start-up::
 
     from bot.db import create_engine, session_factory, transaction
-    from bot.db.migrate import upgrade_async
+    from bot.db.migrate import prepare_database
 
-    await upgrade_async(url)            # schema to head, off the event loop
     engine = create_engine(url)         # SQLite: WAL, foreign keys, BEGIN IMMEDIATE
     sessions = session_factory(engine)
+    await prepare_database(url, then=load_decks)  # schema to head, one process at a time
     async with transaction(sessions) as session:
         ...                             # one commit, or one rollback
 """

@@ -38,6 +38,7 @@ from bot.db.models import (
     User,
     utcnow,
 )
+from bot.db.upsert import insert_missing
 from bot.math import tasks
 from bot.math.check import Verdict
 from bot.math.generator import SKILLS, Problem
@@ -612,29 +613,32 @@ class StudyService(_StudyServiceMore):
 
     async def _user_for_discord(self, discord_id: int, display_name: str) -> int:
         return await self._ensure_user(
-            User.discord_id == discord_id, discord_id=discord_id, display_name=display_name
+            "discord_id", discord_id=discord_id, display_name=display_name
         )
 
     async def user_for_console(self, name: str) -> int:
         name = clean_text(name)
-        return await self._ensure_user(
-            User.console_name == name, console_name=name, display_name=name
-        )
+        return await self._ensure_user("console_name", console_name=name, display_name=name)
 
-    async def _ensure_user(self, where: object, **values: object) -> int:
+    async def _ensure_user(self, key: str, **values: object) -> int:
+        """The user whose unique ``key`` column has ``values[key]``, created if missing (on
+        PostgreSQL a student's first two commands may both find none: ON CONFLICT settles it)."""
+        where = getattr(User, key) == values[key]
         async with transaction(self.sessions) as session:
             user = (await session.execute(select(User).where(where))).scalar_one_or_none()
             if user is None:
-                user = User(
+                await insert_missing(
+                    session,
+                    User,
+                    [key],
                     timezone=self.settings.default_timezone,
                     day_start_hour=self.settings.day_start_hour,
                     new_per_day=self.settings.new_per_day,
                     reviews_per_day=self.settings.reviews_per_day,
                     **values,
                 )
-                session.add(user)
-                await session.flush()
-            elif values.get("display_name") and user.display_name != values["display_name"]:
+                user = (await session.execute(select(User).where(where))).scalar_one()
+            if values.get("display_name") and user.display_name != values["display_name"]:
                 user.display_name = str(values["display_name"])
             return user.id
 
@@ -649,18 +653,18 @@ class StudyService(_StudyServiceMore):
         return server_id
 
     async def _join_server(self, user_id: int, guild_id: int, name: str) -> int:
+        find = select(Server.id).where(Server.discord_guild_id == guild_id)
         async with transaction(self.sessions) as session:
-            server = (
-                await session.execute(select(Server).where(Server.discord_guild_id == guild_id))
-            ).scalar_one_or_none()
-            if server is None:
-                server = Server(discord_guild_id=guild_id, name=name)
-                session.add(server)
-                await session.flush()
-            member = await session.get(Membership, (user_id, server.id))
-            if member is None:
-                session.add(Membership(user_id=user_id, server_id=server.id))
-            return server.id
+            server_id = await session.scalar(find)
+            if server_id is None:  # the guild's name is taken when it is first seen
+                await insert_missing(
+                    session, Server, ["discord_guild_id"], discord_guild_id=guild_id, name=name
+                )
+                server_id = (await session.execute(find)).scalar_one()
+            await insert_missing(
+                session, Membership, ["user_id", "server_id"], user_id=user_id, server_id=server_id
+            )
+            return server_id
 
     async def set_user_preferences(self, user_id: int, **changes: object) -> None:
         """Time zone, day start, daily limits, theme; the scheduler has its own call."""
@@ -1045,7 +1049,12 @@ class StudyService(_StudyServiceMore):
         if state is None and p.kind == "skill" and (p.level or 1) > 1:
             practice = "locked"  # levels above 1 exist only once unlocked (`_unlock_next`)
         elif state is None:
-            state = ItemState(
+            # another grading of this item (another presentation, another process) may be
+            # creating it right now: then this one waits for it and is judged on its result
+            await insert_missing(
+                session,
+                ItemState,
+                ["user_id", "item_key"],
                 user_id=p.user_id,
                 item_key=p.item_key,
                 kind=p.kind,
@@ -1061,7 +1070,7 @@ class StudyService(_StudyServiceMore):
                 leech_flagged=False,
                 unlocked=True,
             )
-            session.add(state)
+            state = await self._state(session, p.user_id, p.item_key)
         if state is not None and practice is None:
             # judged on the state as stored, as due_queue judged it when it offered the item
             if state.last_reviewed_at is not None and (
@@ -1180,19 +1189,18 @@ class StudyService(_StudyServiceMore):
     ) -> None:
         if skill is None or level is None or level >= SKILLS[skill].levels:
             return
-        key = skill_key(skill, level + 1)
-        if await self._state(session, user_id, key) is None:
-            session.add(
-                ItemState(
-                    user_id=user_id,
-                    item_key=key,
-                    kind="skill",
-                    skill=skill,
-                    level=level + 1,
-                    scheduler=scheduler,
-                    unlocked=True,
-                )
-            )
+        await insert_missing(
+            session,
+            ItemState,
+            ["user_id", "item_key"],
+            user_id=user_id,
+            item_key=skill_key(skill, level + 1),
+            kind="skill",
+            skill=skill,
+            level=level + 1,
+            scheduler=scheduler,
+            unlocked=True,
+        )
 
     # --- review sessions (/review): what a button needs after a restart --------------------
 

@@ -1,0 +1,38 @@
+"""Create-if-missing without a race: ``INSERT ... ON CONFLICT DO NOTHING`` on either backend.
+
+Reading a row and inserting it when absent is two statements; on PostgreSQL two transactions
+can both read "absent" and the second insert then fails on the unique constraint. SQLite never
+sees that (every transaction takes the write lock first, see ``bot.db.engine``), PostgreSQL
+does: a new student's first two commands at once, two bot processes. Inserting with ``ON
+CONFLICT DO NOTHING`` and selecting afterwards is correct on both: when another transaction
+has inserted the same key and not committed yet, PostgreSQL waits for it and then does
+nothing, and the following SELECT (a new snapshot under READ COMMITTED) sees its row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+__all__ = ["insert_missing"]
+
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+async def insert_missing(
+    session: AsyncSession, model: type[Any], key: Sequence[str], **values: Any
+) -> None:
+    """Insert a ``model`` row with ``values`` unless one with the same ``key`` columns (a
+    unique constraint or primary key) exists, or is being inserted concurrently. Select the
+    row afterwards, with ``with_for_update()`` when the caller goes on to change it."""
+    dialect = session.get_bind().dialect.name
+    try:
+        insert = _INSERTS[dialect]
+    except KeyError:
+        raise NotImplementedError(f"no ON CONFLICT support for {dialect}") from None
+    await session.execute(
+        insert(model).values(**values).on_conflict_do_nothing(index_elements=list(key))
+    )
