@@ -838,10 +838,10 @@ def check_cards(cards: Sequence[Card], start: int = 0, *, render: bool = True) -
 
     Fast enough for 2,000 cards in a few seconds: LaTeX is checked by parsing, never drawn,
     and each distinct piece of a formula once (`bot.math.texcheck`); a typed answer is read
-    once, and compared only with the derivative of its `function` (comparing it with itself,
-    as the checker would, proves nothing more than that it parses)."""
+    once (`parser.read`: not printed back), and compared only with the derivative of its
+    `function` (comparing it with itself, as the checker would, proves only that it parses)."""
     # Imported here: loading a deck needs neither sympy nor matplotlib.
-    from bot.math.parser import ParseError, parse
+    from bot.math.parser import ParseError, read
 
     problems: list[DeckError] = []
 
@@ -859,7 +859,7 @@ def check_cards(cards: Sequence[Card], start: int = 0, *, render: bool = True) -
             for message in _inline_math_problems(getattr(card, key), render):
                 problem((*base, key), card, message)
         if card.typed is not None:
-            for key, message in _typed_problems(card.typed, parse, ParseError):
+            for key, message in _typed_problems(card.typed, read, ParseError):
                 problem((*base, "typed", key), card, message)
     return problems
 
@@ -903,7 +903,7 @@ def _real(var: str) -> Any:
 
 
 def _typed_problems(
-    typed: TypedAnswer, parse: Callable[..., Any], parse_error: type[Exception]
+    typed: TypedAnswer, read: Callable[..., Any], parse_error: type[Exception]
 ) -> list[tuple[str, str]]:
     import sympy as sp
 
@@ -917,7 +917,7 @@ def _typed_problems(
         if text is None:
             continue
         try:
-            readings[key] = parse(text, typed.var).expr
+            readings[key] = read(text, typed.var)
         except parse_error as exc:
             problems.append((key, f"typed {key} {text!r} does not parse (var {typed.var}): {exc}"))
     if "answer" not in readings or "function" not in readings:
