@@ -300,7 +300,7 @@ def latex_problem(tex: str) -> str | None:
             sizes = [_row(_lighten(m)) for m in map(mathtext_safe, rows) if m.strip()]
             if _decided(sizes):
                 return None
-        except _Unsure:
+        except (_Unsure, RecursionError):  # deeply nested: the renderer says what it says
             pass
     result = render_latex(tex, fontsize=FONTSIZE)
     return None if result.png is not None else result.error or "LaTeX not renderable"
@@ -335,7 +335,7 @@ def lines_problem(lines: Sequence[str]) -> str | None:
         try:
             if _decided([_line(line) for line in frozen]):
                 return None
-        except _Unsure:
+        except (_Unsure, RecursionError):  # deeply nested: the renderer says what it says
             pass
     result = render_lines(frozen, fontsize=FONTSIZE)
     return None if result.png is not None else result.error or "LaTeX not renderable"

@@ -12,6 +12,7 @@ a slice takes too long or kills its worker, the card that did it.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -37,6 +38,7 @@ class ImportLimits:
     slice_cards: int = 50  # cards checked per task
     slice_seconds: float = 20.0  # one slice
     card_seconds: float = 5.0  # one card, when its slice failed and we look for the culprit
+    total_seconds: float = 180.0  # the whole deck (2,000 ordinary cards take about 8 s)
 
 
 async def check_upload(
@@ -75,7 +77,16 @@ async def check_upload(
     problems: list[decks.DeckError] = []
     if not cards:
         problems.append(decks.DeckError("the deck has no cards", loc=("cards",)))
+    deadline = time.monotonic() + limits.total_seconds
     for start in range(0, len(cards), limits.slice_cards):
+        if time.monotonic() > deadline:
+            message = (
+                f"checking the deck took longer than {limits.total_seconds:g} s altogether "
+                f"(it had got to card {start + 1} of {len(cards)}): its formulas and typed "
+                "answers are unusually heavy; split it into smaller decks"
+            )
+            problems.append(decks.DeckError(message, loc=("cards", start)))
+            break
         part = cards[start : start + limits.slice_cards]
         try:
             problems += await pool.arun(

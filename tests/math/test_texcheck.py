@@ -80,6 +80,7 @@ TRICKY = [
     "x" * 150,
     " + ".join(f"x^{{{i}}}" for i in range(200)),  # wraps into lines
     r"\frac{" * 30 + "x" + "}{2}" * 30,  # too deep for mathtext's stack
+    "{" * 400 + "x" + "}" * 400,  # deeper than Python's stack
     r"\left(" * 20 + "x" + r"\right)" * 20,
     "é σ → ∫",
     "$x$",
@@ -110,6 +111,7 @@ LINES = [
     ["$x$"] * 41,  # too many lines
     ["", "$x^2$", ""],
     ["\u200b $\\,$"],  # nothing visible at all
+    ["$" + "{" * 400 + "x" + "}" * 400 + "$"],
 ]
 
 
@@ -198,7 +200,11 @@ def test_pieces_are_parsed_once(monkeypatch) -> None:
     monkeypatch.setattr(_mathtext.Parser, "parse", counting)
     texcheck._piece.cache_clear()
     texcheck._math.cache_clear()
-    formulas = [rf"\frac{{{n} x^{{{n - 1}}}}}{{\sin{{\left({n}x\right)}}}}" for n in range(2, 40)]
+    formulas = [
+        rf"\frac{{x^{{2}} \sin{{\left({a} x\right)}}}}{{\cos{{\left(x\right)}} + {b}}}"
+        for a in range(2, 8)
+        for b in range(1, 7)
+    ]
     assert all(latex_problem(f) is None for f in formulas)
     assert len(calls) < len(formulas) / 2
     assert len(calls) == len(set(calls))

@@ -611,6 +611,16 @@ async def test_a_card_too_slow_to_check_is_named(session_factory, pool, clock) -
     )
     assert await service.list_decks(server) == []
 
+    # and a deck that takes too long altogether says how far it got
+    service.import_limits = ImportLimits(total_seconds=0.0)
+    with pytest.raises(DeckError) as info:
+        await service.import_deck(server, GOOD_DECK, "yaml")
+    assert str(info.value) == (
+        "line 5: cards[0]: checking the deck took longer than 0 s altogether (it had got to "
+        "card 1 of 2): its formulas and typed answers are unusually heavy; split it into "
+        "smaller decks"
+    )
+
 
 async def test_typed_card_with_its_function_names_the_mistake(service) -> None:
     user = await service.user_for_console("val")
