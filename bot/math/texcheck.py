@@ -108,10 +108,13 @@ def _visible(ch: str) -> bool:
 
 
 @functools.lru_cache(maxsize=8192)
-def _text_piece(text: str) -> _Size:
-    """Plain text drawn inside a mathtext line (between `$...$` spans): it always parses."""
-    with MPL_LOCK:
-        parsed = _PARSER.parse(text, DPI, _PROP)  # no bare $ in it: only escaped ones
+def _text_piece(text: str) -> _Size | None:
+    """Plain text drawn inside a mathtext line (between `$...$` spans), measured."""
+    try:
+        with MPL_LOCK:
+            parsed = _PARSER.parse(text, DPI, _PROP)  # no bare $ in it: only escaped ones
+    except Exception:  # not expected (any text parses), but then the renderer decides
+        return None
     return _Size(_inked(parsed), parsed.width, parsed.height)
 
 
@@ -322,6 +325,8 @@ def _line(line: str) -> _Size:
         if not part:
             continue
         size = _math(part) if i % 2 else _text_piece(part)
+        if size is None:
+            raise _Unsure
         ink |= size.ink
         width += size.width + (EM if i % 2 else 0.0)
         height = max(height, size.height)
