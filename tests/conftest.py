@@ -64,6 +64,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
             item.add_marker(pytest.mark.property)
 
+
 POSTGRES_URL = os.environ.get("DERIVBOT_TEST_POSTGRES_URL") or None
 BACKENDS = ["sqlite", *(["postgres"] if POSTGRES_URL else [])]
 

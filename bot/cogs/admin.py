@@ -6,6 +6,7 @@ Server, or the teacher role the server configured. Everything else is a service 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import re
@@ -17,19 +18,25 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import echo, identify
+from bot.cogs.common import echo, identify, too_fast
 from bot.cogs.reminders import timezone_choices, valid_zone
-from bot.study.decks import DeckError
-from bot.study.service import Preferences, ServerSettings, StudyError, StudyService
+from bot.study.decks import LIMITS, MAX_FILE_BYTES, DeckError
+from bot.study.service import (
+    ImportBusy,
+    Preferences,
+    ServerSettings,
+    StudyError,
+    StudyService,
+)
 
 if TYPE_CHECKING:
     from bot.app import DerivBot
 
 log = logging.getLogger(__name__)
 
-MAX_DECK_BYTES = 1_000_000  # the deck format's own limit: 1 MB per file
 DECK_FORMATS = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv"}
 SHOWN_PROBLEMS = 10
+CONFIRM_SECONDS = 120.0  # how long a "remove this deck?" question waits for an answer
 CLEARABLE = {
     "teacher role": "teacher_role_id",
     "default scheduler": "default_scheduler",
@@ -222,7 +229,8 @@ class Admin(commands.Cog):
 
     @deck.command(name="import", description="Add or update a deck from a YAML or CSV file")
     @app_commands.describe(
-        file="A .yaml or .csv deck file, up to 1 MB", deck_id="For CSV files: the deck's id"
+        file="A .yaml or .csv deck file: up to 1 MB and 2,000 cards",
+        deck_id="For CSV files: the deck's id",
     )
     @teacher_only()
     async def deck_import(
@@ -235,11 +243,14 @@ class Admin(commands.Cog):
                 ephemeral=True,
             )
             return
-        if file.size > MAX_DECK_BYTES:
+        if file.size > MAX_FILE_BYTES:
             await interaction.response.send_message(
-                "That file is over 1 MB, the most a deck may be. Split it into smaller decks.",
+                f"That file is {file.size:,} bytes, too big for a deck: {LIMITS}. "
+                "Split it into smaller decks.",
                 ephemeral=True,
             )
+            return
+        if await too_fast(interaction):  # checking a deck keeps a worker busy for seconds
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         _, server = await self._user(interaction)
@@ -250,6 +261,11 @@ class Admin(commands.Cog):
             await interaction.followup.send(
                 "I couldn't read that file as text (UTF-8). Save it as UTF-8 and try again.",
                 ephemeral=True,
+            )
+            return
+        except discord.HTTPException:
+            await interaction.followup.send(
+                "I couldn't download that file from Discord; please try again.", ephemeral=True
             )
             return
         # a CSV deck's id is its file name (or deck_id); a YAML deck names its own
@@ -263,6 +279,13 @@ class Admin(commands.Cog):
             )
         except DeckError as error:
             await interaction.followup.send(_deck_problems(error), ephemeral=True)
+            return
+        except ImportBusy:
+            await interaction.followup.send(
+                "Another deck import is running right now (one at a time, so students' answers "
+                "aren't kept waiting). Try again in a minute.",
+                ephemeral=True,
+            )
             return
         decks = {s: (title, n) for s, title, n, shipped in await self.service.list_decks(server)}
         title, count = decks.get(slug, (slug, 0))
@@ -298,16 +321,25 @@ class Admin(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         _, server = await self._user(interaction)
         assert server is not None  # teacher_only
-        try:
-            await self.service.remove_deck(server, deck.strip())
-        except StudyError:
+        slug = deck.strip()
+        rows = await self.service.list_decks(server)
+        own = {s: (title, n) for s, title, n, shipped in rows if not shipped}
+        if slug not in own:
             await interaction.followup.send(
                 f"This server has no deck {echo(deck)} of its own to remove "
                 "(the built-in decks stay).",
                 ephemeral=True,
             )
             return
-        await interaction.followup.send(f"🗑️ Removed `{deck.strip()}`.", ephemeral=True)
+        title, count = own[slug]
+        view = ConfirmRemove(self.service, interaction.user.id, server, slug)
+        view.message = await interaction.followup.send(
+            f"Remove `{slug}` ({echo(title)}, {count} cards)? Students stop seeing its cards. "
+            "Their progress is kept: importing a deck with this id again brings it back.",
+            view=view,
+            ephemeral=True,
+            wait=True,
+        )
 
     @deck_export.autocomplete("deck")
     @deck_remove.autocomplete("deck")
@@ -324,6 +356,57 @@ class Admin(commands.Cog):
             for slug, title, _, _ in await self.service.list_decks(server)
             if typed in slug or typed in title.lower()
         ][:25]
+
+
+class ConfirmRemove(discord.ui.View):
+    """ "Remove this deck?" with Retire / Keep buttons, for the teacher who asked.
+
+    The question is private and short-lived (CONFIRM_SECONDS, then it answers itself: kept),
+    so unlike the study buttons it need not survive a restart."""
+
+    def __init__(self, service: StudyService, owner_id: int, server: int, slug: str) -> None:
+        super().__init__(timeout=CONFIRM_SECONDS)
+        self.service = service
+        self.owner_id = owner_id
+        self.server = server
+        self.slug = slug
+        self.message: discord.WebhookMessage | None = None
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id == self.owner_id:
+            return True
+        await interaction.response.send_message(
+            "This question is for the teacher who asked to remove the deck.", ephemeral=True
+        )
+        return False
+
+    @discord.ui.button(label="Remove deck", style=discord.ButtonStyle.danger)
+    async def confirm(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
+        self.stop()
+        await interaction.response.defer()
+        try:
+            await self.service.remove_deck(self.server, self.slug)
+            text = (
+                f"🗑️ Removed `{self.slug}`. Its students' progress is kept: import the deck "
+                "again to bring it back."
+            )
+        except StudyError:
+            text = f"`{self.slug}` was already removed."
+        await interaction.edit_original_response(content=text, view=None)
+
+    @discord.ui.button(label="Keep it", style=discord.ButtonStyle.secondary)
+    async def cancel(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
+        self.stop()
+        await interaction.response.edit_message(
+            content=f"Kept `{self.slug}`; nothing changed.", view=None
+        )
+
+    async def on_timeout(self) -> None:
+        if self.message is not None:
+            with contextlib.suppress(discord.HTTPException):
+                await self.message.edit(
+                    content=f"No answer, so I kept `{self.slug}`; nothing changed.", view=None
+                )
 
 
 def _deck_problems(error: DeckError) -> str:

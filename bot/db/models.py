@@ -239,6 +239,9 @@ class Deck(Base):
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
     version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
     content_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    # a removed server deck is retired, not deleted: students' progress on its cards stays,
+    # and importing it again brings it back
+    retired: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[dt.datetime] = _created_at()
     updated_at: Mapped[dt.datetime] = mapped_column(
         default=utcnow, onupdate=utcnow, server_default=func.now()

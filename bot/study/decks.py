@@ -11,7 +11,9 @@ Two levels of checking:
 - `validate_deck`: content, using the math engine (every LaTeX renders, every typed answer
   parses and, when the card names the function it differentiates, equals sympy's derivative).
   `validate_text` and `validate_path` do both and put file line numbers on every problem; an
-  importer should accept a deck only when they report nothing.
+  importer should accept a deck only when they report nothing. A bot importing a big deck
+  does the same in steps: `load_text`, then `check_cards` a slice at a time (each a short task
+  for the worker pool), then `LoadedDeck.locate` for the lines.
 
 This module knows nothing of Discord or the database: it parses, validates and serialises.
 """
@@ -19,10 +21,11 @@ This module knows nothing of Discord or the database: it parses, validates and s
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -46,26 +49,46 @@ __all__ = [
     "CSV_COLUMNS",
     "CSV_OPTIONAL_COLUMNS",
     "CSV_REQUIRED_COLUMNS",
+    "LIMITS",
     "MAX_CARDS",
     "MAX_FILE_BYTES",
     "Card",
     "Deck",
     "DeckError",
+    "LoadedDeck",
     "TypedAnswer",
+    "check_cards",
     "dump_deck_csv",
     "dump_deck_yaml",
     "load_deck_csv",
     "load_deck_yaml",
     "load_path",
+    "load_text",
     "shipped_decks_dir",
+    "too_large",
     "validate_deck",
     "validate_path",
     "validate_text",
 ]
 
+# The size limits of a deck, in one place: the schema below, the loaders, the Discord upload
+# check and the README all use these (and `LIMITS`, which says them in words).
 MAX_FILE_BYTES = 1_000_000
 MAX_CARDS = 2000
 MAX_TAGS = 16
+MAX_ID = 64
+MAX_TAG = 32
+MAX_TITLE = 120
+MAX_DESCRIPTION = 1000
+MAX_FRONT = 1000  # also a card's latex_front
+MAX_BACK = 2000
+MAX_LATEX = 1000  # latex_back
+MAX_EXPRESSION = 500  # a typed answer or function: the answer parser's own length limit
+LIMITS = (
+    f"a deck may be at most {MAX_FILE_BYTES:,} bytes (1 MB) and {MAX_CARDS:,} cards; a card's "
+    f"front at most {MAX_FRONT:,} characters, its back {MAX_BACK:,}, its LaTeX {MAX_LATEX:,}, "
+    f"a typed answer {MAX_EXPRESSION}, and {MAX_TAGS} tags"
+)
 MAX_PROBLEMS = 100  # a hopeless file yields a readable list, not a hundred thousand lines
 MAX_YAML_DEPTH = 16  # a deck is 5 levels deep; anything deeper is not a deck
 MAX_YAML_EVENTS = 200_000
@@ -206,20 +229,20 @@ def _text(max_length: int) -> Any:
 
 Slug = Annotated[
     str,
-    StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=64),
+    StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=MAX_ID),
     AfterValidator(_slug),
 ]
 Tag = Annotated[
     str,
-    StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=32),
+    StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=MAX_TAG),
     AfterValidator(_slug),
 ]
 Var = Annotated[str, StringConstraints(strict=True, strip_whitespace=True), AfterValidator(_var)]
-Expression = _text(500)  # the parser's own length limit
-Front = _text(1000)
-Back = _text(2000)
-Latex = _text(1000)
-Title = _text(120)
+Expression = _text(MAX_EXPRESSION)
+Front = _text(MAX_FRONT)
+Back = _text(MAX_BACK)
+Latex = _text(MAX_LATEX)
+Title = _text(MAX_TITLE)
 
 
 class _Model(BaseModel):
@@ -275,7 +298,7 @@ class Deck(_Model):
     id: Slug
     title: Title
     description: Annotated[
-        str, StringConstraints(strict=True, strip_whitespace=True, max_length=1000)
+        str, StringConstraints(strict=True, strip_whitespace=True, max_length=MAX_DESCRIPTION)
     ] = ""
     version: Annotated[int, Field(ge=1, le=1_000_000_000)]
     cards: Annotated[tuple[Card, ...], Field(max_length=MAX_CARDS)]
@@ -365,7 +388,36 @@ class _CsvMap:
         return None, f"deck {_path(loc)}" if loc else "deck"
 
 
-_Locator = _YamlMap | _CsvMap
+@dataclass(frozen=True)
+class _LineMap:
+    """A YAML deck's locations as plain data (line of every node down to a typed answer's
+    keys), so it can travel between processes with the deck; locates as `_YamlMap` does."""
+
+    lines: dict[Loc, int]
+
+    @classmethod
+    def of(cls, where: _YamlMap) -> _LineMap:
+        lines: dict[Loc, int] = {}
+        stack: list[tuple[Loc, yaml.Node]] = [((), where.root)]
+        while stack:
+            loc, node = stack.pop()
+            lines[loc] = node.start_mark.line + 1
+            if len(loc) >= 4:
+                continue
+            if isinstance(node, yaml.MappingNode):
+                stack += [((*loc, k.value), v) for k, v in node.value if isinstance(k.value, str)]
+            elif isinstance(node, yaml.SequenceNode):
+                stack += [((*loc, i), v) for i, v in enumerate(node.value)]
+        return cls(lines)
+
+    def locate(self, loc: Loc, *, key: bool = False) -> tuple[int | None, str]:
+        for end in range(len(loc), -1, -1):
+            if loc[:end] in self.lines:
+                return self.lines[loc[:end]], _path(loc)
+        return None, _path(loc)
+
+
+_Locator = _YamlMap | _CsvMap | _LineMap
 
 
 def _pydantic_problems(exc: ValidationError, where: _Locator) -> list[DeckError]:
@@ -421,7 +473,7 @@ def _build(data: dict[str, Any], where: _Locator, source: str | None) -> Deck:
     cards = data.get("cards")
     if isinstance(cards, list) and len(cards) > MAX_CARDS:
         line, label = where.locate(("cards",))
-        msg = f"too many cards: {len(cards)} (at most {MAX_CARDS})"
+        msg = f"too many cards: {len(cards):,} (at most {MAX_CARDS:,}); split it into smaller decks"
         raise _fail([DeckError(msg, line=line, loc=("cards",), where=label, source=source)])
     problems = _duplicate_ids(cards, where)
     try:
@@ -435,11 +487,21 @@ def _build(data: dict[str, Any], where: _Locator, source: str | None) -> Deck:
     return deck
 
 
+def too_large(size: int | None) -> str:
+    """What to tell the author of a file over the size limit (`size` in bytes, if known)."""
+    actual = f" ({size:,} bytes)" if size is not None else ""
+    return (
+        f"the deck is larger than {MAX_FILE_BYTES:,} bytes{actual}: {LIMITS}. "
+        "Split it into smaller decks."
+    )
+
+
 def _check_size(text: str, source: str | None) -> None:
     if not isinstance(text, str):
         raise DeckError("a deck must be text", source=source)
-    if len(text) > MAX_FILE_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
-        raise DeckError(f"the deck is larger than {MAX_FILE_BYTES} bytes", source=source)
+    size = len(text) if len(text) > MAX_FILE_BYTES else len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_FILE_BYTES:
+        raise DeckError(too_large(size), source=source)
     _check_characters(text, source)
 
 
@@ -639,7 +701,7 @@ def _read_csv(text: str, source: str | None) -> tuple[list[str], int, list[tuple
                 header, header_line = [c.strip().lower() for c in cells], start
                 continue
             if len(rows) >= MAX_CARDS:
-                msg = f"too many cards (at most {MAX_CARDS})"
+                msg = f"too many cards (at most {MAX_CARDS:,}); split it into smaller decks"
                 raise DeckError(msg, line=start, source=source)
             rows.append((start, cells))
     except csv.Error as exc:
@@ -778,20 +840,32 @@ _ORDINALS = {1: "", 2: "second ", 3: "third ", 4: "fourth ", 5: "fifth "}
 
 def validate_deck(deck: Deck, *, render: bool = True) -> list[DeckError]:
     """Every content problem in `deck` (all of them, not just the first): LaTeX that does not
-    render (`latex_*` and `$...$` spans in front/back; skipped with `render=False`, ~15 ms each),
-    typed answers or functions that do not parse, answers the checker would not accept, and
-    answers that differ from sympy's derivative of the card's `function`."""
-    # Imported here: loading a deck needs neither sympy nor matplotlib.
-    from bot.math.parser import ParseError, parse
-
+    render (`latex_*` and `$...$` spans in front/back; skipped with `render=False`), typed
+    answers or functions that do not parse, and answers that differ from sympy's derivative of
+    the card's `function`."""
     problems: list[DeckError] = []
     if not deck.cards:
         problems.append(DeckError("the deck has no cards", loc=("cards",)))
+    return problems + check_cards(deck.cards, render=render)
+
+
+def check_cards(cards: Sequence[Card], start: int = 0, *, render: bool = True) -> list[DeckError]:
+    """The content problems of `cards`, which are a deck's cards from index `start` on (so the
+    problems' locations are the deck's): a big deck is checked a slice at a time.
+
+    Fast enough for 2,000 cards in a few seconds: LaTeX is checked by parsing, never drawn,
+    and each distinct piece of a formula once (`bot.math.texcheck`); a typed answer is read
+    once (`parser.read`: not printed back), and compared only with the derivative of its
+    `function` (comparing it with itself, as the checker would, proves only that it parses)."""
+    # Imported here: loading a deck needs neither sympy nor matplotlib.
+    from bot.math.parser import ParseError, read
+
+    problems: list[DeckError] = []
 
     def problem(loc: Loc, card: Card, message: str) -> None:
         problems.append(DeckError(f"card {card.id!r}: {message}", loc=loc))
 
-    for index, card in enumerate(deck.cards):
+    for index, card in enumerate(cards, start):
         base: Loc = ("cards", index)
         for key in ("latex_front", "latex_back"):
             tex = getattr(card, key)
@@ -802,7 +876,7 @@ def validate_deck(deck: Deck, *, render: bool = True) -> list[DeckError]:
             for message in _inline_math_problems(getattr(card, key), render):
                 problem((*base, key), card, message)
         if card.typed is not None:
-            for key, message in _typed_problems(card.typed, parse, ParseError):
+            for key, message in _typed_problems(card.typed, read, ParseError):
                 problem((*base, "typed", key), card, message)
     return problems
 
@@ -812,10 +886,10 @@ def _latex_problems(tex: str, render: bool) -> list[str]:
         return ["write math-mode LaTeX without surrounding $"]
     if not render:
         return []
-    from bot.math.render import render_latex
+    from bot.math.texcheck import latex_problem
 
-    result = render_latex(tex)
-    return [] if result.png is not None else [f"LaTeX does not render: {_why(result.error)}"]
+    error = latex_problem(tex)
+    return [] if error is None else [f"LaTeX does not render: {_why(error)}"]
 
 
 def _why(error: str | None) -> str:
@@ -830,18 +904,27 @@ def _inline_math_problems(text: str, render: bool) -> list[str]:
             return [f"odd number of $ signs{where}: inline math is $...$ (write \\$ for a dollar)"]
     if not render or not _DOLLAR.search(text):
         return []
-    from bot.math.render import render_lines
+    from bot.math.texcheck import lines_problem
 
-    result = render_lines(lines)
-    return [] if result.png is not None else [f"inline math does not render: {_why(result.error)}"]
+    error = lines_problem(lines)
+    return [] if error is None else [f"inline math does not render: {_why(error)}"]
+
+
+@functools.cache
+def _real(var: str) -> Any:
+    """One real symbol per variable name for every card: sympy's caches work across cards (a
+    fresh one per card made every derivative start from nothing: three times slower)."""
+    import sympy as sp
+
+    return sp.Dummy(var, real=True)
 
 
 def _typed_problems(
-    typed: TypedAnswer, parse: Callable[..., Any], parse_error: type[Exception]
+    typed: TypedAnswer, read: Callable[..., Any], parse_error: type[Exception]
 ) -> list[tuple[str, str]]:
     import sympy as sp
 
-    from bot.math.check import check_answer
+    from bot.math.equivalence import compare
     from bot.math.parser import plain
 
     problems: list[tuple[str, str]] = []
@@ -851,31 +934,27 @@ def _typed_problems(
         if text is None:
             continue
         try:
-            readings[key] = parse(text, typed.var).expr
+            readings[key] = read(text, typed.var)
         except parse_error as exc:
             problems.append((key, f"typed {key} {text!r} does not parse (var {typed.var}): {exc}"))
-    if "answer" not in readings:
+    if "answer" not in readings or "function" not in readings:
         return problems
-    verdict = check_answer(typed.answer, typed.answer, var=typed.var)
-    if not verdict.correct:
-        problems.append(("answer", f"the checker does not accept the answer: {verdict.message}"))
-        return problems
-    if "function" in readings:
-        symbol = sp.Symbol(typed.var)
-        real = sp.Dummy(typed.var, real=True)  # so d/dx ln|x| is 1/x, not an re/im tangle
-        derivative = sp.diff(readings["function"].subs(symbol, real), real, typed.order)
-        derivative = derivative.subs(real, symbol)
-        nth = _ORDINALS[typed.order]
-        if derivative.has(sp.Derivative):
-            problems.append(("function", f"sympy cannot take the {nth}derivative of it"))
-        elif not check_answer(derivative, typed.answer, var=typed.var).correct:
-            problems.append(
-                (
-                    "answer",
-                    f"{typed.answer!r} is not the {nth}derivative of {typed.function!r} "
-                    f"(sympy: {plain(derivative)})",
-                )
+    symbol = sp.Symbol(typed.var)
+    real = _real(typed.var)  # so d/dx ln|x| is 1/x, not an re/im tangle
+    derivative = sp.diff(readings["function"].xreplace({symbol: real}), real, typed.order)
+    derivative = derivative.xreplace({real: symbol})
+    nth = _ORDINALS[typed.order]
+    if derivative.has(sp.Derivative):
+        problems.append(("function", f"sympy cannot take the {nth}derivative of it"))
+    elif compare(derivative, readings["answer"], symbol).equal is not True:
+        # what students' answers are checked with (bot.math.check) must accept it
+        problems.append(
+            (
+                "answer",
+                f"{typed.answer!r} is not the {nth}derivative of {typed.function!r} "
+                f"(sympy: {plain(derivative)})",
             )
+        )
     return problems
 
 
@@ -891,7 +970,7 @@ def _read(path: Path) -> str:
     with path.open("rb") as handle:
         data = handle.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
-        raise DeckError(f"the file is larger than {MAX_FILE_BYTES} bytes", source=str(path))
+        raise DeckError(too_large(None), source=str(path))
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -919,6 +998,49 @@ def load_path(path: Path) -> Deck:
     return load_deck_yaml(text, source=str(path))
 
 
+@dataclass(frozen=True)
+class LoadedDeck:
+    """A deck read from its text, structure checked, with where each card is in the text: what
+    the content checks (`check_cards`, a slice at a time) need to put line numbers on their
+    problems. Plain data, so it can cross from a worker process to the bot."""
+
+    deck: Deck
+    where: _CsvMap | _LineMap
+    source: str | None
+
+    def locate(self, problems: Iterable[DeckError]) -> list[DeckError]:
+        """`problems` (from `check_cards`) with their lines, in file order."""
+        located = []
+        for p in problems:
+            line, label = self.where.locate(p.loc)
+            located.append(p._at(line, label, self.source))
+        located.sort(key=lambda p: (p.line is None, p.line or 0))
+        return located
+
+    def line_of(self, index: int) -> int | None:
+        """The line card `index` starts on."""
+        return self.where.locate(("cards", index))[0]
+
+
+def load_text(
+    text: str,
+    *,
+    fmt: Literal["yaml", "csv"] = "yaml",
+    source: str = "<deck>",
+    deck_id: str | None = None,
+    title: str | None = None,
+) -> LoadedDeck:
+    """Read a deck (structure only) and where its parts are; raise `DeckError` with every
+    structural problem. `deck_id` is needed for CSV."""
+    if fmt == "csv":
+        if deck_id is None:
+            raise TypeError("a CSV deck needs deck_id")
+        deck, csv_map = _parse_csv(text, deck_id, title, "", 1, source)
+        return LoadedDeck(deck, csv_map, source)
+    deck, yaml_map = _parse_yaml(text, source)
+    return LoadedDeck(deck, _LineMap.of(yaml_map), source)
+
+
 def _check(
     text: str,
     fmt: Literal["yaml", "csv"],
@@ -926,22 +1048,12 @@ def _check(
     deck_id: str | None,
     title: str | None,
     render: bool,
-) -> tuple[Deck | None, list[DeckError], _Locator | None]:
+) -> tuple[LoadedDeck | None, list[DeckError]]:
     try:
-        if fmt == "csv":
-            if deck_id is None:
-                raise TypeError("a CSV deck needs deck_id")
-            deck, where = _parse_csv(text, deck_id, title, "", 1, source)
-        else:
-            deck, where = _parse_yaml(text, source)
+        loaded = load_text(text, fmt=fmt, source=source or "<deck>", deck_id=deck_id, title=title)
     except DeckError as exc:
-        return None, list(exc.problems), None
-    problems = []
-    for p in validate_deck(deck, render=render):
-        line, label = where.locate(p.loc)
-        problems.append(p._at(line, label, source))
-    problems.sort(key=lambda p: (p.line is None, p.line or 0))
-    return deck, problems, where
+        return None, list(exc.problems)
+    return loaded, loaded.locate(validate_deck(loaded.deck, render=render))
 
 
 def validate_text(
@@ -955,8 +1067,8 @@ def validate_text(
 ) -> tuple[Deck | None, list[DeckError]]:
     """Load and validate in one go, every problem with its line: `(deck, [])` when the deck
     may be imported, `(None, problems)` otherwise. For uploads (`deck_id` is needed for CSV)."""
-    deck, problems, _ = _check(text, fmt, source, deck_id, title, render)
-    return (deck, []) if deck is not None and not problems else (None, problems)
+    loaded, problems = _check(text, fmt, source, deck_id, title, render)
+    return (loaded.deck, []) if loaded is not None and not problems else (None, problems)
 
 
 def validate_path(path: Path | None = None, *, render: bool = True) -> list[DeckError]:
@@ -984,11 +1096,12 @@ def validate_path(path: Path | None = None, *, render: bool = True) -> list[Deck
         except OSError as exc:
             problems.append(DeckError(f"cannot read: {exc.strerror or exc}", source=source))
             continue
-        deck, found, where = _check(text, fmt, source, file.stem, None, render)
+        loaded, found = _check(text, fmt, source, file.stem, None, render)
         problems += found
-        if deck is None or where is None:
+        if loaded is None:
             continue
-        line, label = where.locate(("id",))
+        deck = loaded.deck
+        line, label = loaded.where.locate(("id",))
         if deck.id != file.stem:
             msg = f"deck id {deck.id!r} differs from the file name {file.stem!r}"
             problems.append(DeckError(msg, line=line, loc=("id",), where=label, source=source))

@@ -8,6 +8,7 @@ one transaction, keyed by the presentation token so a double click counts once.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 import secrets
@@ -45,8 +46,9 @@ from bot.math.generator import SKILLS, Problem
 from bot.math.rules import Step
 from bot.math.workers import MathPool
 from bot.srs.session import REDRILL_PASS
-from bot.study import decks, reminders
+from bot.study import decks, importing, reminders
 from bot.study import stats as stats_module
+from bot.study.importing import ImportBusy
 from bot.study.items import ItemKey, card_key, parse_key, skill_key
 from bot.study.text import clean_text
 
@@ -231,25 +233,22 @@ class _StudyServiceMore:
         """A teacher's deck (YAML or CSV), all or nothing: a bad file raises DeckError naming
         the line of its first problem, with every problem in `.problems`, and imports nothing.
 
-        Validation renders LaTeX and checks typed answers with sympy, so it runs in the pool.
+        Validation runs in the pool a slice of cards at a time, so students' checks are never
+        queued behind a whole deck (`bot.study.importing`); and one import at a time per bot:
+        while one runs, another raises `ImportBusy` at once. Importing a deck with the id of
+        a removed (retired) one brings it back, with the students' progress on it.
         """
         if fmt not in ("yaml", "csv"):
             raise ValueError("decks are YAML or CSV files")
         deck_id = clean_text(deck_id)  # a name; the file itself is refused if unclean
-        deck, problems = await self.pool.arun(
-            decks.validate_text,
-            text,
-            fmt=fmt,
-            source="upload",
-            deck_id=deck_id or "imported",
-            timeout=30.0,
-        )
-        if deck is None:
-            first = problems[0]
-            first.problems = tuple(problems)
-            raise first
-        async with transaction(self.sessions) as session:
-            await _store_deck(session, deck, server_id=server_id)
+        if self._deck_import.locked():
+            raise ImportBusy("another deck import is running; try again when it has finished")
+        async with self._deck_import:
+            deck = await importing.check_upload(
+                self.pool, text, fmt, deck_id=deck_id or "imported", limits=self.import_limits
+            )
+            async with transaction(self.sessions) as session:
+                await _store_deck(session, deck, server_id=server_id)
         return deck.id
 
     async def export_deck(self, server_id: int | None, slug: str, fmt: str = "yaml") -> str:
@@ -284,17 +283,20 @@ class _StudyServiceMore:
             rows = await session.execute(
                 select(Deck.slug, Deck.title, func.count(Card.id), Deck.server_id)
                 .outerjoin(Card, (Card.deck_id == Deck.id) & ~Card.retired)
-                .where(visible)
+                .where(visible, ~Deck.retired)
                 .group_by(Deck.id, Deck.slug, Deck.title, Deck.server_id)
                 .order_by(Deck.server_id.is_not(None), Deck.slug)
             )
             return [(slug, title, int(n), sid is None) for slug, title, n, sid in rows]
 
     async def remove_deck(self, server_id: int, slug: str) -> None:
-        """Only a server's own decks can be removed (the shipped ones are everyone's)."""
+        """Retire one of a server's own decks (the shipped ones are everyone's): it leaves the
+        list and its cards leave the queues, but the students' progress is kept, and
+        importing a deck with the same id again brings it back (`import_deck`)."""
         async with transaction(self.sessions) as session:
             row = await _find_deck(session, server_id, slug, own_only=True)
-            await session.delete(row)
+            row.retired = True
+            await session.execute(update(Card).where(Card.deck_id == row.id).values(retired=True))
 
     # --- progress ---------------------------------------------------------------------------
 
@@ -577,6 +579,7 @@ class StudyService(_StudyServiceMore):
         settings: Settings | None = None,
         clock: Clock = utcnow,
         seeds: Callable[[], int] | None = None,
+        import_limits: importing.ImportLimits | None = None,
     ) -> None:
         """``seeds`` draws each new problem's seed (default: unpredictable); tests pass a
         seeded one so that every run presents the same problems."""
@@ -588,6 +591,9 @@ class StudyService(_StudyServiceMore):
         self._problems: dict[tuple[str, int, int], Problem] = {}
         self._known_users: dict[int, tuple[int, str]] = {}
         self._known_members: dict[tuple[int, int], int] = {}
+        #: how uploads are split into worker tasks (`import_deck`); one import at a time
+        self.import_limits = import_limits or importing.ImportLimits()
+        self._deck_import = asyncio.Lock()
 
     # --- people and places ------------------------------------------------------------------
 
@@ -1490,6 +1496,7 @@ def _with(outcome: Outcome, **changes: object) -> Outcome:
 __all__ = [
     "AlreadyGraded",
     "CardView",
+    "ImportBusy",
     "ItemKey",
     "Outcome",
     "Preferences",
@@ -1519,6 +1526,7 @@ async def _store_deck(session: AsyncSession, deck: decks.Deck, *, server_id: int
     row.title = deck.title
     row.description = deck.description
     row.version = deck.version
+    row.retired = False  # a removed deck imported again comes back, progress and all
     existing = {
         c.card_key: c
         for c in (await session.execute(select(Card).where(Card.deck_id == row.id))).scalars()
@@ -1551,7 +1559,9 @@ async def _find_deck(
     rows = (
         (
             await session.execute(
-                select(Deck).where(Deck.slug == slug, visible).order_by(Deck.server_id.is_(None))
+                select(Deck)
+                .where(Deck.slug == slug, visible, ~Deck.retired)
+                .order_by(Deck.server_id.is_(None))
             )
         )
         .scalars()

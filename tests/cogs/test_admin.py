@@ -6,6 +6,7 @@ from __future__ import annotations
 import discord
 import pytest
 from discord import app_commands
+from simcord import SetupError
 
 GOOD_DECK = """\
 id: limit-basics
@@ -89,8 +90,9 @@ async def test_manage_server_imports_exports_and_removes(env, place, people) -> 
     text = (await attachment.read()).decode()
     assert "id: power-cube" in text and "answer: 3x^2" in text
 
-    removed = await admin.slash(channel, "deck remove", deck="limit-basics")
-    assert removed.response.content == "🗑️ Removed `limit-basics`."
+    asked = await admin.slash(channel, "deck remove", deck="limit-basics")
+    removed = await admin.click(asked.response, label="Remove deck")
+    assert removed.response.content.startswith("🗑️ Removed `limit-basics`.")
     assert "limit-basics" not in await _deck_slugs(student, channel)
     builtin = await admin.slash(channel, "deck remove", deck="derivative-rules")
     assert "no deck `derivative-rules` of its own" in builtin.response.content
@@ -191,3 +193,97 @@ async def test_deck_commands_in_dms(env) -> None:
     assert refusals(env) == 1
     listed = await kim.slash("deck list")
     assert "`derivative-rules`" in listed.response.embeds[0].description
+
+
+async def test_removing_a_deck_asks_first_and_keeps_progress(env, place, people, simcord_bot):
+    from bot.study.service import StudyService
+    from tests.cogs.helpers import deck_card_ids, make_due
+
+    guild, channel = place
+    student, admin, *_ = people
+    await admin.slash(channel, "deck import", file=("limits.yaml", GOOD_DECK.encode()))
+    service: StudyService = simcord_bot.service
+    user = await service.user_for_discord(student.id)
+    server = (await service.server_settings_for_guild(guild.id)).server_id
+    [card] = await deck_card_ids(simcord_bot, "limit-basics")
+    [key] = await make_due(simcord_bot, user, [card], env.now())
+    assert key in await service.due_queue(user, server)
+
+    asked = await admin.slash(channel, "deck remove", deck="limit-basics")
+    question = asked.response
+    assert question.ephemeral
+    assert question.content == (
+        "Remove `limit-basics` (`Limit basics`, 1 cards)? Students stop seeing its cards. "
+        "Their progress is kept: importing a deck with this id again brings it back."
+    )
+    assert "limit-basics" in await _deck_slugs(student, channel)  # nothing happened yet
+    kept = await admin.click(question, label="Keep it")
+    assert kept.response.content == "Kept `limit-basics`; nothing changed."
+    assert kept.response.components == []
+    assert "limit-basics" in await _deck_slugs(student, channel)
+
+    asked = await admin.slash(channel, "deck remove", deck="limit-basics")
+    with pytest.raises(SetupError):  # the question is the asking teacher's alone
+        await student.click(asked.response, label="Remove deck")
+    removed = await admin.click(asked.response, label="Remove deck")
+    assert removed.response.content == (
+        "🗑️ Removed `limit-basics`. Its students' progress is kept: import the deck again to "
+        "bring it back."
+    )
+    assert "limit-basics" not in await _deck_slugs(student, channel)
+    assert key not in await service.due_queue(user, server)
+
+    # imported again: the same card, still due for the student who had learned it
+    again = await admin.slash(channel, "deck import", file=("limits.yaml", GOOD_DECK.encode()))
+    assert again.response.content.startswith("📚 Imported `limit-basics`")
+    assert await deck_card_ids(simcord_bot, "limit-basics") == [card]
+    assert key in await service.due_queue(user, server)
+    shown = await service.present(user, key, server)
+    assert not shown.new
+
+
+async def test_an_unanswered_remove_question_keeps_the_deck(env, place, people) -> None:
+    from bot.cogs.admin import CONFIRM_SECONDS
+
+    _, channel = place
+    student, admin, *_ = people
+    await admin.slash(channel, "deck import", file=("limits.yaml", GOOD_DECK.encode()))
+    asked = await admin.slash(channel, "deck remove", deck="limit-basics")
+    await env.advance_time(CONFIRM_SECONDS + 1)
+    assert asked.response.content == "No answer, so I kept `limit-basics`; nothing changed."
+    assert asked.response.components == []
+    assert "limit-basics" in await _deck_slugs(student, channel)
+
+
+async def test_deck_import_is_charged_to_the_rate_limit(env, place, people, simcord_bot):
+    from bot.cogs.common import RateLimit
+
+    _, channel = place
+    _, admin, *_ = people
+    simcord_bot.limiter = RateLimit(limit=1, per=60.0)  # one action of pool work a minute
+    csv = b"id,front,back\nsq,d/dx x^2?,2x\n"
+    first = await admin.slash(channel, "deck import", file=("sheet.csv", csv))
+    assert first.response.content.startswith("📚 Imported `sheet`")
+    refused = await admin.slash(channel, "deck import", file=("limits.yaml", GOOD_DECK.encode()))
+    assert refused.response.content.startswith("Easy there!")
+    assert "limit-basics" not in await _deck_slugs(admin, channel)
+    await env.advance_time(61)
+    done = await admin.slash(channel, "deck import", file=("limits.yaml", GOOD_DECK.encode()))
+    assert done.response.content.startswith("📚 Imported `limit-basics`")
+
+
+async def test_deck_import_failures_say_what_went_wrong(env, place, people, simcord_bot):
+    _, channel = place
+    _, admin, *_ = people
+    big = GOOD_DECK.encode() + b"#" * 1_000_000
+    refused = await admin.slash(channel, "deck import", file=("big.yaml", big))
+    assert refused.response.content == (
+        f"That file is {len(big):,} bytes, too big for a deck: a deck may be at most 1,000,000 "
+        "bytes (1 MB) and 2,000 cards; a card's front at most 1,000 characters, its back 2,000, "
+        "its LaTeX 1,000, a typed answer 500, and 16 tags. Split it into smaller decks."
+    )
+    # one import at a time: a second one while the first runs is told so, and imports nothing
+    async with simcord_bot.service._deck_import:
+        busy = await admin.slash(channel, "deck import", file=("d.yaml", GOOD_DECK.encode()))
+    assert busy.response.content.startswith("Another deck import is running right now")
+    assert "limit-basics" not in await _deck_slugs(admin, channel)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import contextlib
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 from sympy.parsing import sympy_parser
 
 from bot.math import parser as parser_module
-from bot.math.parser import ParseError, parse
+from bot.math.parser import ParseError, parse, read
 from tests.property import examples
 
 x = sp.Symbol("x")
@@ -349,3 +350,15 @@ def test_capital_variable_is_read_as_the_variable_and_said() -> None:
     reading = parse("Sin(X)")
     assert reading.expr == sp.sin(x)
     assert "I read X as x" in reading.notes
+
+
+def test_read_is_parse_without_the_echo() -> None:
+    """`read` (bulk reading of trusted text, e.g. deck validation) reads exactly as `parse`."""
+    for text in ("2x cos x²", "y' = 3w^2", "sin^-1 x", "|x| / ln(x)"):
+        var = "w" if "w" in text else "x"
+        assert read(text, var) == parse(text, var).expr
+    for bad in ("2x +", "9^9^9^9", "x/0", ""):
+        with pytest.raises(ParseError) as expected:
+            parse(bad)
+        with pytest.raises(ParseError, match=re.escape(str(expected.value))):
+            read(bad)

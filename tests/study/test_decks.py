@@ -417,6 +417,67 @@ def test_too_many_cards() -> None:
     assert "too many cards" in err.message and err.line == 5
 
 
+def test_a_deck_over_the_size_limit_says_what_the_limits_are() -> None:
+    text = GOOD + "#" * MAX_FILE_BYTES
+    err = load_error(text)
+    assert f"larger than 1,000,000 bytes ({len(text.encode()):,} bytes)" in err.message
+    assert "at most 1,000,000 bytes (1 MB) and 2,000 cards" in err.message
+    assert "front at most 1,000 characters, its back 2,000" in err.message
+    card = "  - {id: c%d, front: q, back: a}\n"
+    many = "id: big\ntitle: Big\nversion: 1\ncards:\n" + "".join(
+        card % i for i in range(MAX_CARDS + 1)
+    )
+    assert "(at most 2,000); split it into smaller decks" in load_error(many).message
+
+
+def _power_deck(cards: int) -> str:
+    """Cards like a teacher's: inline math in the front, LaTeX in the back, a typed answer."""
+    lines = ["id: powers", "title: Powers", "version: 1", "cards:"]
+    for i in range(cards):
+        n = i + 2
+        lines += [
+            f"  - id: power-{n}",
+            f"    front: 'Differentiate $f(x) = x^{{{n}}} \\sin{{\\left(x^{{2}}\\right)}}$.'",
+            "    back: Product rule, then the chain rule.",
+            f"    latex_back: '{n} x^{{{n - 1}}} \\sin{{\\left(x^{{2}} \\right)}} + 2 "
+            f"x^{{{n + 1}}} \\cos{{\\left(x^{{2}} \\right)}}'",
+            "    typed:",
+            f"      answer: {n}*x^{n - 1}*sin(x^2) + 2*x^{n + 1}*cos(x^2)",
+            f"      function: x^{n}*sin(x^2)",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def test_a_big_deck_validates_fast_without_drawing_anything(monkeypatch) -> None:
+    """A teacher's 2,000-card deck took a minute to validate: every formula was drawn, and
+    parsed from scratch. Now nothing is drawn and a formula's pieces are parsed once."""
+    from matplotlib import _mathtext
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    calls = {"draw": 0, "parse": 0}
+    draw, parse_math = FigureCanvasAgg.draw, _mathtext.Parser.parse
+
+    def counting_draw(self, *args, **kwargs):
+        calls["draw"] += 1
+        return draw(self, *args, **kwargs)
+
+    def counting_parse(self, *args, **kwargs):
+        calls["parse"] += 1
+        return parse_math(self, *args, **kwargs)
+
+    monkeypatch.setattr(FigureCanvasAgg, "draw", counting_draw)
+    monkeypatch.setattr(_mathtext.Parser, "parse", counting_parse)
+    text = _power_deck(300)
+    validate_text(_power_deck(2))  # sympy and matplotlib warmed up
+    start = time.process_time()
+    deck, problems = validate_text(text)
+    cpu = time.process_time() - start
+    assert problems == [] and deck is not None and len(deck.cards) == 300
+    assert calls["draw"] == 0
+    assert calls["parse"] < 60  # 600 formulas
+    assert cpu < 4.0, f"{cpu:.1f} s of CPU for 300 cards"  # it was about 9 s
+
+
 def test_latex_that_does_not_render_names_the_line() -> None:
     text = GOOD.replace("\\cos x\n", "\\cos x \\notacommand\n")
     deck = load_deck_yaml(text)  # structure is fine; the content check finds it

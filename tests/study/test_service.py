@@ -505,6 +505,157 @@ async def test_shipped_decks_sync_idempotently(service) -> None:
     assert all(count > 10 for _, _, count, _ in decks)
 
 
+def _power_deck(cards: int, slug: str = "powers") -> str:
+    """A valid deck of `cards` cards, each with inline math, LaTeX and a typed derivative."""
+    lines = [f"id: {slug}", "title: Powers", "version: 1", "cards:"]
+    for i in range(cards):
+        n = i + 2
+        lines += [
+            f"  - id: power-{n}",
+            f"    front: 'What is $\\frac{{d}}{{dx}} x^{{{n}}}$?'",
+            f"    back: {n}x^{n - 1}",
+            f"    latex_back: '\\frac{{d}}{{dx}} x^{{{n}}} = {n} x^{{{n - 1}}}'",
+            "    typed:",
+            f"      answer: {n}*x^{n - 1}",
+            f"      function: x^{n}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+async def _deck_card(service: StudyService, server: int, slug: str, card: str) -> int:
+    async with service.sessions() as session:
+        return await session.scalar(
+            select(Card.id)
+            .join(Deck, Card.deck_id == Deck.id)
+            .where(Deck.server_id == server, Deck.slug == slug, Card.card_key == card)
+        )
+
+
+async def test_removing_a_deck_retires_it_and_importing_it_again_brings_it_back(
+    service, clock
+) -> None:
+    user = await service.user_for_discord(8, "vic")
+    server = await service.join_server(user, 88, "V")
+    await service.import_deck(server, GOOD_DECK, "yaml")
+    q1 = f"card:{await _deck_card(service, server, 'class-deck', 'q1')}"
+    q2 = f"card:{await _deck_card(service, server, 'class-deck', 'q2')}"
+    shown = await service.present(user, q1, server)
+    assert (await service.grade_card(shown.token, srs.Button.GOOD)).graded
+    clock.advance(days=1)
+    queue = await service.due_queue(user, server)
+    assert q1 in queue and q2 in queue  # q1 due again, q2 still new
+
+    await service.remove_deck(server, "class-deck")
+    assert all(slug != "class-deck" for slug, *_ in await service.list_decks(server))
+    queue = await service.due_queue(user, server)
+    assert q1 not in queue and q2 not in queue
+    with pytest.raises(StudyError):
+        await service.export_deck(server, "class-deck")
+    # the student's progress is kept
+    assert (
+        await _count(service, ItemState, ItemState.user_id == user, ItemState.item_key == q1) == 1
+    )
+    assert (
+        await _count(service, ReviewLog, ReviewLog.user_id == user, ReviewLog.item_key == q1) == 1
+    )
+
+    # the same deck imported again is the same cards, with the progress on them
+    assert await service.import_deck(server, GOOD_DECK, "yaml") == "class-deck"
+    assert ("class-deck", "Our class", 2, False) in await service.list_decks(server)
+    assert f"card:{await _deck_card(service, server, 'class-deck', 'q1')}" == q1
+    queue = await service.due_queue(user, server)
+    assert q1 in queue and q2 in queue
+    shown = await service.present(user, q1, server)
+    assert not shown.new  # reviewed before: a review, not a new card
+    assert (await service.grade_card(shown.token, srs.Button.GOOD)).schedule.interval == 6
+
+
+async def test_one_deck_import_at_a_time(service) -> None:
+    user = await service.user_for_discord(9, "wes")
+    server = await service.join_server(user, 99, "W")
+    first = asyncio.create_task(service.import_deck(server, _power_deck(60), "yaml"))
+    await asyncio.sleep(0)  # the first import has started
+    with pytest.raises(Exception, match="another deck import is running"):
+        await service.import_deck(server, GOOD_DECK, "yaml")
+    assert await first == "powers"
+    assert [slug for slug, *_ in await service.list_decks(server)] == ["powers"]
+    assert await service.import_deck(server, GOOD_DECK, "yaml") == "class-deck"  # free again
+
+
+class RecordingPool(MathPool):
+    """The real pool, noting the name of each task as it is submitted and as it completes."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.submitted: list[str] = []
+        self.completed: list[str] = []
+
+    async def arun(self, fn, /, *args, **kwargs):
+        self.submitted.append(fn.__name__)
+        try:
+            return await super().arun(fn, *args, **kwargs)
+        finally:
+            self.completed.append(fn.__name__)
+
+
+async def test_a_student_check_does_not_wait_for_a_whole_deck_import(
+    session_factory, clock
+) -> None:
+    """Imports and answers share the pool: even with one worker, an answer submitted while a
+    big deck is being checked is checked between two slices of the deck, not after it."""
+    from bot.math import tasks
+
+    settings = Settings(database_url="sqlite+aiosqlite://", _env_file=None)
+    with RecordingPool(workers=1, timeout=10.0) as pool:
+        service = StudyService(session_factory, pool, settings=settings, clock=clock)
+        user = await service.user_for_discord(10, "xia")
+        server = await service.join_server(user, 100, "X")
+        assert (await tasks.acheck(pool, "1", "1")).correct  # the worker is up
+        pool.completed.clear()
+        deck = asyncio.create_task(service.import_deck(server, _power_deck(150), "yaml"))
+        while not pool.submitted[1:]:
+            await asyncio.sleep(0.001)  # the import's first task is in the pool's queue
+        assert (await tasks.acheck(pool, "2*x", "2x")).correct
+        assert not deck.done()
+        assert await deck == "powers"
+    student = pool.completed.index("check_task")
+    assert pool.completed[student + 1 :], (
+        f"the answer waited for the whole import: {pool.completed}"
+    )
+
+
+async def test_a_card_too_slow_to_check_is_named(session_factory, pool, clock) -> None:
+    from bot.study.decks import DeckError
+    from bot.study.importing import ImportLimits
+
+    # an old-style font switch makes the formula go to the real renderer, which on 1,000
+    # characters takes well over the 50 ms allowed here (a fast card takes a few ms)
+    slow = r"\rm " + " + ".join(f"x^{{{i}}}" for i in range(100))
+    text = GOOD_DECK + f"  - id: slow\n    front: q\n    back: a\n    latex_back: '{slow}'\n"
+    limits = ImportLimits(slice_seconds=0.05, card_seconds=0.05)
+    settings = Settings(database_url="sqlite+aiosqlite://", _env_file=None)
+    service = StudyService(session_factory, pool, settings=settings, import_limits=limits)
+    user = await service.user_for_discord(11, "yan")
+    server = await service.join_server(user, 110, "Y")
+    with pytest.raises(DeckError) as info:
+        await service.import_deck(server, text, "yaml")
+    assert str(info.value) == (
+        "line 13: cards[2]: card 'slow': checking it took longer than 0.05 s; "
+        "simplify its LaTeX or typed answer"
+    )
+    assert await service.list_decks(server) == []
+
+    # and a deck that takes too long altogether says how far it got
+    service.import_limits = ImportLimits(total_seconds=0.0)
+    with pytest.raises(DeckError) as info:
+        await service.import_deck(server, GOOD_DECK, "yaml")
+    assert str(info.value) == (
+        "line 5: cards[0]: checking the deck took longer than 0 s altogether (it had got to "
+        "card 1 of 2): its formulas and typed answers are unusually heavy; split it into "
+        "smaller decks"
+    )
+
+
 async def test_typed_card_with_its_function_names_the_mistake(service) -> None:
     user = await service.user_for_console("val")
     card_id = await _deck(service, None, "named", typed=True, function="sin(x)")
