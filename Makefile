@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test fuzz lint format bench clean install
+.PHONY: run test test-lowest fuzz lint format bench clean install
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,15 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# The same suite on the lowest versions pyproject.toml allows (uv's lowest-direct resolution), so
+# the ranges we declare are ranges we test. Its own venv; .ci/run runs it after `make test`.
+LOWEST := .venv-lowest
+test-lowest:
+	test -d $(LOWEST) || $(PYTHON) -m venv $(LOWEST)
+	$(LOWEST)/bin/pip install --quiet "uv>=0.9,<1"
+	$(LOWEST)/bin/uv pip install --quiet --python $(LOWEST)/bin/python --resolution lowest-direct -e ".[dev]"
+	$(LOWEST)/bin/python -m pytest -q
 
 # Property tests only, exploring new examples (at least EXAMPLES each); failures are kept in
 # .hypothesis/ and replayed by the next `make fuzz`.
@@ -38,4 +47,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.run
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(LOWEST) .pytest_cache .ruff_cache
