@@ -72,12 +72,20 @@ def _lines(path: str) -> Iterator[str]:
             yield from handle
 
 
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be a positive number of seconds")
+    return value
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from bot.math import tasks
     from bot.math.workers import MathPool
 
     out = sys.stdout
-    with MathPool(timeout=CHECK_TIMEOUT) as pool:
+    recycling = {} if args.max_tasks is None else {"max_tasks": args.max_tasks}
+    with MathPool(timeout=args.timeout, **recycling) as pool:
         if args.jsonl is None:
             if args.expected is None or args.answer is None:
                 print("derivbot check: give EXPECTED ANSWER, or --jsonl FILE", file=sys.stderr)
@@ -121,7 +129,6 @@ def _check_stream(pool: Any, lines: Iterator[str], out: IO[str]) -> None:
                         fields["answer"],
                         fields["function"],
                         fields["var"],
-                        timeout=CHECK_TIMEOUT,
                     )
                 except Exception:
                     pending.put((ident, _verdict_json(ident, invalid(TOO_COMPLEX))))
@@ -412,6 +419,19 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--function", help="the function that was differentiated (names mistakes)")
     check.add_argument("--var", default="x", help="the variable (default x)")
     check.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    check.add_argument(
+        "--timeout",
+        type=_positive_float,
+        default=CHECK_TIMEOUT,
+        help=f"seconds one check may take (default {CHECK_TIMEOUT:g})",
+    )
+    check.add_argument(
+        "--max-tasks",
+        type=int,
+        default=None,
+        metavar="N",
+        help="replace each worker process after N checks (default: the pool's)",
+    )
     check.set_defaults(handler=cmd_check)
 
     skills = sub.add_parser("skills", help="list the skills problems are generated for")
