@@ -107,7 +107,6 @@ def _check_stream(pool: Any, lines: Iterator[str], out: IO[str]) -> None:
     """Keep every worker busy, yet print strictly in input order, each line as soon as it is
     answered: a reader thread submits, this thread prints, so a line never waits for the next."""
     from bot.math import tasks
-    from bot.math.check import TOO_COMPLEX, invalid
 
     pending: queue.Queue[tuple[Any, Future | dict[str, Any]] | None] = queue.Queue(
         maxsize=pool.workers * 2
@@ -130,8 +129,8 @@ def _check_stream(pool: Any, lines: Iterator[str], out: IO[str]) -> None:
                         fields["function"],
                         fields["var"],
                     )
-                except Exception:
-                    pending.put((ident, _verdict_json(ident, invalid(TOO_COMPLEX))))
+                except Exception as exc:  # the pool could not take it (e.g. starting)
+                    pending.put((ident, _verdict_json(ident, tasks.verdict_for_failure(exc))))
                 else:
                     pending.put((ident, future))
         finally:
