@@ -79,13 +79,22 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 (never replace workers) or more")
+    return value
+
+
 def cmd_check(args: argparse.Namespace) -> int:
-    from bot.math import tasks
     from bot.math.workers import MathPool
 
     out = sys.stdout
     recycling = {} if args.max_tasks is None else {"max_tasks": args.max_tasks}
+    # the pool's fork server starts loading the engine now, while this process imports it too
     with MathPool(timeout=args.timeout, **recycling) as pool:
+        from bot.math import tasks
+
         if args.jsonl is None:
             if args.expected is None or args.answer is None:
                 print("derivbot check: give EXPECTED ANSWER, or --jsonl FILE", file=sys.stderr)
@@ -426,7 +435,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument(
         "--max-tasks",
-        type=int,
+        type=_non_negative_int,
         default=None,
         metavar="N",
         help="replace each worker process after N checks (default: the pool's)",

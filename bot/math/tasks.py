@@ -156,7 +156,12 @@ async def arender(
         text = fallback_text or (
             "\n".join(tex_to_text(t) for t in tex) if isinstance(tex, list) else tex_to_text(tex)
         )
-        return Rendered(png=None, text=text, error="rendering took too long")
+        why = (
+            "the renderer is restarting"
+            if isinstance(exc, WorkerCrashed)
+            else "rendering took too long"
+        )
+        return Rendered(png=None, text=text, error=why)
     if result.png is not None:
         _renders.put(key, result)
     return result

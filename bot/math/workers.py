@@ -87,6 +87,19 @@ def _mp_context() -> Any:
     return multiprocessing.get_context()  # pragma: no cover - Windows: spawn
 
 
+def _start_server(context: Any) -> None:
+    """Spawn the fork server now, without waiting for it: it preloads the engine (about a
+    second) while the caller goes on, instead of when the first task needs a worker."""
+    if context.get_start_method() != "forkserver":
+        return
+    from multiprocessing import forkserver
+
+    try:
+        _in_clean_context(forkserver.ensure_running)
+    except OSError:  # the first task will try again, and say so if it cannot
+        log.warning("could not start the math workers' fork server", exc_info=True)
+
+
 def _import_modules() -> None:
     for name in _REQUIRED_MODULES:
         importlib.import_module(name)
@@ -230,7 +243,8 @@ class MathPool:
     ) -> None:
         """``memory_limit_mb`` is the address space each worker may add on top of what it
         inherits at start-up (None: no cap); ``max_tasks`` recycles workers so sympy's
-        caches cannot grow without bound."""
+        caches cannot grow without bound. Workers start on first use, but the fork server
+        they come from starts loading the engine now."""
         if timeout <= 0:
             raise ValueError("timeout must be positive")
         self.workers = workers if workers is not None else _default_workers()
@@ -241,6 +255,8 @@ class MathPool:
         self.timeout = timeout
         self.memory_limit_mb = memory_limit_mb
         self.max_tasks = max_tasks
+        self._context = _mp_context()
+        _start_server(self._context)
         self._lock = threading.Lock()  # guards starting/replacing/closing the pebble pool
         self._pool: ProcessPool | None = None  # started lazily: creating it starts workers
         self._closed = False
@@ -280,7 +296,7 @@ class MathPool:
                     max_tasks=self.max_tasks,
                     initializer=_init_worker,
                     initargs=(self.memory_limit_mb,),
-                    context=_mp_context(),
+                    context=self._context,
                 )
                 _in_clean_context(lambda: pool.active)  # starts the workers now, under the lock
             except (OSError, BrokenProcessPool) as exc:
@@ -394,7 +410,7 @@ class MathPool:
         exc = inner.exception()
         if exc is not None and call.retries > 0 and _pool_failure(exc) and not outer.done():
             call.retries -= 1
-            log.info("retrying %s once: %s", call.label, _translate(exc, call.label))
+            log.warning("retrying %s once: %s", call.label, _translate(exc, call.label))
             try:
                 self._attempt(call)
             except Exception as again:
