@@ -77,12 +77,29 @@ def _lines(path: str) -> Iterator[str]:
             yield from handle
 
 
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be a positive number of seconds")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 (never replace workers) or more")
+    return value
+
+
 def cmd_check(args: argparse.Namespace) -> int:
-    from bot.math import tasks
     from bot.math.workers import MathPool
 
     out = sys.stdout
-    with MathPool(timeout=CHECK_TIMEOUT) as pool:
+    recycling = {} if args.max_tasks is None else {"max_tasks": args.max_tasks}
+    # the pool's fork server starts loading the engine now, while this process imports it too
+    with MathPool(timeout=args.timeout, **recycling) as pool:
+        from bot.math import tasks
+
         if args.jsonl is None:
             if args.expected is None or args.answer is None:
                 print("derivbot check: give EXPECTED ANSWER, or --jsonl FILE", file=sys.stderr)
@@ -104,7 +121,6 @@ def _check_stream(pool: Any, lines: Iterator[str], out: IO[str]) -> None:
     """Keep every worker busy, yet print strictly in input order, each line as soon as it is
     answered: a reader thread submits, this thread prints, so a line never waits for the next."""
     from bot.math import tasks
-    from bot.math.check import TOO_COMPLEX, invalid
 
     pending: queue.Queue[tuple[Any, Future | dict[str, Any]] | None] = queue.Queue(
         maxsize=pool.workers * 2
@@ -126,10 +142,9 @@ def _check_stream(pool: Any, lines: Iterator[str], out: IO[str]) -> None:
                         fields["answer"],
                         fields["function"],
                         fields["var"],
-                        timeout=CHECK_TIMEOUT,
                     )
-                except Exception:
-                    pending.put((ident, _verdict_json(ident, invalid(TOO_COMPLEX))))
+                except Exception as exc:  # the pool could not take it (e.g. starting)
+                    pending.put((ident, _verdict_json(ident, tasks.verdict_for_failure(exc))))
                 else:
                     pending.put((ident, future))
         finally:
@@ -418,6 +433,19 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--function", help="the function that was differentiated (names mistakes)")
     check.add_argument("--var", default="x", help="the variable (default x)")
     check.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    check.add_argument(
+        "--timeout",
+        type=_positive_float,
+        default=CHECK_TIMEOUT,
+        help=f"seconds one check may take (default {CHECK_TIMEOUT:g})",
+    )
+    check.add_argument(
+        "--max-tasks",
+        type=_non_negative_int,
+        default=None,
+        metavar="N",
+        help="replace each worker process after N checks (default: the pool's)",
+    )
     check.set_defaults(handler=cmd_check)
 
     skills = sub.add_parser("skills", help="list the skills problems are generated for")

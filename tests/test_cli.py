@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import select
 import subprocess
 import sys
 import time
@@ -11,6 +13,7 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
+from bot.math.check import TOO_COMPLEX
 from bot.math.parser import parse
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -212,8 +215,6 @@ def test_deck_validate(tmp_path: Path) -> None:
 
 
 def test_run_without_a_token_explains(tmp_path: Path) -> None:
-    import os
-
     env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
     result = subprocess.run(
         [sys.executable, "-m", "bot", "run"],
@@ -269,3 +270,47 @@ def test_check_jsonl_answers_every_line_whatever_bytes_it_holds(errors: str | No
     ]
     assert "could not be read as text" in out[0]["message"]
     assert "control character U+0000" in out[3]["message"]
+
+
+# Defined nowhere on the reals, so sampling cannot decide and sympy's simplify gets a go: well
+# over a second, far past the limit given below (see tests/math/test_tasks.py).
+SLOW = {
+    "expected": "sqrt(-x^2-1)",
+    "answer": "sqrt(-x^2-1)*((x+1)^30 - (x-1)^30)*sin(x)^7/cos(2x)^3",
+}
+
+
+def test_check_jsonl_in_lockstep_answers_every_line_across_recycling_and_kills() -> None:
+    """An interactive front-end sends a line, waits for its answer, sends the next. Workers are
+    recycled every 50 checks and some are killed for overrunning their limit: every line is
+    answered (it used to stop for good when the first recycled worker hung after its fork).
+    The issue's full size with DERIVBOT_STRESS=1 (about 20 s); a few seconds otherwise."""
+    lines, kills = (5000, 20) if os.environ.get("DERIVBOT_STRESS") == "1" else (1000, 4)
+    command = ["check", "--jsonl", "-", "--max-tasks", "50", "--timeout", "0.3"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", *command],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    assert proc.stdin and proc.stdout
+    try:
+        for n in range(lines):
+            slow = n % (lines // kills) == lines // kills // 2
+            item = {"id": n, **SLOW} if slow else {"id": n, "expected": "2*x", "answer": "2x"}
+            proc.stdin.write(json.dumps(item) + "\n")
+            proc.stdin.flush()
+            ready, _, _ = select.select([proc.stdout], [], [], 30)
+            assert ready, f"no answer to line {n + 1} within 30 s"
+            out = json.loads(proc.stdout.readline())
+            assert out["id"] == n
+            if slow:
+                assert (out["verdict"], out["message"]) == ("invalid", TOO_COMPLEX)
+            else:
+                assert out["verdict"] == "correct", out
+        proc.stdin.close()
+        assert proc.wait(timeout=60) == 0
+    finally:
+        proc.kill()
+        proc.wait()

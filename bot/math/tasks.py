@@ -1,7 +1,8 @@
 """The math engine as front-ends call it: every CPU-heavy call runs in the worker pool.
 
-A task that runs past its limit, or kills its worker, comes back as a calm result (an `invalid`
-verdict, a plain-text rendering) rather than an exception: the student always gets an answer.
+A task that runs past its limit, or that the pool fails under (after the pool's one retry), comes
+back as a calm result (an `invalid` verdict, a plain-text rendering) rather than an exception:
+the student always gets an answer, and it says whose fault it was.
 """
 
 from __future__ import annotations
@@ -19,11 +20,19 @@ from bot.math.workers import MathPool, WorkerCrashed, WorkTimeout
 
 log = logging.getLogger(__name__)
 _FAILURES = (WorkTimeout, WorkerCrashed)
+#: The pool failed under a check twice (a worker died, the pool was rebuilding): our fault,
+#: not the student's answer's, and usually over in a moment.
+CHECKER_RESTARTING = "The checker is restarting, try again in a moment."
 
 
 def verdict_for_failure(exc: BaseException) -> Verdict:
-    if isinstance(exc, _FAILURES):
+    """The `invalid` verdict (never graded) a failed check gets: a check that ran past its
+    limit is too complex; a pool that failed under it says so."""
+    if isinstance(exc, WorkTimeout):
         return invalid(TOO_COMPLEX)
+    if isinstance(exc, WorkerCrashed):
+        log.warning("check failed in the worker pool: %s", exc)
+        return invalid(CHECKER_RESTARTING)
     log.exception("checking failed", exc_info=exc)
     return invalid("Something went wrong while checking; please try again.")
 
@@ -147,7 +156,12 @@ async def arender(
         text = fallback_text or (
             "\n".join(tex_to_text(t) for t in tex) if isinstance(tex, list) else tex_to_text(tex)
         )
-        return Rendered(png=None, text=text, error="rendering took too long")
+        why = (
+            "the renderer is restarting"
+            if isinstance(exc, WorkerCrashed)
+            else "rendering took too long"
+        )
+        return Rendered(png=None, text=text, error=why)
     if result.png is not None:
         _renders.put(key, result)
     return result

@@ -6,6 +6,12 @@ Running it in the bot process would freeze the Discord event loop, and a Python 
 cannot be interrupted, so every such task runs in a pebble ``ProcessPool`` worker instead:
 when a task outlives its limit the worker is killed and replaced, and the caller gets
 :class:`WorkTimeout` (which front-ends report as ``invalid: too complex to check``).
+
+Workers are started by a fork server that has the engine preloaded (:mod:`bot.math.preload`),
+never forked from the bot itself, whose threads may hold locks at the moment of a fork. A
+worker that dies under a task, or a pool that breaks, is the pool's fault rather than the
+task's: the task is run once more on a fresh worker before the caller hears of it
+(:class:`WorkerCrashed`, "the checker is restarting").
 """
 
 from __future__ import annotations
@@ -14,17 +20,18 @@ import asyncio
 import atexit
 import concurrent.futures
 import contextlib
+import contextvars
 import gc
 import importlib
 import logging
 import multiprocessing
 import os
 import signal
-import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from pebble import ProcessExpired, ProcessPool
 from pebble.common.types import RemoteTraceback
@@ -40,10 +47,12 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-#: Imported by every worker before it takes tasks, and by the parent before it forks them so
-#: that workers forked later, e.g. replacements for killed ones, start with them loaded.
+#: Imported by every worker before it takes tasks; already loaded when the fork server has
+#: preloaded :data:`_SERVER_PRELOAD`, so this only matters where there is no fork server.
 _REQUIRED_MODULES = ("sympy", "mpmath")
 _OPTIONAL_MODULES = ("matplotlib", "matplotlib.figure", "matplotlib.backends.backend_agg")
+#: What the fork server imports once before forking any worker.
+_SERVER_PRELOAD = ["__main__", "bot.math.preload"]
 
 _WORKER_NICENESS = 5  # keep the bot process (event loop) ahead of a busy worker
 _MAX_DEFAULT_WORKERS = 4  # each worker may use up to memory_limit_mb; be frugal on big hosts
@@ -54,7 +63,8 @@ class WorkTimeout(Exception):
 
 
 class WorkerCrashed(Exception):
-    """The worker died under the task (OS kill, hard crash, SystemExit) or the pool broke."""
+    """The pool failed under the task twice (its worker died, the pool broke) or could not
+    start; or the task raised SystemExit. Not the task's input's fault as far as we know."""
 
 
 def _default_workers() -> int:
@@ -62,11 +72,32 @@ def _default_workers() -> int:
 
 
 def _mp_context() -> Any:
-    # fork: the parent has usually imported sympy already, so a new worker (including each
-    # replacement for a killed one) is ready in milliseconds instead of re-importing it.
-    if sys.platform.startswith("linux"):
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context()
+    """The fork server where there is one (POSIX), else the platform's default.
+
+    Not plain fork: the bot forks from a process whose other threads (the event loop's
+    executor, aiosqlite's, pebble's, the CLI's stdin reader) may hold a lock at that moment,
+    and the child then blocks on it for good, or runs their exit hooks and dies as it retires.
+    The fork server is a fresh single-threaded process with the engine preloaded, so a new
+    worker (including each replacement) is still ready in milliseconds.
+    """
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(_SERVER_PRELOAD)  # no effect once the server runs
+        return context
+    return multiprocessing.get_context()  # pragma: no cover - Windows: spawn
+
+
+def _start_server(context: Any) -> None:
+    """Spawn the fork server now, without waiting for it: it preloads the engine (about a
+    second) while the caller goes on, instead of when the first task needs a worker."""
+    if context.get_start_method() != "forkserver":
+        return
+    from multiprocessing import forkserver
+
+    try:
+        _in_clean_context(forkserver.ensure_running)
+    except OSError:  # the first task will try again, and say so if it cannot
+        log.warning("could not start the math workers' fork server", exc_info=True)
 
 
 def _import_modules() -> None:
@@ -90,9 +121,9 @@ def _address_space_bytes() -> int | None:
 def _limit_memory(memory_limit_mb: int) -> None:
     """Cap the worker's address space at what it inherited plus ``memory_limit_mb``.
 
-    Relative rather than absolute because a forked worker inherits the parent's whole
-    (mostly shared, untouched) address space, which for a bot with many threads can
-    itself exceed any sensible absolute cap.
+    Relative rather than absolute because a worker inherits the fork server's whole (mostly
+    shared, untouched) address space: sympy, matplotlib and numpy's reservations come to a
+    few hundred MB of virtual memory before a worker has done anything.
     """
     if resource is None:
         return
@@ -116,7 +147,8 @@ def _init_worker(memory_limit_mb: int | None) -> None:
     except Exception:  # pragma: no cover - broken install; tasks will report it themselves
         log.exception("math worker could not preload modules")
     # sympy's long-lived heap makes full collections cost ~10-100 ms; freezing what is loaded
-    # now keeps them off every check's critical path (see docs/PERFORMANCE.md).
+    # now keeps them off every check's critical path (see docs/PERFORMANCE.md). The fork
+    # server froze its heap already, so this only walks what the worker built since.
     gc.collect()
     gc.freeze()
     if memory_limit_mb is not None:
@@ -135,6 +167,23 @@ def _warm_task() -> bool:
     return True
 
 
+def _in_clean_context(fn: Callable[[], T]) -> T:
+    """Run process starts and joins outside the caller's context variables.
+
+    The pool is process-wide machinery, and a caller's context can change what it sees: the
+    simulated Discord of the tests gives the bot's code a virtual ``time.monotonic`` that
+    stands still, and multiprocessing's ``wait(timeout=0)`` on a fork-server child then never
+    returns.
+    """
+    return contextvars.Context().run(fn)
+
+
+def _pool_failure(exc: BaseException) -> bool:
+    """True for failures of the pool rather than of the task: a worker died under it, or the
+    pool broke (pebble then fails every task it holds, queued ones included)."""
+    return isinstance(exc, (ProcessExpired, BrokenProcessPool))
+
+
 def _translate(exc: BaseException, label: str) -> BaseException:
     """Map pebble's failure signals onto this module's exceptions; pass task errors through."""
     remote = isinstance(exc.__cause__, RemoteTraceback)
@@ -151,35 +200,35 @@ def _translate(exc: BaseException, label: str) -> BaseException:
     return exc
 
 
-def _link(inner: concurrent.futures.Future, outer: concurrent.futures.Future, label: str) -> None:
-    """Complete ``outer`` from pebble's ``inner`` and pass cancellation the other way."""
+@dataclass
+class _Call(Generic[T]):
+    """One task as the caller sees it, across the attempts that may run it."""
 
-    def on_inner_done(fut: concurrent.futures.Future) -> None:
-        if fut.cancelled():
-            outer.cancel()
-            return
-        exc = fut.exception()
-        with contextlib.suppress(concurrent.futures.InvalidStateError):  # outer cancelled
-            if exc is None:
-                outer.set_result(fut.result())
-            else:
-                outer.set_exception(_translate(exc, label))
+    fn: Callable[..., T]
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    limit: float
+    outer: concurrent.futures.Future[T]
+    retries: int = 1
+    inner: concurrent.futures.Future[Any] | None = None
 
-    def on_outer_done(fut: concurrent.futures.Future) -> None:
-        if fut.cancelled():
-            inner.cancel()  # pebble kills the worker if the task already started
-
-    outer.add_done_callback(on_outer_done)
-    inner.add_done_callback(on_inner_done)
+    @property
+    def label(self) -> str:
+        return getattr(self.fn, "__qualname__", repr(self.fn))
 
 
 class MathPool:
     """Process pool for CPU-heavy math; each task gets a hard time limit.
 
     A task that overruns is killed together with its worker (which pebble replaces) and the
-    caller gets :class:`WorkTimeout`; a worker that dies gives :class:`WorkerCrashed`; any
-    other exception from the task is re-raised as is. The time limit starts when a worker
+    caller gets :class:`WorkTimeout`. A task whose worker dies under it, or that the pool
+    drops when it breaks, runs once more (on a rebuilt pool if need be); failing again gives
+    :class:`WorkerCrashed`. Any other exception from the task is re-raised as is. Tasks must
+    therefore be safe to run twice (ours are pure). The time limit starts when a worker
     picks the task up, so waiting in the queue behind other tasks does not count.
+
+    Workers are recycled after ``max_tasks`` tasks, invisibly: a retiring worker finishes its
+    last task and a fresh one takes the queue over.
 
     Functions sent to the pool must be picklable (module-level). Keyword arguments named
     ``timeout`` are consumed by the pool, not passed to the task.
@@ -194,21 +243,27 @@ class MathPool:
     ) -> None:
         """``memory_limit_mb`` is the address space each worker may add on top of what it
         inherits at start-up (None: no cap); ``max_tasks`` recycles workers so sympy's
-        caches cannot grow without bound."""
+        caches cannot grow without bound. Workers start on first use, but the fork server
+        they come from starts loading the engine now."""
         if timeout <= 0:
             raise ValueError("timeout must be positive")
         self.workers = workers if workers is not None else _default_workers()
         if self.workers < 1:
             raise ValueError("workers must be at least 1")
+        if max_tasks < 0:
+            raise ValueError("max_tasks must be 0 (never recycle) or more")
         self.timeout = timeout
         self.memory_limit_mb = memory_limit_mb
         self.max_tasks = max_tasks
+        self._context = _mp_context()
+        _start_server(self._context)
         self._lock = threading.Lock()  # guards starting/replacing/closing the pebble pool
-        self._pool: ProcessPool | None = None  # started lazily: creating it forks
+        self._pool: ProcessPool | None = None  # started lazily: creating it starts workers
         self._closed = False
-        # pebble leaves unfinished futures pending forever when stopped; close() cancels them
-        # (own lock: pebble threads touch it from callbacks while _lock may be joining them)
-        self._pending: set[concurrent.futures.Future[Any]] = set()
+        # pebble leaves unfinished futures pending forever when stopped; they are failed (so
+        # retried) when their pool is retired, cancelled on close. Own lock: pebble threads
+        # touch it from callbacks.
+        self._pending: dict[concurrent.futures.Future[Any], ProcessPool] = {}
         self._pending_lock = threading.Lock()
 
     # -- pool lifecycle -------------------------------------------------------------------
@@ -218,46 +273,58 @@ class MathPool:
         return pool if pool is not None and pool.active else None
 
     def _ensure_pool(self) -> ProcessPool:
-        """Return a running pebble pool, starting it or replacing a broken one."""
+        """Return a running pebble pool, starting it or replacing a broken one.
+
+        Safe from any thread, pebble's callbacks included: it never waits for a pool's threads
+        (a broken pool is retired by a thread of its own) and never runs callbacks itself.
+        """
         with self._lock:
             if self._closed:
                 raise RuntimeError("MathPool is closed")
             pool = self._live_pool()
             if pool is not None:
                 return pool
-            if self._pool is not None:
-                # pebble marks the whole pool broken in rare cases (e.g. an idle worker
-                # killed by the OS); rebuild it rather than failing every later task.
+            broken, self._pool = self._pool, None
+            if broken is not None:
+                # pebble marks the whole pool broken when a worker dies while none is
+                # running a task (e.g. an idle worker killed by the OS); rebuild it rather
+                # than failing every later task.
                 log.warning("math worker pool broke; starting a new one")
-                self._shutdown(self._pool)
-                self._abandon(BrokenProcessPool("worker pool broke"))
-            # Load the heavy modules here first so every forked worker starts with them.
-            _import_modules()
-            pool = ProcessPool(
-                max_workers=self.workers,
-                max_tasks=self.max_tasks,
-                initializer=_init_worker,
-                initargs=(self.memory_limit_mb,),
-                context=_mp_context(),
-            )
-            pool.active  # noqa: B018 - starts the workers now, under the lock
+            try:
+                pool = ProcessPool(
+                    max_workers=self.workers,
+                    max_tasks=self.max_tasks,
+                    initializer=_init_worker,
+                    initargs=(self.memory_limit_mb,),
+                    context=self._context,
+                )
+                _in_clean_context(lambda: pool.active)  # starts the workers now, under the lock
+            except (OSError, BrokenProcessPool) as exc:
+                raise WorkerCrashed(f"math workers could not start: {exc}") from exc
+            finally:
+                if broken is not None:
+                    threading.Thread(
+                        target=self._retire, args=(broken,), name="math-pool-retire", daemon=True
+                    ).start()
             self._pool = pool
             return pool
+
+    def _retire(self, pool: ProcessPool) -> None:
+        """Stop a broken pool, then fail what it left pending: those tasks run again."""
+        self._shutdown(pool)
+        self._abandon(BrokenProcessPool("worker pool broke"), pool)
 
     @staticmethod
     def _shutdown(pool: ProcessPool) -> None:
         pool.stop()
         try:
-            pool.join()
+            _in_clean_context(pool.join)
         except Exception:  # pragma: no cover - best effort during shutdown
             log.warning("math worker pool did not shut down cleanly", exc_info=True)
 
     def warm_up(self) -> None:
-        """Start all workers with sympy/mpmath (and matplotlib if installed) loaded.
-
-        Starting the pool imports them in the parent first, so workers forked later -
-        replacements for killed ones - start warm too. Best effort: failures are only logged.
-        """
+        """Start the fork server (it preloads the engine) and every worker, now rather than on
+        the first task. Best effort: failures are only logged."""
         futures = [
             self.submit(_warm_task, timeout=max(self.timeout, 10.0)) for _ in range(self.workers)
         ]
@@ -278,10 +345,17 @@ class MathPool:
             self._shutdown(pool)
         self._abandon(None)
 
-    def _abandon(self, error: BaseException | None) -> None:
-        """Resolve futures a stopped pebble pool left pending: fail them, or cancel if None."""
+    def _abandon(self, error: BaseException | None, pool: ProcessPool | None = None) -> None:
+        """Resolve futures a stopped pebble pool (or every pool, if None) left pending: fail
+        them with ``error``, or cancel them if it is None. Never call it holding ``_lock``:
+        a failure runs callbacks that retry on a new pool."""
         with self._pending_lock:
-            pending, self._pending = self._pending, set()
+            if pool is None:
+                pending, self._pending = list(self._pending), {}
+            else:
+                pending = [inner for inner, owner in self._pending.items() if owner is pool]
+                for inner in pending:
+                    del self._pending[inner]
         for inner in pending:
             if error is None:
                 inner.cancel()
@@ -297,32 +371,67 @@ class MathPool:
 
     # -- running tasks --------------------------------------------------------------------
 
-    def _submit_to(
+    def _call(
         self,
-        pool: ProcessPool,
         fn: Callable[..., T],
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
         timeout: float | None,
-    ) -> concurrent.futures.Future[T]:
+    ) -> _Call[T]:
         limit = self.timeout if timeout is None else timeout
         if limit <= 0:
             raise ValueError("timeout must be positive")
-        label = getattr(fn, "__qualname__", repr(fn))
-        try:
-            inner = pool.schedule(fn, args=args, kwargs=kwargs, timeout=limit)
-        except RuntimeError:  # pool broke between the liveness check and scheduling
-            inner = self._ensure_pool().schedule(fn, args=args, kwargs=kwargs, timeout=limit)
-        with self._pending_lock:
-            self._pending.add(inner)
-        inner.add_done_callback(self._forget)
-        outer: concurrent.futures.Future[T] = concurrent.futures.Future()
-        _link(inner, outer, label)
-        return outer
+        call = _Call(fn, args, kwargs, limit, concurrent.futures.Future())
+        call.outer.add_done_callback(lambda outer: self._on_outer_done(call, outer))
+        return call
 
-    def _forget(self, inner: concurrent.futures.Future[Any]) -> None:
+    def _attempt(self, call: _Call[Any], pool: ProcessPool | None = None) -> None:
+        """Hand ``call`` to pebble; its outcome completes ``call.outer`` or tries again."""
+        pool = pool or self._ensure_pool()
+        try:
+            inner = pool.schedule(call.fn, args=call.args, kwargs=call.kwargs, timeout=call.limit)
+        except RuntimeError:  # pool broke between the liveness check and scheduling
+            pool = self._ensure_pool()
+            inner = pool.schedule(call.fn, args=call.args, kwargs=call.kwargs, timeout=call.limit)
         with self._pending_lock:
-            self._pending.discard(inner)
+            self._pending[inner] = pool
+        call.inner = inner
+        if call.outer.cancelled():  # cancelled while this attempt was being scheduled
+            inner.cancel()
+        inner.add_done_callback(lambda done: self._on_inner_done(call, done))
+
+    def _on_inner_done(self, call: _Call[Any], inner: concurrent.futures.Future[Any]) -> None:
+        with self._pending_lock:
+            self._pending.pop(inner, None)
+        outer = call.outer
+        if inner.cancelled():
+            outer.cancel()
+            return
+        exc = inner.exception()
+        if exc is not None and call.retries > 0 and _pool_failure(exc) and not outer.done():
+            call.retries -= 1
+            log.warning("retrying %s once: %s", call.label, _translate(exc, call.label))
+            try:
+                self._attempt(call)
+            except Exception as again:
+                if self._closed:
+                    outer.cancel()
+                    return
+                if not isinstance(again, WorkerCrashed):
+                    again = WorkerCrashed(f"could not run {call.label} again: {again!r}")
+                with contextlib.suppress(concurrent.futures.InvalidStateError):
+                    outer.set_exception(again)
+            return
+        with contextlib.suppress(concurrent.futures.InvalidStateError):  # outer cancelled
+            if exc is None:
+                outer.set_result(inner.result())
+            else:
+                outer.set_exception(_translate(exc, call.label))
+
+    @staticmethod
+    def _on_outer_done(call: _Call[Any], outer: concurrent.futures.Future[Any]) -> None:
+        if outer.cancelled() and call.inner is not None:
+            call.inner.cancel()  # pebble kills the worker if the task already started
 
     def submit(
         self, fn: Callable[..., T], /, *args: Any, timeout: float | None = None, **kwargs: Any
@@ -332,7 +441,9 @@ class MathPool:
         The future fails with :class:`WorkTimeout` / :class:`WorkerCrashed` / the task's own
         exception; cancelling it kills the worker if the task is already running.
         """
-        return self._submit_to(self._ensure_pool(), fn, args, kwargs, timeout)
+        call = self._call(fn, args, kwargs, timeout)
+        self._attempt(call)
+        return call.outer
 
     def run(
         self, fn: Callable[..., T], /, *args: Any, timeout: float | None = None, **kwargs: Any
@@ -351,11 +462,12 @@ class MathPool:
 
         Cancelling the awaiting task cancels the work and kills its worker if it started.
         """
+        call = self._call(fn, args, kwargs, timeout)
         pool = self._live_pool() if not self._closed else None
-        if pool is None:  # starting (forking) or rebuilding the pool blocks: do it off-loop
+        if pool is None:  # starting or rebuilding the pool blocks: do it off-loop
             pool = await asyncio.to_thread(self._ensure_pool)
-        future = self._submit_to(pool, fn, args, kwargs, timeout)
-        return await asyncio.wrap_future(future)
+        self._attempt(call, pool)
+        return await asyncio.wrap_future(call.outer)
 
 
 _default: MathPool | None = None

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import time
+
 import pytest
 import sympy as sp
 
 from bot.math import tasks
 from bot.math.check import TOO_COMPLEX
 from bot.math.generator import generate
-from bot.math.workers import MathPool
+from bot.math.workers import MathPool, WorkerCrashed, WorkTimeout
 
 
 @pytest.fixture(scope="module")
@@ -61,3 +65,41 @@ async def test_steps_render_as_one_image(pool: MathPool) -> None:
     lines = [f"${s.latex}$" for s in problem.steps]
     result = await tasks.arender(pool, lines)
     assert result.png is not None
+
+
+def test_failures_of_the_pool_are_ours_not_the_students() -> None:
+    overran = tasks.verdict_for_failure(WorkTimeout("check_task exceeded its 2s time limit"))
+    assert (overran.verdict, overran.message) == ("invalid", TOO_COMPLEX)
+    broke = tasks.verdict_for_failure(WorkerCrashed("worker pool broke while running check_task"))
+    # still `invalid` (never graded as a wrong answer), but it says whose fault it is
+    assert (broke.verdict, broke.message) == ("invalid", tasks.CHECKER_RESTARTING)
+    assert "restarting" in tasks.CHECKER_RESTARTING
+
+
+def slow_pid(seconds: float) -> int:
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def test_killed_idle_workers_do_not_make_the_next_checks_too_complex() -> None:
+    with MathPool(workers=2, timeout=5.0) as p:
+        p.warm_up()
+        # two tasks that overlap in time run on the two workers
+        victims = {f.result() for f in [p.submit(slow_pid, 0.5) for _ in range(2)]}
+        assert len(victims) == 2
+        for victim in victims:  # e.g. the OS's out-of-memory killer
+            os.kill(victim, signal.SIGKILL)
+        for victim in victims:
+            while os.path.exists(f"/proc/{victim}") and _alive(victim):
+                time.sleep(0.01)
+        verdicts = [tasks.check(p, "3*x**2", "3x^2") for _ in range(5)]
+        assert [v.message for v in verdicts if v.verdict != "correct"] == []
+
+
+def _alive(pid: int) -> bool:
+    """True until the process is gone or a zombie waiting to be reaped (it is dead then)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
