@@ -230,8 +230,14 @@ def _is_linear(g: sp.Expr, x: sp.Symbol) -> bool:
     return g.is_polynomial(x) and sp.degree(g, x) == 1
 
 
-def _mistakes_at(e: sp.Expr, x: sp.Symbol) -> Iterator[tuple[_Bug, sp.Expr | None, Mistake]]:
-    """Each wrong rule that applies at node `e`, with the student-facing explanation."""
+Found = tuple[_Bug, sp.Expr | None, Mistake]
+
+
+def _mistakes_at(e: sp.Expr, x: sp.Symbol) -> Iterator[Found]:
+    """Each wrong rule that applies at node `e`, with the student-facing explanation.
+
+    The order is the order variants are tried in: the first that matches names the mistake.
+    """
     if e.is_Add and any(not t.has(x) for t in e.args):
         c = sp.Add(*(t for t in e.args if not t.has(x)))
         yield (
@@ -240,169 +246,167 @@ def _mistakes_at(e: sp.Expr, x: sp.Symbol) -> Iterator[tuple[_Bug, sp.Expr | Non
             Mistake("constant", f"The derivative of a constant is 0, so the {_show(c)} must go."),
         )
     if e.is_Mul:
-        const = sp.Mul(*(f for f in e.args if not f.has(x)))
-        rest = sp.Mul(*(f for f in e.args if f.has(x)))
-        if const != 1:
-            if const.has(sp.log) and rest.func is sp.log:
-                yield (
-                    _Bug(e, "log_base"),
-                    None,
-                    Mistake(
-                        "log",
-                        "d/dx logₐ(x) = 1/(x·ln a): the factor 1/ln a of the base is missing.",
-                    ),
-                )
-            elif const not in (-1,):
-                yield (
-                    _Bug(e, "constant_multiple"),
-                    None,
-                    Mistake(
-                        "constant_multiple",
-                        f"A constant factor stays when you differentiate: keep the {_show(const)}.",
-                    ),
-                )
-            if rest.is_Mul:  # c·f·g or c·f/g: the product or quotient inside can go wrong too
-                yield from _mistakes_at(rest, x)
-            return
-        den = [f for f in e.args if f.is_Pow and f.args[1].is_negative and f.args[1].is_number]
-        if den and len(den) < len(e.args):
+        yield from _mul_mistakes(e, x)
+    elif e.is_Pow:
+        yield from _pow_mistakes(e, x)
+    elif e.func in _RIGHT and len(e.args) == 1:
+        yield from _function_mistakes(e, x)
+
+
+def _mul_mistakes(e: sp.Expr, x: sp.Symbol) -> Iterator[Found]:
+    const = sp.Mul(*(f for f in e.args if not f.has(x)))
+    rest = sp.Mul(*(f for f in e.args if f.has(x)))
+    if const != 1:
+        yield from _constant_factor_mistakes(e, const, rest)
+        if rest.is_Mul:  # c·f·g or c·f/g: the product or quotient inside can go wrong too
+            yield from _mistakes_at(rest, x)
+        return
+    den = [f for f in e.args if f.is_Pow and f.args[1].is_negative and f.args[1].is_number]
+    if den and len(den) < len(e.args):
+        yield from _quotient_mistakes(e)
+    elif not den:
+        yield from _product_mistakes(e)
+
+
+def _constant_factor_mistakes(e: sp.Expr, const: sp.Expr, rest: sp.Expr) -> Iterator[Found]:
+    if const.has(sp.log) and rest.func is sp.log:
+        yield (
+            _Bug(e, "log_base"),
+            None,
+            Mistake("log", "d/dx logₐ(x) = 1/(x·ln a): the factor 1/ln a of the base is missing."),
+        )
+    elif const not in (-1,):
+        yield (
+            _Bug(e, "constant_multiple"),
+            None,
+            Mistake(
+                "constant_multiple",
+                f"A constant factor stays when you differentiate: keep the {_show(const)}.",
+            ),
+        )
+
+
+def _quotient_mistakes(e: sp.Expr) -> Iterator[Found]:
+    for kind, text in (
+        (
+            "quotient_sign",
+            "The quotient rule's numerator is f'g − fg', in that order; yours is reversed.",
+        ),
+        (
+            "quotient_square",
+            "In the quotient rule the denominator is squared: (f/g)' = (f'g − fg')/g².",
+        ),
+        ("quotient_ratio", "The derivative of f/g is not f'/g'; use (f'g − fg')/g²."),
+    ):
+        yield _Bug(e, kind), None, Mistake("quotient", text)
+
+
+def _product_mistakes(e: sp.Expr) -> Iterator[Found]:
+    yield (
+        _Bug(e, "product_both"),
+        None,
+        Mistake(
+            "product",
+            "The derivative of a product is not the product of the derivatives: (fg)' = f'g + fg'.",
+        ),
+    )
+    one_missing = "The product rule has two terms, (fg)' = f'g + fg'; one is missing."
+    for kind in ("product_first", "product_last"):
+        yield _Bug(e, kind), None, Mistake("product", one_missing)
+
+
+def _pow_mistakes(e: sp.Expr, x: sp.Symbol) -> Iterator[Found]:
+    b, n = e.args
+    if not n.has(x):
+        yield from _power_rule_mistakes(e, b, x)
+    elif not b.has(x):
+        yield from _exponential_mistakes(e, b, n, x)
+    else:
+        yield (
+            _Bug(e, "power"),
+            None,
+            Mistake(
+                "power",
+                "The exponent depends on x too, so the power rule does not apply; "
+                "use logarithmic differentiation.",
+            ),
+        )
+        yield (
+            _Bug(e, "exp"),
+            None,
+            Mistake(
+                "exp",
+                "The base depends on x too, so aˣ·ln a does not apply; "
+                "use logarithmic differentiation.",
+            ),
+        )
+
+
+def _power_rule_mistakes(e: sp.Expr, b: sp.Expr, x: sp.Symbol) -> Iterator[Found]:
+    for kind, text in (
+        (
+            "power_not_lowered",
+            "Power rule: bring the exponent down, then lower it by one: (xⁿ)' = n·xⁿ⁻¹.",
+        ),
+        (
+            "power_not_down",
+            "Power rule: the exponent comes down in front as a factor: (xⁿ)' = n·xⁿ⁻¹.",
+        ),
+        (
+            "power_new_exponent",
+            "Power rule: the factor in front is the original exponent n, not n − 1: "
+            "(xⁿ)' = n·xⁿ⁻¹.",
+        ),
+    ):
+        yield _Bug(e, kind), None, Mistake("power", text)
+    if b != x:
+        yield _chain_bug(e, b, x, "chain")
+        yield _outer_at_x_bug(e, b, x, "chain")
+
+
+def _exponential_mistakes(e: sp.Expr, b: sp.Expr, n: sp.Expr, x: sp.Symbol) -> Iterator[Found]:
+    if b is sp.E:
+        yield _chain_bug(e, n, x, "exp" if _is_linear(n, x) else "chain")
+        return
+    yield (
+        _Bug(e, "exp_power"),
+        None,
+        Mistake(
+            "exp",
+            f"{_show(b)}^x is an exponential, not a power: (aˣ)' = aˣ·ln a, not x·aˣ⁻¹.",
+        ),
+    )
+    yield (
+        _Bug(e, "exp_no_ln"),
+        None,
+        Mistake("exp", f"(aˣ)' = aˣ·ln a: the factor ln({_show(b)}) is missing."),
+    )
+    if n != x:
+        yield _chain_bug(e, n, x, "chain")
+
+
+def _function_mistakes(e: sp.Expr, x: sp.Symbol) -> Iterator[Found]:
+    (g,) = e.args
+    name = _fname(e.func)
+    family = _FAMILY.get(e.func)
+    if family:
+        right = _show(_RIGHT[e.func].subs(_U, sp.Symbol("u")))
+        for wrong in (-_RIGHT[e.func], *_CONFUSED.get(e.func, ())):
             yield (
-                _Bug(e, "quotient_sign"),
-                None,
-                Mistake(
-                    "quotient",
-                    "The quotient rule's numerator is f'g − fg', in that order; yours is reversed.",
-                ),
+                _Bug(e, "family"),
+                wrong,
+                Mistake(family, f"Check the derivative of {name}: d/du {name}(u) = {right}."),
             )
-            yield (
-                _Bug(e, "quotient_square"),
-                None,
-                Mistake(
-                    "quotient",
-                    "In the quotient rule the denominator is squared: (f/g)' = (f'g − fg')/g².",
-                ),
-            )
-            yield (
-                _Bug(e, "quotient_ratio"),
-                None,
-                Mistake("quotient", "The derivative of f/g is not f'/g'; use (f'g − fg')/g²."),
-            )
-        elif not den:
-            yield (
-                _Bug(e, "product_both"),
-                None,
-                Mistake(
-                    "product",
-                    "The derivative of a product is not the product of the derivatives: "
-                    "(fg)' = f'g + fg'.",
-                ),
-            )
-            for kind in ("product_first", "product_last"):
-                yield (
-                    _Bug(e, kind),
-                    None,
-                    Mistake(
-                        "product",
-                        "The product rule has two terms, (fg)' = f'g + fg'; one is missing.",
-                    ),
-                )
-    if e.is_Pow:
-        b, n = e.args
-        if not n.has(x):
-            yield (
-                _Bug(e, "power_not_lowered"),
-                None,
-                Mistake(
-                    "power",
-                    "Power rule: bring the exponent down, then lower it by one: (xⁿ)' = n·xⁿ⁻¹.",
-                ),
-            )
-            yield (
-                _Bug(e, "power_not_down"),
-                None,
-                Mistake(
-                    "power",
-                    "Power rule: the exponent comes down in front as a factor: (xⁿ)' = n·xⁿ⁻¹.",
-                ),
-            )
-            yield (
-                _Bug(e, "power_new_exponent"),
-                None,
-                Mistake(
-                    "power",
-                    "Power rule: the factor in front is the original exponent n, not n − 1: "
-                    "(xⁿ)' = n·xⁿ⁻¹.",
-                ),
-            )
-            if b != x:
-                yield _chain_bug(e, b, x, "chain")
-                yield _outer_at_x_bug(e, b, x, "chain")
-        elif not b.has(x):
-            if b is sp.E:
-                code = "exp" if _is_linear(n, x) else "chain"
-                yield _chain_bug(e, n, x, code)
-            else:
-                yield (
-                    _Bug(e, "exp_power"),
-                    None,
-                    Mistake(
-                        "exp",
-                        f"{_show(b)}^x is an exponential, not a power: "
-                        "(aˣ)' = aˣ·ln a, not x·aˣ⁻¹.",
-                    ),
-                )
-                yield (
-                    _Bug(e, "exp_no_ln"),
-                    None,
-                    Mistake("exp", f"(aˣ)' = aˣ·ln a: the factor ln({_show(b)}) is missing."),
-                )
-                if n != x:
-                    yield _chain_bug(e, n, x, "chain")
-        else:
-            yield (
-                _Bug(e, "power"),
-                None,
-                Mistake(
-                    "power",
-                    "The exponent depends on x too, so the power rule does not apply; "
-                    "use logarithmic differentiation.",
-                ),
-            )
-            yield (
-                _Bug(e, "exp"),
-                None,
-                Mistake(
-                    "exp",
-                    "The base depends on x too, so aˣ·ln a does not apply; "
-                    "use logarithmic differentiation.",
-                ),
-            )
-    if e.func in _RIGHT and len(e.args) == 1:
-        (g,) = e.args
-        name = _fname(e.func)
-        family = _FAMILY.get(e.func)
-        if family:
-            right = _show(_RIGHT[e.func].subs(_U, sp.Symbol("u")))
-            for wrong in (-_RIGHT[e.func], *_CONFUSED.get(e.func, ())):
-                yield (
-                    _Bug(e, "family"),
-                    wrong,
-                    Mistake(family, f"Check the derivative of {name}: d/du {name}(u) = {right}."),
-                )
+    if e.func is sp.log:
+        yield _Bug(e, "log_recip"), None, Mistake("log", "d/dx ln(x) = 1/x, not 1/ln(x).")
+    if g != x:
+        yield _outer_at_x_bug(e, g, x, "log" if e.func is sp.log else "chain")
         if e.func is sp.log:
-            yield (
-                _Bug(e, "log_recip"),
-                None,
-                Mistake("log", "d/dx ln(x) = 1/x, not 1/ln(x)."),
-            )
-        if g != x:
-            yield _outer_at_x_bug(e, g, x, "log" if e.func is sp.log else "chain")
-            if e.func is sp.log:
-                yield _chain_bug(e, g, x, "log")
-            elif e.func is sp.exp:
-                yield _chain_bug(e, g, x, "exp" if _is_linear(g, x) else "chain")
-            else:
-                yield _chain_bug(e, g, x, "chain")
+            yield _chain_bug(e, g, x, "log")
+        elif e.func is sp.exp:
+            yield _chain_bug(e, g, x, "exp" if _is_linear(g, x) else "chain")
+        else:
+            yield _chain_bug(e, g, x, "chain")
 
 
 def _chain_bug(e: sp.Expr, inner: sp.Expr, x: sp.Symbol, code: str) -> tuple[_Bug, None, Mistake]:

@@ -135,6 +135,25 @@ def _pow_mp(base: mpf, exponent: mpf, exact: sp.Expr) -> mpf:
 
 
 def _compile_mp(expr: sp.Expr, var: sp.Symbol) -> Fn:
+    atom = _atom_mp(expr, var)
+    if atom is not None:
+        return atom
+    args = [_compile_mp(a, var) for a in expr.args]
+    if expr.is_Add:
+        return _add_mp(args)
+    if expr.is_Mul:
+        return _mul_mp(args)
+    if expr.is_Pow:
+        return _power_mp(expr, *args)
+    fn = _FUNCS.get(expr.func)
+    if fn is None or len(args) != 1:
+        raise Unsupported(f"cannot evaluate {expr.func.__name__}")
+    (arg,) = args
+    return lambda v: _check(fn(arg(v)))
+
+
+def _atom_mp(expr: sp.Expr, var: sp.Symbol) -> Fn | None:
+    """The variable or a constant; None for anything with arguments."""
     if expr == var:
         return lambda v: v
     if expr.is_Integer:
@@ -152,58 +171,57 @@ def _compile_mp(expr: sp.Expr, var: sp.Symbol) -> Fn:
         return lambda v: +mpmath.pi
     if expr.is_Symbol:
         raise Unsupported(f"unexpected symbol {expr}")
-    args = [_compile_mp(a, var) for a in expr.args]
-    if expr.is_Add:
-        first, rest = args[0], args[1:]
+    return None
 
-        def add(v: mpf) -> mpf:
-            # plain sums: a cancellation error is caught by the confirmation at higher precision;
-            # a sum of checked terms is finite and at most one bit larger, so no check here
-            total = first(v)
-            for f in rest:
-                total = total + f(v)
-            return total
 
-        return add
-    if expr.is_Mul:
+def _add_mp(args: list[Fn]) -> Fn:
+    first, rest = args[0], args[1:]
 
-        def mul(v: mpf) -> mpf:
-            result = _ONE
-            for f in args:
-                result = result * f(v)
-            return _check(result)
+    def add(v: mpf) -> mpf:
+        # plain sums: a cancellation error is caught by the confirmation at higher precision;
+        # a sum of checked terms is finite and at most one bit larger, so no check here
+        total = first(v)
+        for f in rest:
+            total = total + f(v)
+        return total
 
-        return mul
-    if expr.is_Pow:
-        base_f, exp_f = args
-        exact = expr.args[1]
-        if expr.args[0] is sp.E:
-            return lambda v: _check(_exp(exp_f(v)))
-        if exact == -1:
+    return add
 
-            def reciprocal(v: mpf) -> mpf:
-                b = base_f(v)
-                if b == 0:
-                    raise Undefined("division by zero")
-                return _check(1 / b)
 
-            return reciprocal
-        if exact.is_Rational and exact.q == 2:
-            p = int(exact.p)
+def _mul_mp(args: list[Fn]) -> Fn:
+    def mul(v: mpf) -> mpf:
+        result = _ONE
+        for f in args:
+            result = result * f(v)
+        return _check(result)
 
-            def half_power(v: mpf) -> mpf:
-                b = base_f(v)
-                if b < 0 or (b == 0 and p < 0):
-                    raise Undefined("square root of a negative number")
-                return _check(mpmath.sqrt(b) ** p)
+    return mul
 
-            return half_power
-        return lambda v: _check(_pow_mp(base_f(v), exp_f(v), exact))
-    fn = _FUNCS.get(expr.func)
-    if fn is None or len(args) != 1:
-        raise Unsupported(f"cannot evaluate {expr.func.__name__}")
-    (arg,) = args
-    return lambda v: _check(fn(arg(v)))
+
+def _power_mp(expr: sp.Expr, base_f: Fn, exp_f: Fn) -> Fn:
+    exact = expr.args[1]
+    if expr.args[0] is sp.E:
+        return lambda v: _check(_exp(exp_f(v)))
+    if exact == -1:
+
+        def reciprocal(v: mpf) -> mpf:
+            b = base_f(v)
+            if b == 0:
+                raise Undefined("division by zero")
+            return _check(1 / b)
+
+        return reciprocal
+    if exact.is_Rational and exact.q == 2:
+        p = int(exact.p)
+
+        def half_power(v: mpf) -> mpf:
+            b = base_f(v)
+            if b < 0 or (b == 0 and p < 0):
+                raise Undefined("square root of a negative number")
+            return _check(mpmath.sqrt(b) ** p)
+
+        return half_power
+    return lambda v: _check(_pow_mp(base_f(v), exp_f(v), exact))
 
 
 def _compile_exact(expr: sp.Expr, var: sp.Symbol) -> Callable[[Fraction], Fraction]:

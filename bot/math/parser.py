@@ -9,36 +9,47 @@ anything. The grammar is forgiving in the ways students write maths (implicit pr
 
 from __future__ import annotations
 
-import difflib
 import functools
-import math
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
 import sympy as sp
 
-MAX_LENGTH = 500
-MAX_DEPTH = 50
-MAX_NODES = 400
-MAX_INTEGER = 10**12
-MAX_RESULT_BITS = 4096  # a numeric power whose exact value would need more bits is refused
-MAX_POWER_NESTING = 3
+from bot.math.limits import (
+    MAX_DEPTH,
+    MAX_INTEGER,
+    MAX_LENGTH,
+    MAX_NODES,
+    MAX_POWER_NESTING,
+    guard_numeric_power,
+    power_nesting,
+)
+from bot.math.tokens import (
+    ALIASES,
+    BRACKETS,
+    CONSTANTS,
+    FUNCTIONS,
+    INVERSES,
+    PREFIX,
+    ParseError,
+    Tok,
+    normalise,
+    split_name,
+    tokenize,
+)
 
-
-class ParseError(ValueError):
-    """A reading failure the student can act on: a short message and where it happened."""
-
-    def __init__(self, message: str, position: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.position = position
-
-    def __str__(self) -> str:
-        if self.position is None:
-            return self.message
-        return f"{self.message} (at position {self.position + 1})"
+__all__ = [
+    "ALIASES",
+    "CONSTANTS",
+    "FUNCTIONS",
+    "INVERSES",
+    "ParseError",
+    "Reading",
+    "parse",
+    "plain",
+    "read",
+]
 
 
 @dataclass(frozen=True)
@@ -54,284 +65,6 @@ class Reading:
     def latex(self) -> str:
         """Made on demand: printing LaTeX costs as much as checking, and most replies are text."""
         return sp.latex(self.expr)
-
-
-# --- vocabulary ---------------------------------------------------------------------------
-
-FUNCTIONS: dict[str, Callable[[sp.Expr], sp.Expr]] = {
-    "sin": sp.sin,
-    "cos": sp.cos,
-    "tan": sp.tan,
-    "sec": sp.sec,
-    "csc": sp.csc,
-    "cosec": sp.csc,
-    "cot": sp.cot,
-    "asin": sp.asin,
-    "acos": sp.acos,
-    "atan": sp.atan,
-    "acot": sp.acot,
-    "asec": sp.asec,
-    "acsc": sp.acsc,
-    "arcsin": sp.asin,
-    "arccos": sp.acos,
-    "arctan": sp.atan,
-    "arccot": sp.acot,
-    "arcsec": sp.asec,
-    "arccsc": sp.acsc,
-    "sinh": sp.sinh,
-    "cosh": sp.cosh,
-    "tanh": sp.tanh,
-    "sech": sp.sech,
-    "csch": sp.csch,
-    "coth": sp.coth,
-    "asinh": sp.asinh,
-    "acosh": sp.acosh,
-    "atanh": sp.atanh,
-    "acoth": sp.acoth,
-    "asech": sp.asech,
-    "acsch": sp.acsch,
-    "arsinh": sp.asinh,
-    "arcosh": sp.acosh,
-    "artanh": sp.atanh,
-    "arcsinh": sp.asinh,
-    "arccosh": sp.acosh,
-    "arctanh": sp.atanh,
-    "exp": sp.exp,
-    "ln": sp.log,
-    "log": sp.log,
-    "sqrt": sp.sqrt,
-    "cbrt": lambda a: sp.Pow(a, sp.Rational(1, 3)),
-    "abs": sp.Abs,
-    "sign": sp.sign,
-    "sgn": sp.sign,
-}
-INVERSES: dict[str, str] = {
-    "sin": "asin",
-    "cos": "acos",
-    "tan": "atan",
-    "cot": "acot",
-    "sec": "asec",
-    "csc": "acsc",
-    "cosec": "acsc",
-    "sinh": "asinh",
-    "cosh": "acosh",
-    "tanh": "atanh",
-    "coth": "acoth",
-    "sech": "asech",
-    "csch": "acsch",
-}
-CONSTANTS: dict[str, sp.Expr] = {"e": sp.E, "pi": sp.pi}
-# sympy's printed forms, accepted for the trusted `expected` field and for students alike.
-ALIASES = {"Abs": "abs", "E": "e", "Pi": "pi", "PI": "pi"}
-LATEX_SKIP = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr"}
-LATEX_SPACES = {",", ";", "!", ":", " ", "quad", "qquad", "displaystyle", "textstyle"}
-
-_SUPERSCRIPTS = {
-    "⁰": "0",
-    "¹": "1",
-    "²": "2",
-    "³": "3",
-    "⁴": "4",
-    "⁵": "5",
-    "⁶": "6",
-    "⁷": "7",
-    "⁸": "8",
-    "⁹": "9",
-    "⁻": "-",
-    "⁺": "+",
-}
-_CHAR_MAP = {
-    "−": "-",
-    "–": "-",
-    "—": "-",
-    "‐": "-",
-    "·": "*",
-    "⋅": "*",
-    "×": "*",
-    "∗": "*",
-    "•": "*",
-    "÷": "/",
-    "∕": "/",
-    "π": "π",
-    "（": "(",
-    "）": ")",
-    "｜": "|",
-    "′": "'",
-    "’": "'",
-}
-# Zero-width and bidirectional controls can make text read differently from what it is.
-_FORBIDDEN = re.compile("[\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u061c\u180e]")
-# Bytes that were not text: a lone surrogate (surrogateescape, a JSON escape) or the U+FFFD a
-# decoder put in their place. Control characters other than tab, newline and return.
-_UNREADABLE = re.compile("[\ufffd\ud800-\udfff]")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_PREFIX = re.compile(
-    r"""^\s*(?:
-        [A-Za-z]\s*(?:'{1,3}|\s*\^\s*\(?\s*[123]\s*\)?)?\s*(?:\([^()=]*\))?  # f'(x) L'(w)
-      | d\s*(?:\^\s*2|²)?\s*[A-Za-z]?\s*/\s*d\s*[a-z]\s*(?:\^\s*2|²)?            # dy/dx  d²y/dx²
-      | \\d?frac\s*\{\s*d\s*(?:\^\s*\{?2\}?)?\s*[A-Za-z]?\s*\}
-        \s*\{\s*d\s*[a-z]\s*(?:\^\s*\{?2\}?)?\s*\}                       # \frac{d^2y}{dx^2}
-    )?\s*=""",
-    re.VERBOSE,
-)
-
-
-def _normalise(text: str) -> str:
-    """Map look-alike characters to ASCII one-for-one, so positions stay those of the input."""
-    match = _FORBIDDEN.search(text)
-    if match:
-        raise ParseError(
-            "your answer contains an invisible formatting character; please retype it",
-            match.start(),
-        )
-    match = _UNREADABLE.search(text)
-    if match:
-        raise ParseError(
-            "your answer contains a character that could not be read as text (shown as �); "
-            "please retype it",
-            match.start(),
-        )
-    match = _CONTROL.search(text)
-    if match:
-        raise ParseError(
-            f"your answer contains the control character U+{ord(match.group()):04X}; "
-            "please retype it",
-            match.start(),
-        )
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if 0xFF01 <= code <= 0xFF5E:  # full-width ASCII
-            ch = chr(code - 0xFEE0)
-        elif ch == "\u3000" or ch in "\u00a0\u2009\u202f\t\n\r":
-            ch = " "
-        out.append(_CHAR_MAP.get(ch, ch))
-    return "".join(out)
-
-
-# --- tokens --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Tok:
-    kind: str  # num name op lp rp pipe lpipe rpipe comma under sup sqrtsym frac sqrt eof
-    value: str
-    pos: int
-    space_before: bool = False
-
-
-_DIGITS = frozenset("0123456789")
-_OPEN = {"(": ")", "[": "]", "{": "}"}
-_CLOSE = {v: k for k, v in _OPEN.items()}
-
-
-def _tokenize(s: str) -> list[Tok]:
-    toks: list[Tok] = []
-    i, n = 0, len(s)
-    space = False
-    while i < n:
-        c = s[i]
-        if c == " ":
-            space = True
-            i += 1
-            continue
-        start = i
-        if c in _DIGITS or (c == "." and i + 1 < n and s[i + 1] in _DIGITS):
-            while i < n and s[i] in _DIGITS:
-                i += 1
-            if i < n and s[i] == "." and i + 1 < n and s[i + 1] in _DIGITS:
-                i += 1
-                while i < n and s[i] in _DIGITS:
-                    i += 1
-            elif i < n and s[i] == "." and (i + 1 == n or s[i + 1] not in _DIGITS) and i > start:
-                i += 1  # "2." is a number too
-            toks.append(Tok("num", s[start:i], start, space))
-        elif c.isascii() and c.isalpha():
-            while i < n and s[i].isascii() and s[i].isalpha():
-                i += 1
-            toks.append(Tok("name", s[start:i], start, space))
-        elif c == "π":
-            toks.append(Tok("name", "pi", start, space))
-            i += 1
-        elif c in _SUPERSCRIPTS:
-            while i < n and s[i] in _SUPERSCRIPTS:
-                i += 1
-            digits = "".join(_SUPERSCRIPTS[ch] for ch in s[start:i])
-            toks.append(Tok("sup", digits, start, space))
-        elif c == "√":
-            toks.append(Tok("sqrtsym", c, start, space))
-            i += 1
-        elif c == "*" and i + 1 < n and s[i + 1] == "*":
-            toks.append(Tok("op", "^", start, space))
-            i += 2
-        elif c in "+-*/^":
-            toks.append(Tok("op", c, start, space))
-            i += 1
-        elif c in _OPEN:
-            toks.append(Tok("lp", c, start, space))
-            i += 1
-        elif c in _CLOSE:
-            toks.append(Tok("rp", c, start, space))
-            i += 1
-        elif c == "|":
-            toks.append(Tok("pipe", c, start, space))
-            i += 1
-        elif c == ",":
-            toks.append(Tok("comma", c, start, space))
-            i += 1
-        elif c == "_":
-            toks.append(Tok("under", c, start, space))
-            i += 1
-        elif c == "\\":
-            i += 1
-            if i < n and s[i].isalpha():
-                while i < n and s[i].isalpha():
-                    i += 1
-                cmd = s[start + 1 : i]
-            elif i < n:
-                cmd = s[i]
-                i += 1
-            else:
-                raise ParseError("a lone backslash at the end", start)
-            tok = _latex_token(s, cmd, start, space, i)
-            if tok is None:
-                space = True
-                continue
-            if isinstance(tok, tuple):  # \operatorname{name}
-                tok, i = tok
-            toks.append(tok)
-        elif c == "=":
-            raise ParseError("only one expression is expected here, not an equation", start)
-        else:
-            raise ParseError(f"I don't understand the character `{c}`", start)
-        space = False
-    toks.append(Tok("eof", "", n, space))
-    return toks
-
-
-def _latex_token(s: str, cmd: str, start: int, space: bool, end: int) -> Tok | tuple | None:
-    if cmd in LATEX_SPACES or cmd in LATEX_SKIP:
-        return None
-    if cmd in ("frac", "dfrac", "tfrac"):
-        return Tok("frac", cmd, start, space)
-    if cmd == "sqrt":
-        return Tok("sqrt", cmd, start, space)
-    if cmd in ("cdot", "times", "ast"):
-        return Tok("op", "*", start, space)
-    if cmd == "div":
-        return Tok("op", "/", start, space)
-    if cmd in ("{", "}"):
-        return Tok("lp" if cmd == "{" else "rp", cmd, start, space)
-    if cmd in ("lvert", "vert", "rvert", "|"):
-        return Tok("pipe", "|", start, space)
-    if cmd in ("operatorname", "mathrm", "text", "mathit"):
-        m = re.match(r"\s*\{\s*([A-Za-z]+)\s*\}", s[end:])
-        if not m:
-            raise ParseError(f"`\\{cmd}` must be followed by a name in braces", start)
-        return Tok("name", m.group(1), start, space), end + m.end()
-    if cmd in FUNCTIONS or cmd in CONSTANTS:
-        return Tok("name", cmd, start, space)
-    raise ParseError(f"I don't know the LaTeX command `\\{cmd}`", start)
 
 
 # --- parser --------------------------------------------------------------------------------
@@ -508,7 +241,7 @@ class _Parser:
         return sp.Mul(*factors)
 
     def is_function_start(self) -> bool:
-        parts = self.split_name(self.tok)
+        parts = split_name(self.tok, self.var_name, self.notes)
         return parts[0] in FUNCTIONS
 
     def power(self) -> sp.Expr:
@@ -538,7 +271,7 @@ class _Parser:
             start.kind == "num"
             and self.at("name")
             and not self.tok.space_before
-            and self.split_name(self.tok)[0] in (self.var_name,)
+            and split_name(self.tok, self.var_name, self.notes)[0] in (self.var_name,)
         ):
             # only the variable itself joins (`e^2x`, `e^-5x`): `e^-5x(…)` and `e^2x sin x`
             # keep their bracket or function outside the exponent
@@ -628,7 +361,7 @@ class _Parser:
         return inner
 
     def close(self, open_tok: Tok) -> None:
-        want = _OPEN[open_tok.value]
+        want = BRACKETS[open_tok.value]
         t = self.tok
         if t.kind == "rp" and t.value == want:
             self.advance()
@@ -690,59 +423,9 @@ class _Parser:
         return self.make_pow(arg, sp.Rational(1, int(index)), cmd.pos)
 
     # names: variables, constants, functions, and letter runs like `xsin` or `cosx`
-    def split_name(self, t: Tok) -> list[str]:
-        word = ALIASES.get(t.value, t.value)
-        vocab = set(FUNCTIONS) | set(CONSTANTS) | {self.var_name}
-        if word in vocab:
-            return [word]
-        lowered = word.lower()
-        if lowered in FUNCTIONS or lowered in ("pi",):
-            return [lowered]
-        if word == self.var_name.upper():
-            self.notes.append(f"I read {word} as {self.var_name}")
-            return [self.var_name]
-        # every way to cut the run into known words; the one with the fewest pieces wins
-        best: list[list[str]] = []
-        memo: dict[int, list[list[str]]] = {}
-
-        def cuts(k: int) -> list[list[str]]:
-            if k == len(word):
-                return [[]]
-            if k in memo:
-                return memo[k]
-            found = []
-            for j in range(len(word), k, -1):
-                piece = word[k:j]
-                if piece in vocab:
-                    found.extend([piece, *rest] for rest in cuts(j))
-                    if len(found) > 8:
-                        break
-            memo[k] = found
-            return found
-
-        best = cuts(0)
-        if best:
-            return min(best, key=len)
-        raise self.unknown_name(t)
-
-    def unknown_name(self, t: Tok) -> ParseError:
-        word = t.value
-        if len(word) == 1:
-            return ParseError(
-                f"only {self.var_name} may appear as a variable; `{word}` is not known", t.pos
-            )
-        vocab = sorted(set(FUNCTIONS) | set(CONSTANTS) | {self.var_name})
-        if word.lower() == "in":
-            guess = ["ln"]
-        else:
-            guess = difflib.get_close_matches(word.lower(), vocab, n=1, cutoff=0.6)
-        if guess:
-            return ParseError(f"`{word}` — did you mean `{guess[0]}`?", t.pos)
-        return ParseError(f"I don't know the name `{word}`", t.pos)
-
     def name(self) -> sp.Expr:
         t = self.advance()
-        parts = self.split_name(t)
+        parts = split_name(t, self.var_name, self.notes)
         if len(parts) > 1:
             # put the pieces back as separate tokens so functions inside the run take arguments
             offset = t.pos
@@ -857,10 +540,10 @@ class _Parser:
     def make_pow(self, base: sp.Expr, exponent: sp.Expr, pos: int) -> sp.Expr:
         """Refuse powers whose exact value would explode, before sympy tries to compute them."""
         if base.is_number and exponent.is_number:
-            _guard_numeric_power(base, exponent, pos)
+            guard_numeric_power(base, exponent, pos)
         if exponent.is_Integer and abs(int(exponent)) > 10**6:
             raise ParseError("that exponent is too large to check", pos)
-        depth = _power_nesting(exponent) + 1
+        depth = power_nesting(exponent) + 1
         if depth > MAX_POWER_NESTING:
             raise ParseError("that tower of exponents is too tall to check", pos)
         if base == 0 and exponent.is_number and exponent.is_negative:
@@ -868,34 +551,13 @@ class _Parser:
         return sp.Pow(base, exponent)
 
 
-def _power_nesting(expr: sp.Expr) -> int:
-    if expr.is_Atom:
-        return 0
-    inner = max((_power_nesting(a) for a in expr.args), default=0)
-    return inner + 1 if expr.is_Pow else inner
-
-
-def _guard_numeric_power(base: sp.Expr, exponent: sp.Expr, pos: int) -> None:
-    if not exponent.is_Rational:
-        return
-    if abs(exponent.p) > 10**7 * exponent.q:
-        raise ParseError("that power is too large to check", pos)
-    if base.is_Rational:
-        size = max(abs(base.p), abs(base.q), 2)
-        bits = abs(exponent.p) / exponent.q * math.log2(size)
-        if bits > MAX_RESULT_BITS or abs(exponent.q) > 1000:
-            raise ParseError("that number is too large to check", pos)
-    elif abs(exponent.p) > 1000 or exponent.q > 1000:
-        raise ParseError("that power is too large to check", pos)
-
-
 def _read(text: str, var: str) -> tuple[sp.Expr, _Parser]:
     if not isinstance(text, str):
         raise ParseError("the answer must be text")
     if len(text) > MAX_LENGTH:
         raise ParseError(f"the answer is too long (at most {MAX_LENGTH} characters)")
-    normal = _normalise(text)
-    prefix = _PREFIX.match(normal)
+    normal = normalise(text)
+    prefix = PREFIX.match(normal)
     if prefix and prefix.group(0).rstrip("= ").strip() == var:
         prefix = None  # "x = 2" is an equation, not a label in front of an answer
     if prefix:
@@ -903,7 +565,7 @@ def _read(text: str, var: str) -> tuple[sp.Expr, _Parser]:
     if not normal.strip():
         raise ParseError("the answer is empty")
     symbol = sp.Symbol(var)
-    parser = _Parser(_tokenize(normal), normal, symbol)
+    parser = _Parser(tokenize(normal), normal, symbol)
     try:
         expr = parser.parse()
     except RecursionError:

@@ -1,0 +1,51 @@
+"""A generated exercise: what a skill and its answer kind make of (skill, level, seed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sympy
+
+from bot.math.rules import RuleNode, Step
+
+__all__ = ["Problem"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One exercise with its answer and worked solution; `derivative` is always sympy.diff."""
+
+    skill: str
+    level: int
+    seed: int
+    var: str
+    function: sympy.Expr
+    derivative: sympy.Expr
+    answer: sympy.Expr
+    answer_kind: str
+    point: sympy.Expr | None
+    prompt: str
+    prompt_latex: str
+    rule_tree: RuleNode
+    steps: tuple[Step, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON-able dict; expressions as sympy str() so they can be rebuilt by a parser."""
+        return {
+            "skill": self.skill,
+            "level": self.level,
+            "seed": self.seed,
+            "var": self.var,
+            "function": str(self.function),
+            "derivative": str(self.derivative),
+            "answer": str(self.answer),
+            "answer_kind": self.answer_kind,
+            "point": None if self.point is None else str(self.point),
+            "prompt": self.prompt,
+            "latex": self.prompt_latex,
+            "steps": [
+                {"rule": s.rule, "title": s.title, "latex": s.latex, "text": s.text}
+                for s in self.steps
+            ],
+        }

@@ -1,0 +1,360 @@
+"""Answer kinds: what a question asks of a function, and how an answer to it is checked.
+
+A skill draws a function f; its answer kind turns (f, f', the rule tree) into the question (the
+prompt, the expected answer, the worked solution) and later checks a typed answer against it.
+A new kind of answer (a vector, several parts) is one subclass of `AnswerKind`, registered with
+`bot.math.skills.register_kind`; nothing else branches on the kind.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+import sympy
+
+from bot.math.answers import Verdict, check_answer
+from bot.math.equivalence import compare
+from bot.math.rules import (
+    RuleNode,
+    Step,
+    bracket,
+    derive,
+    expr_latex,
+    expr_text,
+    frac,
+    paren,
+    result_step,
+    rule_steps,
+    steps,
+)
+from bot.math.skills.pieces import PI, TRIG, R, Rng, W
+
+if TYPE_CHECKING:
+    from bot.math.problem import Problem
+
+__all__ = [
+    "AnswerKind",
+    "Derivative",
+    "Posed",
+    "Question",
+    "SecondDerivative",
+    "TangentLine",
+    "Value",
+    "finite_real",
+]
+
+
+@dataclass(frozen=True)
+class Question:
+    """What every kind starts from: f, its derivative, its variable and its rule tree."""
+
+    f: sympy.Expr
+    d: sympy.Expr
+    var: sympy.Symbol
+    tree: RuleNode
+
+    @property
+    def v(self) -> str:
+        return str(self.var)
+
+    @property
+    def name(self) -> str:
+        """L(w) for a loss in a weight, f(x) otherwise."""
+        return "L" if self.var == W else "f"
+
+    @functools.cached_property
+    def text(self) -> str:
+        return expr_text(self.f)
+
+    @functools.cached_property
+    def latex(self) -> str:
+        return expr_latex(self.f)
+
+
+@dataclass(frozen=True)
+class Posed:
+    """A question as a student sees it, with its answer and worked solution."""
+
+    answer: sympy.Expr
+    prompt: str
+    prompt_latex: str
+    steps: tuple[Step, ...]
+    point: sympy.Expr | None = None
+
+
+class AnswerKind:
+    """One kind of answer. `name` is the word `Problem.answer_kind` carries (and the JSON of
+    `derivbot generate`); `title` heads the question in both front-ends."""
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    order: ClassVar[int] = 1  # how many times f is differentiated for the answer
+
+    def pose(self, q: Question, r: Rng) -> Posed | None:
+        """The question for f, or None when this f makes a poor one (the generator redraws).
+        May draw from `r` (a point, say): every draw is part of the problem's seed."""
+        raise NotImplementedError
+
+    def check(self, problem: Problem, answer: str) -> Verdict:
+        """The verdict on a typed answer; never raises for student input."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class Derivative(AnswerKind):
+    """f'(x) as an expression."""
+
+    name = "expression"
+    title = "Differentiate"
+
+    def pose(self, q: Question, r: Rng) -> Posed | None:
+        if q.var == W:
+            prompt = f"Differentiate the loss L(w) = {q.text} with respect to w"
+        else:
+            prompt = f"Differentiate {q.name}({q.v}) = {q.text}"
+        return Posed(
+            answer=q.d,
+            prompt=prompt,
+            prompt_latex=frac("d", f"d{q.v}") + bracket(q.latex),
+            steps=tuple(steps(q.tree, q.var, result=q.d)),
+        )
+
+    def check(self, problem: Problem, answer: str) -> Verdict:
+        return check_answer(
+            problem.answer, answer, function=problem.function, var=problem.var, order=self.order
+        )
+
+
+class SecondDerivative(Derivative):
+    """f''(x) as an expression: the same word and title as the first derivative (front-ends
+    show both as "Differentiate"), checked and diagnosed at order 2."""
+
+    order = 2
+
+    def pose(self, q: Question, r: Rng) -> Posed | None:
+        answer = sympy.diff(q.f, q.var, 2)
+        if answer == 0:
+            return None
+        sol = (
+            *rule_steps(q.tree, q.var, budget=5),
+            result_step(q.f, q.var, q.d),
+            *rule_steps(derive(q.d, q.var), q.var, budget=5),
+            result_step(q.f, q.var, answer, order=2),
+        )
+        return Posed(
+            answer=answer,
+            prompt=f"Find the second derivative {q.name}''({q.v}) of {q.name}({q.v}) = {q.text}",
+            prompt_latex=frac("d^{2}", f"d{q.v}^{{2}}") + bracket(q.latex),
+            steps=sol,
+        )
+
+
+# --------------------------------------------------------------------------- at a point
+
+_INT_POINTS = (1, 2, -1, 0, 3, -2, R(1, 2))
+_TRIG_POINTS = (0, PI / 6, PI / 4, PI / 3, PI / 2, PI, 2 * PI / 3)
+
+
+def finite_real(value: sympy.Expr) -> bool:
+    """A real number of sensible size (not zoo, nan, complex or astronomically large)."""
+    if value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+        return False
+    try:
+        c = complex(value.evalf(15))
+    except (TypeError, ValueError):
+        return False
+    return abs(c.imag) < 1e-12 and abs(c.real) < 1e12
+
+
+def _pick_point(
+    r: Rng, f: sympy.Expr, d: sympy.Expr, var: sympy.Symbol
+) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr] | None:
+    """A point a with f(a), f'(a) defined, f'(a) != 0, preferring short exact values."""
+    has_trig = any(isinstance(n, TRIG) for n in sympy.preorder_traversal(f))
+    valid = []
+    for a in _TRIG_POINTS if has_trig else _INT_POINTS:
+        a = sympy.Integer(a) if isinstance(a, int) else a
+        fa = f.subs(var, a)
+        if not finite_real(fa):
+            continue
+        da = d.subs(var, a)
+        if not da.is_number or da == 0 or not finite_real(da):
+            continue
+        valid.append((len(str(da)) + len(str(fa)), a, (a, fa, da)))
+    if not valid:
+        return None
+    best = min(score for score, _, _ in valid)
+    return r.choice([v for score, _, v in valid if score <= best + 3])
+
+
+def _paren(expr: sympy.Expr) -> str:
+    body = expr_latex(expr)
+    if expr.is_Add or expr.could_extract_minus_sign():
+        return paren(body)
+    return body
+
+
+def _paren_text(expr: sympy.Expr) -> str:
+    body = expr_text(expr)
+    return f"({body})" if expr.is_Add or expr.could_extract_minus_sign() else body
+
+
+@dataclass(frozen=True)
+class _AtPoint:
+    """A point a with f(a) and f'(a), and the solution up to evaluating f' there."""
+
+    a: sympy.Expr
+    fa: sympy.Expr
+    da: sympy.Expr
+    steps: list[Step]
+
+    @property
+    def a_latex(self) -> str:
+        return expr_latex(self.a)
+
+    @property
+    def a_text(self) -> str:
+        return expr_text(self.a)
+
+
+def _at_point(q: Question, r: Rng) -> _AtPoint | None:
+    picked = _pick_point(r, q.f, q.d, q.var)
+    if picked is None:
+        return None
+    a, fa, da = picked
+    a_l, a_t = expr_latex(a), expr_text(a)
+    evaluate = Step(
+        "evaluate",
+        "Evaluate the derivative at the point",
+        f"{q.name}'{paren(a_l)} = "
+        + r"\left. "
+        + expr_latex(q.d)
+        + r" \right|_{"
+        + f"{q.v} = {a_l}}} = {expr_latex(da)}",
+        f"Evaluate at {q.v} = {a_t}: {q.name}'({a_t}) = {expr_text(da)}",
+    )
+    sol = [*rule_steps(q.tree, q.var, budget=8), result_step(q.f, q.var, q.d), evaluate]
+    return _AtPoint(a, fa, da, sol)
+
+
+class Value(AnswerKind):
+    """f'(a), a number."""
+
+    name = "number"
+    title = "Evaluate the derivative"
+
+    def pose(self, q: Question, r: Rng) -> Posed | None:
+        at = _at_point(q, r)
+        if at is None:
+            return None
+        return Posed(
+            answer=at.da,
+            prompt=f"Find {q.name}'({at.a_text}) for {q.name}({q.v}) = {q.text}",
+            prompt_latex=f"{q.name}'{paren(at.a_latex)}"
+            + r"\ \mathrm{for}\ "
+            + f"{q.name}({q.v}) = {q.latex}",
+            steps=tuple(at.steps),
+            point=at.a,
+        )
+
+    def check(self, problem: Problem, answer: str) -> Verdict:
+        x, a = sympy.Symbol(problem.var), problem.point
+
+        def at_point(d: sympy.Expr) -> sympy.Expr:
+            return d.subs(x, a)
+
+        return check_answer(
+            problem.answer,
+            answer,
+            function=problem.function,
+            var=problem.var,
+            transform=at_point,
+            number=True,
+        )
+
+
+class TangentLine(AnswerKind):
+    """y = f'(a)(x - a) + f(a), as an expression in x."""
+
+    name = "line"
+    title = "Find the tangent line"
+
+    def pose(self, q: Question, r: Rng) -> Posed | None:
+        at = _at_point(q, r)
+        if at is None:
+            return None
+        a, fa, da, v = at.a, at.fa, at.da, q.v
+        answer = sympy.expand(da * q.var + fa - da * a)
+        sol = at.steps
+        sol.insert(
+            -1,
+            Step(
+                "evaluate",
+                "Evaluate the function at the point",
+                f"{q.name}{paren(at.a_latex)} = {expr_latex(fa)}",
+                f"{q.name}({at.a_text}) = {expr_text(fa)}",
+            ),
+        )
+        sol.append(
+            Step(
+                "point_slope",
+                "Point-slope form",
+                f"y - {_paren(fa)} = {_paren(da)} {paren(f'{v} - {_paren(a)}')}"
+                + r" \Rightarrow "
+                + f"y = {expr_latex(answer)}",
+                f"y - {_paren_text(fa)} = {_paren_text(da)}·({v} - {_paren_text(a)}), "
+                f"so y = {expr_text(answer)}",
+            )
+        )
+        return Posed(
+            answer=answer,
+            prompt=f"Find the tangent line to {q.name}({v}) = {q.text} at {v} = {at.a_text} "
+            f"(answer as y = m{v} + b)",
+            prompt_latex=r"\mathrm{Tangent\ line\ to}\ y = "
+            + q.latex
+            + r"\ \mathrm{at}\ "
+            + f"{v} = {at.a_latex}",
+            steps=tuple(sol),
+            point=a,
+        )
+
+    def check(self, problem: Problem, answer: str) -> Verdict:
+        x, a, f = sympy.Symbol(problem.var), problem.point, problem.function
+        fa = f.subs(x, a)
+
+        def tangent(d: sympy.Expr) -> sympy.Expr:
+            return fa + d.subs(x, a) * (x - a)
+
+        verdict = check_answer(
+            problem.answer, answer, function=f, var=problem.var, transform=tangent
+        )
+        if verdict.verdict == "incorrect" and verdict.mistake is None and verdict.reading:
+            slope = problem.derivative.subs(x, a)
+            mistake = _tangent_mistake(verdict.reading.expr, x, a, fa, slope, problem.derivative)
+            if mistake:
+                return Verdict("incorrect", "Not quite.", verdict.reading, "tangent", mistake)
+        return verdict
+
+
+def _tangent_mistake(
+    answer: sympy.Expr,
+    x: sympy.Symbol,
+    a: sympy.Expr,
+    fa: sympy.Expr,
+    slope: sympy.Expr,
+    derivative: sympy.Expr,
+) -> str | None:
+    """The classic ways to misassemble y - f(a) = f'(a)(x - a)."""
+    if compare(slope * (x - a), answer, x).equal:
+        return "The line must pass through (a, f(a)): add f(a) to f'(a)(x − a)."
+    if compare(slope * x + fa, answer, x).equal:
+        return "Use y = f(a) + f'(a)(x − a): the slope multiplies (x − a), not x."
+    if compare(fa * (x - a) + slope, answer, x).equal:
+        return "The slope is f'(a) and the point is (a, f(a)); you swapped them."
+    if derivative.has(x) and compare(fa + derivative * (x - a), answer, x).equal:
+        return "The slope is the number f'(a): put x = a into f'(x) before building the line."
+    return None
