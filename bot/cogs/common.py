@@ -8,6 +8,7 @@ imports another cog or `bot.app`: what they share is here, in `embeds.py`, or on
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import io
 import logging
 import math
@@ -16,7 +17,7 @@ import secrets
 import time
 import zoneinfo
 from collections import defaultdict, deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import Protocol, TypeVar, cast
 
@@ -142,6 +143,36 @@ async def attach_steps(
     return file
 
 
+#: Every study button's label and style, by the action in its custom id (/quiz and /review
+#: share most of them, so they look alike).
+BUTTONS: dict[str, tuple[str, discord.ButtonStyle]] = {
+    "answer": ("Answer", discord.ButtonStyle.primary),
+    "retry": ("Try again", discord.ButtonStyle.primary),
+    "solution": ("Solution", discord.ButtonStyle.secondary),
+    "next": ("Next", discord.ButtonStyle.success),
+    "hint": ("Hint", discord.ButtonStyle.secondary),
+    "new": ("New problem", discord.ButtonStyle.secondary),
+    "show": ("Show answer", discord.ButtonStyle.primary),
+    "again": ("Again", discord.ButtonStyle.danger),
+    "hard": ("Hard", discord.ButtonStyle.secondary),
+    "good": ("Good", discord.ButtonStyle.success),
+    "easy": ("Easy", discord.ButtonStyle.primary),
+}
+
+
+def study_button(action: str, custom_id: str) -> discord.ui.Button:
+    label, style = BUTTONS[action]
+    return discord.ui.Button(label=label, style=style, custom_id=custom_id)
+
+
+def persistent_view(items: Iterable[discord.ui.Item]) -> discord.ui.View:
+    """A view that never times out: its buttons are dynamic items, alive across restarts."""
+    view = discord.ui.View(timeout=None)
+    for item in items:
+        view.add_item(item)
+    return view
+
+
 ANSWER_BOX_TIMEOUT = 15 * 60.0  # seconds an open answer box is kept in memory
 
 
@@ -248,7 +279,7 @@ class StudyHost(Protocol):
     limiter: RateLimit
     #: filled by the cogs that run sessions (`StudyCog.offer_start`), read by reminders
     starters: dict[str, Starter]
-    clock: Callable[[], object]
+    clock: Callable[[], dt.datetime]
 
 
 C = TypeVar("C", bound=commands.Cog)

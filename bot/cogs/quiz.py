@@ -20,7 +20,9 @@ from bot.cogs.common import (
     cog_of,
     echo,
     image_file,
+    persistent_view,
     reporting,
+    study_button,
     too_fast,
 )
 from bot.cogs.embeds import BLURPLE, outcome_embed
@@ -31,14 +33,6 @@ from bot.study.items import parse_key, skill_key
 from bot.study.service import Outcome, StudyError
 
 SESSION_LENGTH = 10
-LABELS = {
-    "answer": ("Answer", discord.ButtonStyle.primary),
-    "hint": ("Hint", discord.ButtonStyle.secondary),
-    "solution": ("Solution", discord.ButtonStyle.secondary),
-    "new": ("New problem", discord.ButtonStyle.secondary),
-    "retry": ("Try again", discord.ButtonStyle.primary),
-    "next": ("Next", discord.ButtonStyle.success),
-}
 ANSWER_ID = re.compile(r"dqa:(?P<token>[A-Za-z0-9_-]{8,40})")
 NOT_YOURS = "That problem is someone else's; `/quiz` gives you one of your own."
 
@@ -55,9 +49,8 @@ class QuizButton(
     is refused before they type anything. Buttons sent without it still work."""
 
     def __init__(self, action: str, token: str, owner: int | None = None) -> None:
-        label, style = LABELS[action]
         custom_id = f"dq:{action}:{token}" + (f":{owner}" if owner is not None else "")
-        super().__init__(discord.ui.Button(label=label, style=style, custom_id=custom_id))
+        super().__init__(study_button(action, custom_id))
         self.action = action
         self.token = token
         self.owner = owner
@@ -81,10 +74,7 @@ class QuizButton(
 
 
 def buttons(token: str, *actions: str, owner: int | None = None) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    for action in actions:
-        view.add_item(QuizButton(action, token, owner))
-    return view
+    return persistent_view(QuizButton(action, token, owner) for action in actions)
 
 
 class Quiz(StudyCog):

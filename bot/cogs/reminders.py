@@ -22,6 +22,7 @@ from bot.cogs.common import (
     StudyCog,
     cog_of,
     echo,
+    persistent_view,
     reporting,
     send_private,
     start_studying,
@@ -95,8 +96,7 @@ class DiscordSink:
         if due.discord_id is None:
             raise ValueError(f"reminder {due.reminder_id} is not a Discord user's")
         count = len(await self.service.due_queue(due.user_id, due.server_id))
-        view = discord.ui.View(timeout=None)
-        view.add_item(ReviewButton(due.server_id))
+        view = persistent_view([ReviewButton(due.server_id)])
         if due.where == "channel" and due.channel_id is not None:
             text = _text(count, mention=True)
             return (

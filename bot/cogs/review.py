@@ -19,13 +19,16 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.common import (
+    BUTTONS,
     AnswerModal,
     StudyCog,
     answer_submission,
     attach_steps,
     cog_of,
     image_file,
+    persistent_view,
     reporting,
+    study_button,
     too_fast,
 )
 from bot.cogs.embeds import BLURPLE, outcome_embed, summary_embed
@@ -34,17 +37,6 @@ from bot.srs import Button, StudySession
 from bot.study import wording
 from bot.study.service import Outcome, Presented
 
-LABELS = {
-    "show": ("Show answer", discord.ButtonStyle.primary),
-    "again": ("Again", discord.ButtonStyle.danger),
-    "hard": ("Hard", discord.ButtonStyle.secondary),
-    "good": ("Good", discord.ButtonStyle.success),
-    "easy": ("Easy", discord.ButtonStyle.primary),
-    "answer": ("Answer", discord.ButtonStyle.primary),
-    "retry": ("Try again", discord.ButtonStyle.primary),
-    "solution": ("Solution", discord.ButtonStyle.secondary),
-    "next": ("Next", discord.ButtonStyle.success),
-}
 ANSWER_ID = re.compile(r"dra:(?P<token>[A-Za-z0-9_-]{8,40}):(?P<since>[0-9]{1,12})")
 # Buttons counted by the shared rate limit (a grade is not: it is the end of a card, whose
 # Show answer counted; a typed answer counts when it is submitted, not when the box opens).
@@ -64,10 +56,7 @@ class ReviewButton(
     session it belongs to, so both survive a restart."""
 
     def __init__(self, action: str, token: str, since: int) -> None:
-        label, style = LABELS[action]
-        super().__init__(
-            discord.ui.Button(label=label, style=style, custom_id=f"dr:{action}:{token}:{since}")
-        )
+        super().__init__(study_button(action, f"dr:{action}:{token}:{since}"))
         self.action = action
         self.token = token
         self.since = since
@@ -90,10 +79,7 @@ class ReviewButton(
 
 
 def buttons(token: str, since: int, *actions: str) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    for action in actions:
-        view.add_item(ReviewButton(action, token, since))
-    return view
+    return persistent_view(ReviewButton(action, token, since) for action in actions)
 
 
 @dataclass
@@ -154,7 +140,7 @@ class Review(StudyCog):
             reminder = await self.service.reminder(user)
             if reminder is not None and reminder.server_id == reminded_in:
                 server = reminded_in
-        since = int(self.host.clock().timestamp())  # type: ignore[attr-defined]
+        since = int(self.host.clock().timestamp())
         if leeches:
             queue = await self.service.leeches(user, server)
             if not queue:
@@ -434,7 +420,7 @@ class Review(StudyCog):
 
 def grade_note(action: str, outcome: Outcome, again: bool) -> str:
     """One line after a flashcard grade: the grade, the next review, the points."""
-    parts = [f"**{LABELS[action][0]}**"]
+    parts = [f"**{BUTTONS[action][0]}**"]
     if wording.counted(outcome):
         due = wording.next_review(outcome)
         if due is not None:
