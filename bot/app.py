@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib
 import logging
 import pkgutil
-import secrets
 from collections.abc import Callable
 
 import discord
@@ -18,13 +17,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import gc_policy
-from bot.cogs.common import ACTIONS_PER_MINUTE, RateLimit, seconds, send_private
+from bot.cogs.common import ACTIONS_PER_MINUTE, RateLimit, Starter, report_error
 from bot.config import Settings, get_settings
 from bot.db import migrate
 from bot.db.engine import create_engine, session_factory
 from bot.db.models import utcnow
 from bot.math.workers import MathPool
-from bot.study.service import StudyError, StudyService
+from bot.study.service import StudyService
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +42,16 @@ def cog_modules() -> list[str]:
 
 
 class DerivBot(commands.Bot):
-    """The bot with its service layer; cogs reach it as `interaction.client.service`."""
+    """The bot with its service layer; cogs reach it through `cogs.common.StudyHost`, the
+    attributes declared here."""
 
     service: StudyService
     pool: MathPool
     #: one per-user budget for every action that uses the worker pool (`cogs.common.too_fast`)
     limiter: RateLimit
+    #: how a reminder's button starts a session: filled by the cogs that run one
+    #: (`cogs.common.StudyCog.offer_start`), so no cog looks another up
+    starters: dict[str, Starter]
 
     def __init__(
         self,
@@ -69,6 +72,7 @@ class DerivBot(commands.Bot):
         self.clock = clock
         self.sync_on_start = sync_on_start
         self.limiter = RateLimit(limit=ACTIONS_PER_MINUTE, per=60.0)
+        self.starters = {}
         self.sweeper = gc_policy.Sweeper()
         self.engine = None
         self.tree.on_error = self.on_app_command_error
@@ -113,24 +117,7 @@ class DerivBot(commands.Bot):
         await report_error(interaction, error)
 
 
-async def report_error(interaction: discord.Interaction, error: BaseException) -> None:
-    """Every failure reaches the student as a short, calm, private message with a reference
-    code, and the log with the trace: the bot never goes silent on an interaction."""
-    original = getattr(error, "original", error)
-    if isinstance(original, app_commands.CommandOnCooldown):
-        text = f"Easy there! Try again in {seconds(original.retry_after)}."
-    elif isinstance(original, app_commands.CheckFailure):
-        text = str(original) or "You can't use that here."
-    elif isinstance(original, StudyError):
-        text = str(original).capitalize() + "."
-    else:
-        ref = secrets.token_hex(3).upper()
-        log.error("interaction failed (ref %s)", ref, exc_info=original)
-        text = f"Sorry, something went wrong on my side (ref `{ref}`). Please try again."
-    try:
-        await send_private(interaction, text)
-    except discord.HTTPException:
-        log.warning("could not tell the user about an error", exc_info=True)
+__all__ = ["DerivBot", "cog_modules", "create_bot", "report_error"]
 
 
 def create_bot(

@@ -425,7 +425,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="derivbot: differentiation practice with answers checked by sympy.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_engine_commands(sub)
+    _add_front_end_commands(sub)
+    _add_database_commands(sub)
+    return parser
 
+
+def _add_engine_commands(sub: argparse._SubParsersAction) -> None:
+    """check, skills, generate, render: the math engine, no database."""
     check = sub.add_parser("check", help="check answers against expected derivatives")
     check.add_argument("expected", nargs="?", help="the right derivative (trusted)")
     check.add_argument("answer", nargs="?", help="the answer to check")
@@ -469,6 +476,9 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--theme", choices=("dark", "light"), default="dark")
     render.set_defaults(handler=cmd_render)
 
+
+def _add_front_end_commands(sub: argparse._SubParsersAction) -> None:
+    """run, console, sync: the two front-ends."""
     run = sub.add_parser(
         "run", help="start the Discord bot (without DISCORD_TOKEN: the local console)"
     )
@@ -478,6 +488,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="without a token, open the console even when stdin is not a terminal",
     )
     run.set_defaults(handler=cmd_run)
+    _add_console_command(sub)
+    sync = sub.add_parser("sync", help="publish the slash commands globally")
+    sync.set_defaults(handler=cmd_sync)
+
+
+def _add_console_command(sub: argparse._SubParsersAction) -> None:
     con = sub.add_parser(
         "console",
         help="study in the terminal: quiz, review, stats, ...",
@@ -501,9 +517,10 @@ def build_parser() -> argparse.ArgumentParser:
     con.add_argument("--images", metavar="DIR", help="where images go (./derivbot-images)")
     con.add_argument("--seed", type=int, help=argparse.SUPPRESS)  # fixed problems for scripts
     con.set_defaults(handler=cmd_console)
-    sync = sub.add_parser("sync", help="publish the slash commands globally")
-    sync.set_defaults(handler=cmd_sync)
 
+
+def _add_database_commands(sub: argparse._SubParsersAction) -> None:
+    """migrate, deck: the schema and the shipped decks."""
     migrate = sub.add_parser("migrate", help="upgrade the database schema (Alembic)")
     migrate.add_argument("--url", help="database URL (default: DATABASE_URL / settings)")
     migrate.add_argument("--revision", default="head")
@@ -521,7 +538,6 @@ def build_parser() -> argparse.ArgumentParser:
     deck_sync = deck_sub.add_parser("sync", help="load the shipped decks into the database")
     deck_sync.add_argument("--url", help="database URL (default: DATABASE_URL / settings)")
     deck.set_defaults(handler=cmd_deck)
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:

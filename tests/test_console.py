@@ -323,3 +323,25 @@ def test_bad_bytes_in_menu_commands_and_the_user_name(tmp_path: Path) -> None:
     assert rows(tmp_path, "SELECT console_name, display_name, timezone FROM users") == [
         ("ada\ufffdb", "ada\ufffdb", "Europe/Berlin")
     ]
+
+
+async def test_the_console_sink_prints_a_due_reminder_and_its_caller_marks_it(
+    session_factory,
+) -> None:
+    """`ConsoleSink.deliver` is the console's delivery: printed, None (delivered); marking
+    it sent is its caller's job, as for the Discord sink."""
+    from bot.console import ConsoleSink
+
+    now = [dt.datetime(2026, 3, 2, 7, 0, tzinfo=dt.UTC)]
+    service = StudyService(session_factory, NoPool(), clock=lambda: now[0])  # type: ignore[arg-type]
+    ada = await service.user_for_console("ada")
+    await service.set_reminder(ada, "07:30", "UTC")
+    now[0] = now[0].replace(minute=31)
+    [due] = await service.reminders_due(user_id=ada)
+    buffer = io.StringIO()
+    assert await ConsoleSink(service, make_console(buffer)).deliver(due) is None
+    due_now = len(await service.due_queue(ada))  # the shipped decks' new cards
+    assert due_now > 1
+    expected = f"⏰ Study reminder: {due_now} items to review. Type `review` to start.\n"
+    assert buffer.getvalue() == expected
+    assert [d.reminder_id for d in await service.reminders_due(user_id=ada)] == [due.reminder_id]

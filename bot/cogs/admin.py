@@ -10,16 +10,21 @@ import contextlib
 import io
 import logging
 import re
-from collections.abc import Callable
 from pathlib import PurePath
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import Literal
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import echo, identify, too_fast
-from bot.cogs.reminders import timezone_choices, valid_zone
+from bot.cogs.common import (
+    StudyCog,
+    echo,
+    teacher_only,
+    timezone_choices,
+    too_fast,
+    valid_zone,
+)
 from bot.study.decks import LIMITS, MAX_FILE_BYTES, DeckError
 from bot.study.service import (
     ImportBusy,
@@ -28,9 +33,6 @@ from bot.study.service import (
     StudyError,
     StudyService,
 )
-
-if TYPE_CHECKING:
-    from bot.app import DerivBot
 
 log = logging.getLogger(__name__)
 
@@ -42,51 +44,10 @@ CLEARABLE = {
     "default scheduler": "default_scheduler",
     "reminder channel": "reminder_channel_id",
 }
-T = TypeVar("T")
 
 
-class NotTeacher(app_commands.CheckFailure):
-    """Shown as is (privately) by the bot's error handler: a calm refusal, not an error."""
-
-
-async def is_teacher(interaction: discord.Interaction) -> bool:
-    """Manage Server (administrators have it), or the server's configured teacher role.
-
-    The permission needs no database, so the common case costs nothing before the command
-    defers; only members without it look up the teacher role."""
-    if interaction.guild is None or not isinstance(interaction.user, discord.Member):
-        raise NotTeacher("That belongs to a server: use it in the server's channels.")
-    if interaction.permissions.manage_guild:
-        return True
-    settings = await interaction.client.service.server_settings_for_guild(  # type: ignore[attr-defined]
-        interaction.guild.id
-    )
-    role_id = settings.teacher_role_id if settings is not None else None
-    if role_id is not None and interaction.user.get_role(role_id) is not None:
-        return True
-    raise NotTeacher(
-        "Only teachers can do that: members with Manage Server, or with the server's teacher "
-        "role. Ask one of them if something needs changing."
-    )
-
-
-def teacher_only() -> Callable[[T], T]:
-    """An app-command check: `@teacher_only()` on any command that changes a server's setup."""
-    return app_commands.check(is_teacher)
-
-
-class Admin(commands.Cog):
+class Admin(StudyCog):
     deck = app_commands.Group(name="deck", description="Flashcard decks in this server")
-
-    def __init__(self, bot: DerivBot) -> None:
-        self.bot = bot
-
-    @property
-    def service(self) -> StudyService:
-        return self.bot.service
-
-    async def _user(self, interaction: discord.Interaction) -> tuple[int, int | None]:
-        return await identify(self.service, interaction)
 
     # --- /settings ----------------------------------------------------------------------------
 
@@ -448,5 +409,5 @@ def _server_embed(settings: ServerSettings, *, title: str | None) -> discord.Emb
     return embed
 
 
-async def setup(bot: DerivBot) -> None:
+async def setup(bot: commands.Bot) -> None:
     await bot.add_cog(Admin(bot))

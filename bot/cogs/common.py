@@ -1,25 +1,40 @@
-"""Small pieces every cog shares: safe echoing of user text, images as files, a per-user
-rate limit. Presentation only; decisions belong to bot/study."""
+"""What every cog shares: the base class (service and pool access, `identify`), error
+reporting, safe echoing of user text, images as files, private sends, the answer box, the
+per-user rate limit, the teacher check and time-zone choices. Presentation only; decisions
+belong to bot/study. Not an extension (no `setup`), so `bot.app.cog_modules` skips it; no cog
+imports another cog or `bot.app`: what they share is here, in `embeds.py`, or on the bot
+(`StudyHost`)."""
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import io
+import logging
 import math
 import re
+import secrets
 import time
+import zoneinfo
 from collections import defaultdict, deque
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from functools import lru_cache
+from typing import Protocol, TypeVar, cast
 
 import discord
+from discord import app_commands
+from discord.ext import commands
 
 from bot.math import tasks
 from bot.math.parser import Reading
 from bot.math.render import Rendered
 from bot.math.rules import Step
 from bot.math.workers import MathPool
-from bot.study.service import StudyService
+from bot.srs.days import zone
+from bot.study.service import StudyError, StudyService
 from bot.study.text import clean_text
+
+log = logging.getLogger(__name__)
 
 MAX_ECHO = 300
 
@@ -128,6 +143,36 @@ async def attach_steps(
     return file
 
 
+#: Every study button's label and style, by the action in its custom id (/quiz and /review
+#: share most of them, so they look alike).
+BUTTONS: dict[str, tuple[str, discord.ButtonStyle]] = {
+    "answer": ("Answer", discord.ButtonStyle.primary),
+    "retry": ("Try again", discord.ButtonStyle.primary),
+    "solution": ("Solution", discord.ButtonStyle.secondary),
+    "next": ("Next", discord.ButtonStyle.success),
+    "hint": ("Hint", discord.ButtonStyle.secondary),
+    "new": ("New problem", discord.ButtonStyle.secondary),
+    "show": ("Show answer", discord.ButtonStyle.primary),
+    "again": ("Again", discord.ButtonStyle.danger),
+    "hard": ("Hard", discord.ButtonStyle.secondary),
+    "good": ("Good", discord.ButtonStyle.success),
+    "easy": ("Easy", discord.ButtonStyle.primary),
+}
+
+
+def study_button(action: str, custom_id: str) -> discord.ui.Button:
+    label, style = BUTTONS[action]
+    return discord.ui.Button(label=label, style=style, custom_id=custom_id)
+
+
+def persistent_view(items: Iterable[discord.ui.Item]) -> discord.ui.View:
+    """A view that never times out: its buttons are dynamic items, alive across restarts."""
+    view = discord.ui.View(timeout=None)
+    for item in items:
+        view.add_item(item)
+    return view
+
+
 ANSWER_BOX_TIMEOUT = 15 * 60.0  # seconds an open answer box is kept in memory
 
 
@@ -206,11 +251,199 @@ def seconds(wait: float) -> str:
 async def too_fast(interaction: discord.Interaction) -> bool:
     """Spend one of the user's actions from the bot's shared limiter; when none is left, say
     (privately) when to come back and return True. Call it before any work for the pool."""
-    limiter: RateLimit = interaction.client.limiter  # type: ignore[attr-defined]
+    limiter = cast(StudyHost, interaction.client).limiter
     wait = limiter.retry_after(interaction.user.id)
     if wait <= 0:
         return False
     await send_private(
         interaction, f"Easy there! That's a lot at once; try again in {seconds(wait)}."
     )
+    return True
+
+
+# --- the bot as cogs see it, and the base class ---------------------------------------------
+
+#: Starts a study session for the interacting user, from outside the cog that runs it (a
+#: reminder's "Start review" button); the int is the server row the reminder was set in.
+Starter = Callable[[discord.Interaction, "int | None"], Awaitable[None]]
+#: Which registered starter a reminder's button tries first.
+STARTER_ORDER = ("review", "quiz")
+
+
+class StudyHost(Protocol):
+    """What cogs may use of the bot besides discord.py's own (`bot.app.DerivBot` provides it):
+    declared here so that cogs depend on this, not on `bot.app`."""
+
+    service: StudyService
+    pool: MathPool
+    limiter: RateLimit
+    #: filled by the cogs that run sessions (`StudyCog.offer_start`), read by reminders
+    starters: dict[str, Starter]
+    clock: Callable[[], dt.datetime]
+
+
+C = TypeVar("C", bound=commands.Cog)
+
+
+class StudyCog(commands.Cog):
+    """The base of every cog: the service and the pool, and `identify` as `_user`."""
+
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+
+    @property
+    def host(self) -> StudyHost:
+        return cast(StudyHost, self.bot)
+
+    @property
+    def service(self) -> StudyService:
+        return self.host.service
+
+    @property
+    def pool(self) -> MathPool:
+        return self.host.pool
+
+    async def _user(self, interaction: discord.Interaction) -> tuple[int, int | None]:
+        return await identify(self.service, interaction)
+
+    def offer_start(self, name: str, starter: Starter) -> None:
+        """Let other cogs start this kind of session (see `start_studying`)."""
+        self.host.starters[name] = starter
+
+    def withdraw_start(self, name: str) -> None:
+        self.host.starters.pop(name, None)
+
+
+async def start_studying(interaction: discord.Interaction, server_id: int | None) -> bool:
+    """Start the first kind of session a loaded cog offers (`STARTER_ORDER`); False when no
+    cog offers one (the caller says studying is offline)."""
+    starters = cast(StudyHost, interaction.client).starters
+    for name in STARTER_ORDER:
+        starter = starters.get(name)
+        if starter is not None:
+            await starter(interaction, server_id)
+            return True
+    return False
+
+
+def cog_of(interaction: discord.Interaction, kind: type[C]) -> C:
+    """The loaded instance of a cog class, for its own persistent buttons."""
+    found = cast(commands.Bot, interaction.client).get_cog(kind.__cog_name__)
+    if not isinstance(found, kind):
+        raise RuntimeError(f"{kind.__cog_name__} is not loaded")
+    return found
+
+
+async def reporting(interaction: discord.Interaction, call: Callable[[], Awaitable[None]]) -> None:
+    """Run `call`, telling the student about any failure: discord.py only logs the failures
+    of dynamic items and listeners, so without this the bot would go silent."""
+    try:
+        await call()
+    except Exception as exc:
+        await report_error(interaction, exc)
+
+
+async def report_error(interaction: discord.Interaction, error: BaseException) -> None:
+    """Every failure reaches the student as a short, calm, private message with a reference
+    code, and the log with the trace: the bot never goes silent on an interaction."""
+    original = getattr(error, "original", error)
+    if isinstance(original, app_commands.CommandOnCooldown):
+        text = f"Easy there! Try again in {seconds(original.retry_after)}."
+    elif isinstance(original, app_commands.CheckFailure):
+        text = str(original) or "You can't use that here."
+    elif isinstance(original, StudyError):
+        text = str(original).capitalize() + "."
+    else:
+        ref = secrets.token_hex(3).upper()
+        log.error("interaction failed (ref %s)", ref, exc_info=original)
+        text = f"Sorry, something went wrong on my side (ref `{ref}`). Please try again."
+    try:
+        await send_private(interaction, text)
+    except discord.HTTPException:
+        log.warning("could not tell the user about an error", exc_info=True)
+
+
+# --- teachers -------------------------------------------------------------------------------
+
+
+class NotTeacher(app_commands.CheckFailure):
+    """Shown as is (privately) by the bot's error handler: a calm refusal, not an error."""
+
+
+async def is_teacher(interaction: discord.Interaction) -> bool:
+    """Manage Server (administrators have it), or the server's configured teacher role.
+
+    The permission needs no database, so the common case costs nothing before the command
+    defers; only members without it look up the teacher role."""
+    if interaction.guild is None or not isinstance(interaction.user, discord.Member):
+        raise NotTeacher("That belongs to a server: use it in the server's channels.")
+    if interaction.permissions.manage_guild:
+        return True
+    service = cast(StudyHost, interaction.client).service
+    settings = await service.server_settings_for_guild(interaction.guild.id)
+    role_id = settings.teacher_role_id if settings is not None else None
+    if role_id is not None and interaction.user.get_role(role_id) is not None:
+        return True
+    raise NotTeacher(
+        "Only teachers can do that: members with Manage Server, or with the server's teacher "
+        "role. Ask one of them if something needs changing."
+    )
+
+
+T = TypeVar("T")
+
+
+def teacher_only() -> Callable[[T], T]:
+    """An app-command check: `@teacher_only()` on any command that changes a server's setup."""
+    return app_commands.check(is_teacher)
+
+
+# --- time zones (/remind, /settings) --------------------------------------------------------
+
+# Offered before anything is typed: the zones most students are in.
+POPULAR_ZONES = (
+    "UTC",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "America/Sao_Paulo",
+    "Europe/London",
+    "Europe/Berlin",
+    "Europe/Paris",
+    "Africa/Lagos",
+    "Asia/Kolkata",
+    "Asia/Shanghai",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+)
+
+
+@lru_cache(maxsize=1)
+def _all_zones() -> tuple[str, ...]:
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+def timezone_choices(current: str) -> list[app_commands.Choice[str]]:
+    """IANA zones matching what is typed (spaces count as underscores), names starting with it
+    first; at most 25, Discord's limit."""
+    typed = current.strip().lower().replace(" ", "_")
+    if not typed:
+        names = list(POPULAR_ZONES)
+    else:
+        matching = [z for z in _all_zones() if typed in z.lower()]
+        names = sorted(matching, key=lambda z: (not _starts_with(z, typed), z))
+    return [app_commands.Choice(name=z, value=z) for z in names[:25]]
+
+
+def _starts_with(name: str, typed: str) -> bool:
+    lowered = name.lower()
+    return lowered.startswith(typed) or lowered.split("/")[-1].startswith(typed)
+
+
+def valid_zone(name: str) -> bool:
+    try:
+        zone(name)
+    except ValueError:
+        return False
     return True

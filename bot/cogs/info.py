@@ -6,17 +6,11 @@ is used only while it still matches the command's options, otherwise one is gene
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.study.resources import RESOURCES
-
-if TYPE_CHECKING:
-    from bot.app import DerivBot
-
 
 # One hand-written example per command we know of, keyed by the full command name.
 EXAMPLES = {
@@ -95,7 +89,7 @@ def help_embed(tree: app_commands.CommandTree) -> discord.Embed:
 
 
 class Info(commands.Cog):
-    def __init__(self, bot: DerivBot) -> None:
+    def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
 
     @app_commands.command(name="resources", description="Videos, notes and books to learn from")
@@ -108,5 +102,5 @@ class Info(commands.Cog):
         await interaction.response.send_message(embed=help_embed(self.bot.tree), ephemeral=True)
 
 
-async def setup(bot: DerivBot) -> None:
+async def setup(bot: commands.Bot) -> None:
     await bot.add_cog(Info(bot))

@@ -15,20 +15,15 @@ import datetime as dt
 import io
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.admin import NotTeacher, is_teacher
-from bot.cogs.common import identify, send_private, too_fast
+from bot.cogs.common import NotTeacher, StudyCog, is_teacher, send_private, too_fast
 from bot.math import charts
 from bot.study import stats as stats_module
 from bot.study.service import MemberPrivacy
-
-if TYPE_CHECKING:
-    from bot.app import DerivBot
 
 log = logging.getLogger(__name__)
 
@@ -50,23 +45,13 @@ STATS_VISIBILITY = [
 ]
 
 
-class Progress(commands.Cog):
-    def __init__(self, bot: DerivBot) -> None:
-        self.bot = bot
-
-    @property
-    def service(self):
-        return self.bot.service
-
-    async def _user(self, interaction: discord.Interaction) -> tuple[int, int | None]:
-        return await identify(self.service, interaction)
-
+class Progress(StudyCog):
     async def _chart(
         self, filename: str, fn: Callable[..., bytes], *args: object, **kwargs: object
     ) -> discord.File | None:
         """A chart from the worker pool as a file, or None (the embed then stands alone)."""
         try:
-            png = await self.bot.pool.arun(fn, *args, timeout=CHART_TIMEOUT, **kwargs)
+            png = await self.pool.arun(fn, *args, timeout=CHART_TIMEOUT, **kwargs)
         except Exception:
             log.warning("chart %s failed; sending text only", filename, exc_info=True)
             return None
@@ -348,5 +333,5 @@ def leaderboard_embed(
     return embed
 
 
-async def setup(bot: DerivBot) -> None:
+async def setup(bot: commands.Bot) -> None:
     await bot.add_cog(Progress(bot))

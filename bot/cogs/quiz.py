@@ -6,46 +6,35 @@ Thin: every gesture becomes one service call; the result becomes an embed. Butto
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import report_error
 from bot.cogs.common import (
     AnswerModal,
+    StudyCog,
     answer_submission,
     attach_steps,
+    cog_of,
     echo,
-    engine_text,
-    identify,
     image_file,
+    persistent_view,
+    reporting,
+    study_button,
     too_fast,
 )
+from bot.cogs.embeds import BLURPLE, outcome_embed
 from bot.math import tasks
-from bot.math.check import Verdict
-from bot.math.generator import SKILLS, Problem
+from bot.math.generator import SKILLS
+from bot.study import wording
 from bot.study.items import parse_key, skill_key
-from bot.study.service import LEECH_NOTE, PRACTICE_NOTES, Outcome, StudyError
-
-if TYPE_CHECKING:
-    from bot.app import DerivBot
+from bot.study.service import Outcome, StudyError
 
 SESSION_LENGTH = 10
-LABELS = {
-    "answer": ("Answer", discord.ButtonStyle.primary),
-    "hint": ("Hint", discord.ButtonStyle.secondary),
-    "solution": ("Solution", discord.ButtonStyle.secondary),
-    "new": ("New problem", discord.ButtonStyle.secondary),
-    "retry": ("Try again", discord.ButtonStyle.primary),
-    "next": ("Next", discord.ButtonStyle.success),
-}
 ANSWER_ID = re.compile(r"dqa:(?P<token>[A-Za-z0-9_-]{8,40})")
 NOT_YOURS = "That problem is someone else's; `/quiz` gives you one of your own."
-COLOURS = {"correct": 0x3BA55C, "incorrect": 0xED4245, "invalid": 0xFAA61A, "revealed": 0x5865F2}
 
 
 class QuizButton(
@@ -60,9 +49,8 @@ class QuizButton(
     is refused before they type anything. Buttons sent without it still work."""
 
     def __init__(self, action: str, token: str, owner: int | None = None) -> None:
-        label, style = LABELS[action]
         custom_id = f"dq:{action}:{token}" + (f":{owner}" if owner is not None else "")
-        super().__init__(discord.ui.Button(label=label, style=style, custom_id=custom_id))
+        super().__init__(study_button(action, custom_id))
         self.action = action
         self.token = token
         self.owner = owner
@@ -77,31 +65,35 @@ class QuizButton(
 
     async def callback(self, interaction: discord.Interaction) -> None:
         # View.on_error does not cover dynamic items: without this a failure would be silent
-        cog: Quiz = interaction.client.get_cog("Quiz")  # type: ignore[assignment]
-        try:
-            await cog.on_button(interaction, self.action, self.token, self.owner)
-        except Exception as exc:
-            await report_error(interaction, exc)
+        await reporting(
+            interaction,
+            lambda: cog_of(interaction, Quiz).on_button(
+                interaction, self.action, self.token, self.owner
+            ),
+        )
 
 
 def buttons(token: str, *actions: str, owner: int | None = None) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    for action in actions:
-        view.add_item(QuizButton(action, token, owner))
-    return view
+    return persistent_view(QuizButton(action, token, owner) for action in actions)
 
 
-class Quiz(commands.Cog):
-    def __init__(self, bot: DerivBot) -> None:
-        self.bot = bot
+class Quiz(StudyCog):
+    def __init__(self, bot: commands.Bot) -> None:
+        super().__init__(bot)
         self.progress: dict[int, int] = {}
 
-    @property
-    def service(self):
-        return self.bot.service
+    async def cog_load(self) -> None:
+        self.offer_start("quiz", self.start_from_reminder)
 
-    async def _user(self, interaction: discord.Interaction) -> tuple[int, int | None]:
-        return await identify(self.service, interaction)
+    async def cog_unload(self) -> None:
+        self.withdraw_start("quiz")
+
+    async def start_from_reminder(
+        self, interaction: discord.Interaction, _server_id: int | None
+    ) -> None:
+        """A reminder's "Start review" when /review is not loaded: the most due problem."""
+        await interaction.response.defer(thinking=True)
+        await self.show_problem(interaction, None, None)
 
     # --- /quiz ------------------------------------------------------------------------------
 
@@ -147,14 +139,18 @@ class Quiz(commands.Cog):
         self.progress[user] = done
         prefs = await self.service.preferences(user)
         image = await tasks.arender(
-            self.bot.pool, problem.prompt_latex, theme=prefs.theme, fallback_text=problem.prompt
+            self.pool, problem.prompt_latex, theme=prefs.theme, fallback_text=problem.prompt
         )
-        embed = discord.Embed(title=_title(problem), description=problem.prompt, colour=0x5865F2)
+        embed = discord.Embed(
+            title=wording.answer_title(problem.answer_kind),
+            description=problem.prompt,
+            colour=BLURPLE,
+        )
         embed.add_field(name="Skill", value=f"{problem.skill} · level {problem.level}")
         embed.add_field(name="Session", value=f"{done}/{SESSION_LENGTH}")
         footer = "Answer with the button; type it the way you would write it."
         if shown.locked:
-            footer = f"{PRACTICE_NOTES['locked']} {footer}"
+            footer = f"{wording.PRACTICE_NOTES['locked']} {footer}"
         embed.set_footer(text=footer)
         file = image_file(image, "problem.png")
         if file is not None:
@@ -202,9 +198,7 @@ class Quiz(commands.Cog):
                 await interaction.followup.send("No hint for this one.", ephemeral=True)
                 return
             theme = (await self.service.preferences(user)).theme
-            image = await tasks.arender(
-                self.bot.pool, step.latex, theme=theme, fallback_text=step.text
-            )
+            image = await tasks.arender(self.pool, step.latex, theme=theme, fallback_text=step.text)
             embed = discord.Embed(title=f"Hint: {step.title}", description=step.text)
             file = image_file(image, "hint.png")
             if file is not None:
@@ -223,10 +217,8 @@ class Quiz(commands.Cog):
         if submitted is None:
             return
         match, text = submitted
-        try:
-            await self.on_answer(interaction, match["token"], text)
-        except Exception as exc:  # listeners' failures are only logged: tell the student
-            await report_error(interaction, exc)
+        # listeners' failures are only logged: tell the student
+        await reporting(interaction, lambda: self.on_answer(interaction, match["token"], text))
 
     async def on_answer(self, interaction: discord.Interaction, token: str, text: str) -> None:
         if await too_fast(interaction):
@@ -253,9 +245,7 @@ class Quiz(commands.Cog):
         reading = outcome.verdict.reading if outcome.verdict is not None else None
         if outcome.steps or reading is not None:  # in the student's theme, like the problem
             theme = (await self.service.preferences(user)).theme
-            file = await attach_steps(
-                self.bot.pool, embed, outcome.steps, theme=theme, reading=reading
-            )
+            file = await attach_steps(self.pool, embed, outcome.steps, theme=theme, reading=reading)
             files += [file] if file else []
         actions = ("retry", "solution", "next") if outcome.can_retry else ("next",)
         await interaction.followup.send(
@@ -263,68 +253,6 @@ class Quiz(commands.Cog):
         )
 
 
-def _title(problem: Problem) -> str:
-    return {
-        "number": "Evaluate the derivative",
-        "line": "Find the tangent line",
-    }.get(problem.answer_kind, "Differentiate")
-
-
-def outcome_embed(outcome: Outcome, answer: str | None) -> discord.Embed:
-    """The verdict as students see it: the reading first, then the verdict and the named
-    mistake, the next review and the points."""
-    verdict = outcome.verdict
-    status = outcome.status
-    if status == "already":
-        status = "correct" if verdict is not None and verdict.correct else "revealed"
-    title = {
-        "correct": "✅ Correct!",
-        "incorrect": "❌ Not quite",
-        "invalid": "⚠️ I couldn't read that",
-        "revealed": "📖 Worked solution",
-    }.get(status, "Done")
-    lines = []
-    if verdict is not None and verdict.reading is not None:
-        lines.append(f"I read your answer as {echo(verdict.reading.text)}")
-        lines.extend(f"*{engine_text(note)}*" for note in verdict.reading.notes)
-    elif answer is not None and verdict is not None:
-        lines.append(f"You typed {echo(answer)}")
-    if verdict is not None and _says_more(status, verdict):
-        lines.append(engine_text(verdict.message))
-    if verdict is not None and verdict.diagnosis:
-        lines.append(f"**Mistake ({verdict.mistake}):** {verdict.diagnosis}")
-    if outcome.status == "already":
-        lines.append("This one was already graded; it counts once.")
-    embed = discord.Embed(
-        title=title, description="\n".join(lines) or None, colour=COLOURS.get(status, 0x5865F2)
-    )
-    if outcome.schedule is not None and outcome.graded:
-        due = outcome.schedule.due_day or (
-            outcome.schedule.due_at.date() if outcome.schedule.due_at else None
-        )
-        if due is not None:
-            embed.add_field(name="Next review", value=_when(due))
-        embed.add_field(name="Points", value=f"+{outcome.points}")
-        if outcome.new_leech:
-            embed.add_field(name="Leech", value=LEECH_NOTE, inline=False)
-    elif outcome.practice is not None and outcome.status != "already":
-        embed.set_footer(text=PRACTICE_NOTES[outcome.practice])
-    return embed
-
-
-def _says_more(status: str, verdict: Verdict) -> bool:
-    """Whether the engine's own words belong in the reply: always when the answer could not
-    be read; for a wrong answer with no named mistake, when they say more than the title
-    ("Close, but I need the exact value…", "still contains x", a difference quotient)."""
-    if status == "invalid":
-        return True
-    return status == "incorrect" and not verdict.diagnosis and verdict.message != "Not quite."
-
-
-def _when(day: dt.date) -> str:
-    return day.strftime("%a %d %b %Y")
-
-
-async def setup(bot: DerivBot) -> None:
+async def setup(bot: commands.Bot) -> None:
     bot.add_dynamic_items(QuizButton)
     await bot.add_cog(Quiz(bot))

@@ -11,42 +11,29 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import zoneinfo
-from functools import lru_cache
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot.app import report_error
-from bot.cogs.common import STUDY_USER, echo, identify, send_private
-from bot.srs.days import zone
+from bot.cogs.common import (
+    STUDY_USER,
+    StudyCog,
+    cog_of,
+    echo,
+    persistent_view,
+    reporting,
+    send_private,
+    start_studying,
+    timezone_choices,
+    valid_zone,
+)
 from bot.study.reminders import DueReminder, parse_time
 from bot.study.service import StudyService
 
-if TYPE_CHECKING:
-    from bot.app import DerivBot
-
 log = logging.getLogger(__name__)
 
-# Offered before anything is typed: the zones most students are in.
-POPULAR_ZONES = (
-    "UTC",
-    "America/New_York",
-    "America/Chicago",
-    "America/Denver",
-    "America/Los_Angeles",
-    "America/Sao_Paulo",
-    "Europe/London",
-    "Europe/Berlin",
-    "Europe/Paris",
-    "Africa/Lagos",
-    "Asia/Kolkata",
-    "Asia/Shanghai",
-    "Asia/Tokyo",
-    "Australia/Sydney",
-)
 #: Reminders delivered concurrently in one pass of the loop.
 SEND_AT_ONCE = 8
 DM_CLOSED = "DMs closed"
@@ -57,36 +44,6 @@ PAUSED_TEXT = {
     CHANNEL_GONE: "I couldn't post your study reminder in its channel any more, so I paused "
     "it. Use `/remind set` again, for your DMs or another channel.",
 }
-
-
-@lru_cache(maxsize=1)
-def _all_zones() -> tuple[str, ...]:
-    return tuple(sorted(zoneinfo.available_timezones()))
-
-
-def timezone_choices(current: str) -> list[app_commands.Choice[str]]:
-    """IANA zones matching what is typed (spaces count as underscores), names starting with it
-    first; at most 25, Discord's limit. Shared with /settings."""
-    typed = current.strip().lower().replace(" ", "_")
-    if not typed:
-        names = list(POPULAR_ZONES)
-    else:
-        matching = [z for z in _all_zones() if typed in z.lower()]
-        names = sorted(matching, key=lambda z: (not _starts_with(z, typed), z))
-    return [app_commands.Choice(name=z, value=z) for z in names[:25]]
-
-
-def _starts_with(name: str, typed: str) -> bool:
-    lowered = name.lower()
-    return lowered.startswith(typed) or lowered.split("/")[-1].startswith(typed)
-
-
-def valid_zone(name: str) -> bool:
-    try:
-        zone(name)
-    except ValueError:
-        return False
-    return True
 
 
 class ReviewButton(
@@ -114,31 +71,84 @@ class ReviewButton(
 
     async def callback(self, interaction: discord.Interaction) -> None:
         # discord.py only logs a dynamic item's failure: the student hears of it here or never
+        await reporting(
+            interaction,
+            lambda: cog_of(interaction, Reminders).start_review(interaction, self.server_id),
+        )
+
+
+class DiscordSink:
+    """Delivers one reminder on Discord: a DM, or a post in its channel mentioning only its
+    user; a refused DM falls back to the server's reminder channel.
+
+    `deliver` returns None when the reminder went out, otherwise why not (`DM_CLOSED`,
+    `CHANNEL_GONE`): the reminder is then paused and its user told once. Anything unexpected
+    raises, and the reminder stays due (tried again next minute). Only reminders of Discord
+    users (`discord_id` set) are its to deliver: ask for them with `discord_only`."""
+
+    discord_only = True
+
+    def __init__(self, bot: commands.Bot, service: StudyService) -> None:
+        self.bot = bot
+        self.service = service
+
+    async def deliver(self, due: DueReminder) -> str | None:
+        if due.discord_id is None:
+            raise ValueError(f"reminder {due.reminder_id} is not a Discord user's")
+        count = len(await self.service.due_queue(due.user_id, due.server_id))
+        view = persistent_view([ReviewButton(due.server_id)])
+        if due.where == "channel" and due.channel_id is not None:
+            text = _text(count, mention=True)
+            return (
+                None
+                if await self._post(due.channel_id, due.discord_id, text, view)
+                else CHANNEL_GONE
+            )
         try:
-            cog: Reminders = interaction.client.get_cog("Reminders")  # type: ignore[assignment]
-            await cog.start_review(interaction, self.server_id)
-        except Exception as exc:
-            await report_error(interaction, exc)
+            dm = await self.bot.create_dm(discord.Object(due.discord_id))
+            await dm.send(_text(count), view=view)
+            return None
+        except discord.Forbidden:
+            pass  # DMs closed (50007) or blocked
+        fallback = None
+        if due.server_id is not None:
+            fallback = (await self.service.server_settings(due.server_id)).reminder_channel_id
+        if fallback is not None:
+            text = _text(count, mention=True, closed=True)
+            if await self._post(fallback, due.discord_id, text, view):
+                return None
+        return DM_CLOSED
+
+    async def _post(
+        self, channel_id: int, discord_id: int, text: str, view: discord.ui.View
+    ) -> bool:
+        """Post in a channel, pinging only this user (the bot pings no one by default)."""
+        channel = self.bot.get_channel(channel_id)
+        if not isinstance(channel, discord.abc.Messageable):
+            return False
+        try:
+            await channel.send(
+                f"<@{discord_id}> {text}",
+                view=view,
+                allowed_mentions=discord.AllowedMentions(users=[discord.Object(discord_id)]),
+            )
+        except (discord.Forbidden, discord.NotFound):
+            return False
+        return True
 
 
-class Reminders(commands.Cog):
+class Reminders(StudyCog):
     remind = app_commands.Group(name="remind", description="A daily reminder to study")
 
-    def __init__(self, bot: DerivBot) -> None:
-        self.bot = bot
-
-    @property
-    def service(self) -> StudyService:
-        return self.bot.service
+    def __init__(self, bot: commands.Bot) -> None:
+        super().__init__(bot)
+        self.sink = DiscordSink(bot, self.service)
 
     async def cog_load(self) -> None:
         self.reminder_loop.start()
 
     async def cog_unload(self) -> None:
         self.reminder_loop.cancel()
-
-    async def _user(self, interaction: discord.Interaction) -> tuple[int, int | None]:
-        return await identify(self.service, interaction)
 
     async def notice(self, user_id: int) -> str:
         """The paused-reminder notice owed to this user (once), or ""."""
@@ -279,87 +289,29 @@ class Reminders(commands.Cog):
         async def one(due: DueReminder) -> bool:
             async with gate:
                 try:
-                    if await self.deliver(due):
-                        await self.service.reminder_sent(due.reminder_id)
-                        return True
+                    why_not = await self.sink.deliver(due)
+                    if why_not is not None:
+                        await self.service.reminder_undeliverable(due.reminder_id, why_not)
+                        return False
+                    await self.service.reminder_sent(due.reminder_id)
+                    return True
                 except Exception:
                     log.exception("could not deliver reminder %s", due.reminder_id)
                 return False
 
-        due = await self.service.reminders_due(discord_only=True)
+        due = await self.service.reminders_due(discord_only=self.sink.discord_only)
         return sum(await asyncio.gather(*(one(d) for d in due)))
-
-    async def deliver(self, due: DueReminder) -> bool:
-        """Send one reminder: DM or its channel; a refused DM falls back to the server's
-        reminder channel, else the reminder is paused. True when something was sent."""
-        if due.discord_id is None:  # not asked for (discord_only); a console shows those
-            return False
-        count = len(await self.service.due_queue(due.user_id, due.server_id))
-        view = discord.ui.View(timeout=None)
-        view.add_item(ReviewButton(due.server_id))
-        if due.where == "channel" and due.channel_id is not None:
-            if await self._post(due.channel_id, due.discord_id, _text(count, mention=True), view):
-                return True
-            await self.service.reminder_undeliverable(due.reminder_id, CHANNEL_GONE)
-            return False
-        try:
-            dm = await self.bot.create_dm(discord.Object(due.discord_id))
-            await dm.send(_text(count), view=view)
-            return True
-        except discord.Forbidden:
-            pass  # DMs closed (50007) or blocked
-        fallback = None
-        if due.server_id is not None:
-            fallback = (await self.service.server_settings(due.server_id)).reminder_channel_id
-        if fallback is not None:
-            text = _text(count, mention=True, closed=True)
-            if await self._post(fallback, due.discord_id, text, view):
-                return True
-        await self.service.reminder_undeliverable(due.reminder_id, DM_CLOSED)
-        return False
-
-    async def _post(
-        self, channel_id: int, discord_id: int, text: str, view: discord.ui.View
-    ) -> bool:
-        """Post in a channel, pinging only this user (the bot pings no one by default)."""
-        channel = self.bot.get_channel(channel_id)
-        if not isinstance(channel, discord.abc.Messageable):
-            return False
-        try:
-            await channel.send(
-                f"<@{discord_id}> {text}",
-                view=view,
-                allowed_mentions=discord.AllowedMentions(users=[discord.Object(discord_id)]),
-            )
-        except (discord.Forbidden, discord.NotFound):
-            return False
-        return True
 
     # --- the button ---------------------------------------------------------------------------
 
     async def start_review(self, interaction: discord.Interaction, server_id: int | None) -> None:
-        """Start studying from a reminder: a /review session when that cog is loaded (as if
-        the student typed /review), otherwise a /quiz problem on the most due skill.
-
-        A review cog offering `start_from_reminder(interaction, server_id)` gets the server
-        the reminder was set in, so a click in a DM can include that server's decks."""
-        review = self.bot.get_cog("Review")
-        start = getattr(review, "start_from_reminder", None)
-        if start is not None:
-            await start(interaction, server_id)
-            return
-        command = getattr(review, "review", None)
-        if isinstance(command, app_commands.Command):
-            await command.callback(review, interaction)  # type: ignore[arg-type, call-arg]
-            return
-        quiz = self.bot.get_cog("Quiz")
-        if quiz is None:
+        """Start studying from a reminder: a /review session when that cog is loaded (with the
+        decks of the server the reminder was set in, even from a DM), otherwise a /quiz
+        problem on the most due skill (`common.start_studying`)."""
+        if not await start_studying(interaction, server_id):
             await interaction.response.send_message(
                 "Studying is offline right now; try again in a minute.", ephemeral=True
             )
-            return
-        await interaction.response.defer(thinking=True)
-        await quiz.show_problem(interaction, None, None)  # type: ignore[attr-defined]
 
 
 def _text(count: int, *, mention: bool = False, closed: bool = False) -> str:
@@ -379,6 +331,6 @@ def _when(moment: dt.datetime) -> str:
     return f"{discord.utils.format_dt(moment, 'F')} ({discord.utils.format_dt(moment, 'R')})"
 
 
-async def setup(bot: DerivBot) -> None:
+async def setup(bot: commands.Bot) -> None:
     bot.add_dynamic_items(ReviewButton)
     await bot.add_cog(Reminders(bot))

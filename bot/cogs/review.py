@@ -13,56 +13,36 @@ import asyncio
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import report_error
 from bot.cogs.common import (
+    BUTTONS,
     AnswerModal,
+    StudyCog,
     answer_submission,
     attach_steps,
-    identify,
+    cog_of,
     image_file,
+    persistent_view,
+    reporting,
+    study_button,
     too_fast,
 )
-from bot.cogs.quiz import outcome_embed
+from bot.cogs.embeds import BLURPLE, outcome_embed, summary_embed
 from bot.math import tasks
 from bot.srs import Button, StudySession
-from bot.study.service import (
-    LEECH_NOTE,
-    PRACTICE_NOTES,
-    Outcome,
-    Presented,
-    SessionReport,
-    StudyService,
-)
+from bot.study import wording
+from bot.study.service import Outcome, Presented
 
-if TYPE_CHECKING:
-    from bot.app import DerivBot
-
-LABELS = {
-    "show": ("Show answer", discord.ButtonStyle.primary),
-    "again": ("Again", discord.ButtonStyle.danger),
-    "hard": ("Hard", discord.ButtonStyle.secondary),
-    "good": ("Good", discord.ButtonStyle.success),
-    "easy": ("Easy", discord.ButtonStyle.primary),
-    "answer": ("Answer", discord.ButtonStyle.primary),
-    "retry": ("Try again", discord.ButtonStyle.primary),
-    "solution": ("Solution", discord.ButtonStyle.secondary),
-    "next": ("Next", discord.ButtonStyle.success),
-}
 ANSWER_ID = re.compile(r"dra:(?P<token>[A-Za-z0-9_-]{8,40}):(?P<since>[0-9]{1,12})")
 # Buttons counted by the shared rate limit (a grade is not: it is the end of a card, whose
 # Show answer counted; a typed answer counts when it is submitted, not when the box opens).
 POOL_WORK = frozenset({"show", "solution", "next"})
 GRADES = {"again": Button.AGAIN, "hard": Button.HARD, "good": Button.GOOD, "easy": Button.EASY}
-AGAIN_LATER = "🔁 Again later in this session."
-ALREADY = "This one was already graded; it counts once."
-NO_LEECHES = "No leeches: nothing you keep forgetting. 🎉"
-COLOUR = 0x5865F2
+COLOUR = BLURPLE
 
 
 class ReviewButton(
@@ -76,10 +56,7 @@ class ReviewButton(
     session it belongs to, so both survive a restart."""
 
     def __init__(self, action: str, token: str, since: int) -> None:
-        label, style = LABELS[action]
-        super().__init__(
-            discord.ui.Button(label=label, style=style, custom_id=f"dr:{action}:{token}:{since}")
-        )
+        super().__init__(study_button(action, f"dr:{action}:{token}:{since}"))
         self.action = action
         self.token = token
         self.since = since
@@ -93,18 +70,16 @@ class ReviewButton(
     async def callback(self, interaction: discord.Interaction) -> None:
         # View.on_error does not cover dynamic items (discord.py only logs their failures),
         # so the student hears about an error here or not at all.
-        try:
-            cog: Review = interaction.client.get_cog("Review")  # type: ignore[assignment]
-            await cog.on_button(interaction, self.action, self.token, self.since)
-        except Exception as exc:
-            await report_error(interaction, exc)
+        await reporting(
+            interaction,
+            lambda: cog_of(interaction, Review).on_button(
+                interaction, self.action, self.token, self.since
+            ),
+        )
 
 
 def buttons(token: str, since: int, *actions: str) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    for action in actions:
-        view.add_item(ReviewButton(action, token, since))
-    return view
+    return persistent_view(ReviewButton(action, token, since) for action in actions)
 
 
 @dataclass
@@ -121,19 +96,18 @@ class Run:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
-class Review(commands.Cog):
+class Review(StudyCog):
     """/review and its buttons; holds each student's session queue, nothing else."""
 
-    def __init__(self, bot: DerivBot) -> None:
-        self.bot = bot
+    def __init__(self, bot: commands.Bot) -> None:
+        super().__init__(bot)
         self.runs: dict[int, Run] = {}  # by Discord user id
 
-    @property
-    def service(self) -> StudyService:
-        return self.bot.service
+    async def cog_load(self) -> None:
+        self.offer_start("review", self.start_from_reminder)
 
-    async def _user(self, interaction: discord.Interaction) -> tuple[int, int | None]:
-        return await identify(self.service, interaction)
+    async def cog_unload(self) -> None:
+        self.withdraw_start("review")
 
     async def _user_id(self, interaction: discord.Interaction) -> int:
         run = self.runs.get(interaction.user.id)
@@ -166,18 +140,20 @@ class Review(commands.Cog):
             reminder = await self.service.reminder(user)
             if reminder is not None and reminder.server_id == reminded_in:
                 server = reminded_in
-        since = int(self.bot.clock().timestamp())
+        since = int(self.host.clock().timestamp())
         if leeches:
             queue = await self.service.leeches(user, server)
             if not queue:
-                await interaction.followup.send(NO_LEECHES, ephemeral=True)
+                await interaction.followup.send(wording.NO_LEECHES, ephemeral=True)
                 return
         else:
             queue = await self.service.due_queue(user, server)
         if not queue:
             self.runs.pop(interaction.user.id, None)
             report = await self.service.session_summary(user, _instant(since))
-            await interaction.followup.send(nothing_due(report.next_due), ephemeral=True)
+            await interaction.followup.send(
+                wording.all_caught_up(report.next_due, "/quiz"), ephemeral=True
+            )
             return
         theme = (await self.service.preferences(user)).theme
         run = Run(user, server, since, StudySession(queue), theme)
@@ -231,7 +207,7 @@ class Review(commands.Cog):
         elif action in GRADES:
             outcome = await self.service.grade_card(token, GRADES[action], user_id=user)
             if outcome.status == "already":
-                await interaction.followup.send(ALREADY, ephemeral=True)
+                await interaction.followup.send(wording.ALREADY_GRADED, ephemeral=True)
                 return
             run, again = await self._record(interaction, token, since, outcome)
             note = grade_note(action, outcome, again)
@@ -249,10 +225,11 @@ class Review(commands.Cog):
         if submitted is None:
             return
         match, text = submitted
-        try:
-            await self.on_answer(interaction, match["token"], int(match["since"]), text)
-        except Exception as exc:  # listeners' failures are only logged: tell the student
-            await report_error(interaction, exc)
+        # listeners' failures are only logged: tell the student
+        await reporting(
+            interaction,
+            lambda: self.on_answer(interaction, match["token"], int(match["since"]), text),
+        )
 
     async def on_answer(
         self, interaction: discord.Interaction, token: str, since: int, text: str
@@ -339,10 +316,11 @@ class Review(commands.Cog):
             return embed, file
         problem = shown.problem
         assert problem is not None
-        title = {"number": "Evaluate the derivative", "line": "Find the tangent line"}.get(
-            problem.answer_kind, "Differentiate"
+        embed = discord.Embed(
+            title=wording.answer_title(problem.answer_kind),
+            description=problem.prompt,
+            colour=COLOUR,
         )
-        embed = discord.Embed(title=title, description=problem.prompt, colour=COLOUR)
         embed.add_field(name="Skill", value=f"{problem.skill} · level {problem.level}")
         embed.set_footer(text=footer)
         file = await self._latex(embed, problem.prompt_latex, "problem.png", run.theme)
@@ -382,9 +360,7 @@ class Review(commands.Cog):
         theme = await self._theme(interaction)
         reading = outcome.verdict.reading if outcome.verdict is not None else None
         if outcome.steps:
-            file = await attach_steps(
-                self.bot.pool, embed, outcome.steps, theme=theme, reading=reading
-            )
+            file = await attach_steps(self.pool, embed, outcome.steps, theme=theme, reading=reading)
             files += [file] if file else []
         elif outcome.status in ("correct", "revealed", "already"):
             shown = await self.service.presentation(token, user_id=await self._user_id(interaction))
@@ -393,7 +369,7 @@ class Review(commands.Cog):
                 file = await self._latex(embed, shown.card.latex_back, "back.png", theme)
                 files += [file] if file else []
         elif reading is not None:  # a wrong answer: how it was read, as a formula
-            file = await attach_steps(self.bot.pool, embed, (), theme=theme, reading=reading)
+            file = await attach_steps(self.pool, embed, (), theme=theme, reading=reading)
             files += [file] if file else []
         if outcome.can_retry:
             await interaction.followup.send(
@@ -406,7 +382,7 @@ class Review(commands.Cog):
         note = None
         if outcome.status != "already":
             run, again = await self._record(interaction, token, since, outcome)
-            note = AGAIN_LATER if again else None
+            note = wording.AGAIN_LATER if again else None
             if run.queue.finished:  # nothing to press Next for: the summary right away
                 async with run.lock:
                     await self._send_next(
@@ -433,7 +409,7 @@ class Review(commands.Cog):
         """Render LaTeX as the embed's image; when that fails, the plain text as a field."""
         if not latex:
             return None
-        rendered = await tasks.arender(self.bot.pool, latex, theme=theme)
+        rendered = await tasks.arender(self.pool, latex, theme=theme)
         file = image_file(rendered, name)
         if file is not None:
             embed.set_image(url=f"attachment://{name}")
@@ -444,54 +420,25 @@ class Review(commands.Cog):
 
 def grade_note(action: str, outcome: Outcome, again: bool) -> str:
     """One line after a flashcard grade: the grade, the next review, the points."""
-    parts = [f"**{LABELS[action][0]}**"]
-    schedule = outcome.schedule
-    if outcome.graded and schedule is not None:
-        due = schedule.due_day or (schedule.due_at.date() if schedule.due_at else None)
+    parts = [f"**{BUTTONS[action][0]}**"]
+    if wording.counted(outcome):
+        due = wording.next_review(outcome)
         if due is not None:
-            parts.append(f"next review {_day(due)}")
+            parts.append(f"next review {wording.day_text(due)}")
         if outcome.points:
             parts.append(f"+{outcome.points} points")
         if outcome.new_leech:
-            parts.append(LEECH_NOTE)
-    elif outcome.practice is not None:
-        parts.append(PRACTICE_NOTES[outcome.practice])
+            parts.append(wording.LEECH_NOTE)
+    elif (note := wording.practice_note(outcome)) is not None:
+        parts.append(note)
     line = " · ".join(parts)
-    return f"{line}\n{AGAIN_LATER}" if again else line
-
-
-def summary_embed(report: SessionReport) -> discord.Embed:
-    """What the session achieved, from the review log (re-drills included)."""
-    embed = discord.Embed(title="🎉 Session complete", colour=0x3BA55C)
-    embed.add_field(name="Reviewed", value=str(report.reviewed))
-    embed.add_field(name="Correct", value=str(report.correct))
-    embed.add_field(name="New learned", value=str(report.new_learned))
-    embed.add_field(name="Points", value=f"+{report.points}")
-    embed.add_field(name="Streak", value=_days(report.streak))
-    embed.add_field(
-        name="Next due", value=_day(report.next_due) if report.next_due else "nothing scheduled"
-    )
-    return embed
-
-
-def nothing_due(next_due: dt.date | None) -> str:
-    if next_due is None:
-        return "Nothing to review yet! Try `/quiz` for a fresh problem; it joins your reviews."
-    return f"🎉 All caught up: nothing is due right now. Your next review is due {_day(next_due)}."
-
-
-def _day(day: dt.date) -> str:
-    return day.strftime("%a %d %b %Y")
-
-
-def _days(n: int) -> str:
-    return f"{n} day" if n == 1 else f"{n} days"
+    return f"{line}\n{wording.AGAIN_LATER}" if again else line
 
 
 def _instant(since: int) -> dt.datetime:
     return dt.datetime.fromtimestamp(since, dt.UTC)
 
 
-async def setup(bot: DerivBot) -> None:
+async def setup(bot: commands.Bot) -> None:
     bot.add_dynamic_items(ReviewButton)
     await bot.add_cog(Review(bot))

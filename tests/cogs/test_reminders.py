@@ -348,3 +348,52 @@ async def test_a_dm_review_rebuilt_after_a_restart_keeps_the_servers_decks(
     back = (await wes.user.click(first, label="Show answer")).response  # in the DM
     graded = (await wes.user.click(back, label="Good")).response
     assert graded.embeds[-1].description == "Second class card?"
+
+
+async def test_the_discord_sink_delivers_or_says_why_not_and_its_caller_marks_it(
+    env, place, simcord_bot, reminders
+) -> None:
+    """`DiscordSink.deliver`: None when sent, the reason when it could not be; it marks
+    nothing itself (sent, or paused), so one service loop can drive any sink."""
+    from bot.cogs.reminders import DM_CLOSED
+
+    service = simcord_bot.service
+    guild, channel = place
+    ivy = guild.add_member(env.create_user("ivy"))
+    await ivy.slash(channel, "remind set", time="06:00", timezone="UTC")
+    user = await service.user_for_discord(ivy.id, "ivy")
+    await advance_to(env, at("2026-01-01T06:00"))
+    [due] = await service.reminders_due(discord_only=True)
+    assert await reminders.sink.deliver(due) is None
+    assert ivy.user.dm_channel.last_message.content.startswith("⏰ Study time!")
+    assert [d.reminder_id for d in await service.reminders_due()] == [due.reminder_id]
+    _close_dms(env, ivy.user)
+    assert await reminders.sink.deliver(due) == DM_CLOSED
+    assert not (await service.reminder(user)).paused
+    # a console user's reminder is not this sink's to deliver
+    lou = await service.user_for_console("lou")
+    await service.set_reminder(lou, "06:30", "UTC")
+    await advance_to(env, at("2026-01-01T06:30"))
+    [theirs] = await service.reminders_due(user_id=lou)
+    with pytest.raises(ValueError):
+        await reminders.sink.deliver(theirs)
+
+
+async def test_start_review_without_the_review_cog_gives_a_problem_then_says_offline(
+    env, place, simcord_bot, reminders
+) -> None:
+    """The reminder's button starts whatever session a loaded cog offers (`bot.starters`):
+    /review first, else a /quiz problem, else a calm message."""
+    guild, channel = place
+    hal = guild.add_member(env.create_user("hal"))
+    await hal.slash(channel, "remind set", time="06:00", timezone="UTC")
+    await advance_to(env, at("2026-01-01T06:00"))
+    assert await reminders.send_due() == 1
+    message = hal.user.dm_channel.last_message
+    await simcord_bot.unload_extension("bot.cogs.review")
+    assert "review" not in simcord_bot.starters
+    problem = (await hal.user.click(message, label="Start review")).response
+    assert problem.embeds and _custom_ids(problem)[0].startswith("dq:")
+    await simcord_bot.unload_extension("bot.cogs.quiz")
+    offline = (await hal.user.click(message, label="Start review")).response
+    assert offline.ephemeral and "Studying is offline" in offline.content

@@ -1,0 +1,152 @@
+"""The words both front-ends say: dates, verdict titles, review and practice notes, summaries.
+
+Discord and the console format differently (embeds, rich text) but must say the same thing,
+so a student who studies in both reads one voice. Plain strings and data only: no discord, no
+rich, nothing that decides anything (the service decides; this says it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.math.check import Verdict
+from bot.study.service import LEECH_NOTE, PRACTICE_NOTES, Outcome, SessionReport
+
+__all__ = [
+    "AGAIN_LATER",
+    "ALREADY_GRADED",
+    "LEECH_NOTE",
+    "NO_LEECHES",
+    "PRACTICE_NOTES",
+    "all_caught_up",
+    "answer_title",
+    "counted",
+    "day_text",
+    "days_text",
+    "next_due_text",
+    "next_review",
+    "outcome_title",
+    "practice_note",
+    "says_more",
+    "shown_status",
+    "standing_rows",
+    "summary_rows",
+]
+
+#: How a study day is written everywhere: "Mon 02 Mar 2026".
+DATE_FORMAT = "%a %d %b %Y"
+NOTHING_SCHEDULED = "nothing scheduled"
+AGAIN_LATER = "🔁 Again later in this session."
+ALREADY_GRADED = "This one was already graded; it counts once."
+NO_LEECHES = "No leeches: nothing you keep forgetting. 🎉"
+
+#: The verdict's headline, by `shown_status`.
+OUTCOME_TITLES = {
+    "correct": "✅ Correct!",
+    "incorrect": "❌ Not quite",
+    "invalid": "⚠️ I couldn't read that",
+    "revealed": "📖 Worked solution",
+}
+
+#: What a problem asks for, by its answer kind (the kinds of `bot.math.generator`: a
+#: derivative by default, a number at a point, a tangent line); one map for both front-ends.
+ANSWER_TITLES = {
+    "number": "Evaluate the derivative",
+    "line": "Find the tangent line",
+}
+DEFAULT_ANSWER_TITLE = "Differentiate"
+
+
+def day_text(day: dt.date) -> str:
+    return day.strftime(DATE_FORMAT)
+
+
+def days_text(n: int) -> str:
+    return f"{n} day" if n == 1 else f"{n} days"
+
+
+def next_due_text(day: dt.date | None) -> str:
+    """A summary's "Next due" value: the day, or that nothing is scheduled."""
+    return day_text(day) if day is not None else NOTHING_SCHEDULED
+
+
+def all_caught_up(next_due: dt.date | None, quiz_command: str) -> str:
+    """Said when a review finds nothing due; `quiz_command` is how this front-end spells the
+    command that gives a fresh problem (`/quiz` on Discord, `quiz` in the console)."""
+    if next_due is None:
+        return (
+            f"Nothing to review yet! Try `{quiz_command}` for a fresh problem; "
+            "it joins your reviews."
+        )
+    return (
+        f"🎉 All caught up: nothing is due right now. Your next review is due {day_text(next_due)}."
+    )
+
+
+def answer_title(answer_kind: str) -> str:
+    """A problem's headline from its answer kind."""
+    return ANSWER_TITLES.get(answer_kind, DEFAULT_ANSWER_TITLE)
+
+
+def shown_status(outcome: Outcome) -> str:
+    """The status a verdict is shown with: an answer graded before (`already`) shows as what
+    it was, correct or the worked solution."""
+    if outcome.status != "already":
+        return outcome.status
+    verdict = outcome.verdict
+    return "correct" if verdict is not None and verdict.correct else "revealed"
+
+
+def outcome_title(status: str) -> str:
+    return OUTCOME_TITLES.get(status, "Done")
+
+
+def says_more(status: str, verdict: Verdict) -> bool:
+    """Whether the engine's own words belong under the title: always when the answer could not
+    be read; for a wrong answer with no named mistake, when they say more than the title
+    ("Close, but I need the exact value…", "still contains x", a difference quotient)."""
+    if status == "invalid":
+        return True
+    return status == "incorrect" and not verdict.diagnosis and verdict.message != "Not quite."
+
+
+def counted(outcome: Outcome) -> bool:
+    """Whether this answer was a review that moved the schedule (so there is a next review,
+    points, perhaps a new leech to tell)."""
+    return outcome.graded and outcome.schedule is not None
+
+
+def next_review(outcome: Outcome) -> dt.date | None:
+    """The study day a counted review comes back on; None when nothing was scheduled."""
+    schedule = outcome.schedule
+    if not counted(outcome) or schedule is None:
+        return None
+    if schedule.due_day is not None:
+        return schedule.due_day
+    return schedule.due_at.date() if schedule.due_at is not None else None
+
+
+def practice_note(outcome: Outcome) -> str | None:
+    """Why an answer left the schedule alone, when it did (not for one graded before)."""
+    if counted(outcome) or outcome.status == "already" or outcome.practice is None:
+        return None
+    return PRACTICE_NOTES[outcome.practice]
+
+
+def summary_rows(report: SessionReport) -> list[tuple[str, str]]:
+    """A review session's summary, as (label, value) pairs in the order both front-ends show."""
+    return [
+        ("Reviewed", str(report.reviewed)),
+        ("Correct", str(report.correct)),
+        ("New learned", str(report.new_learned)),
+        *standing_rows(report),
+    ]
+
+
+def standing_rows(report: SessionReport) -> list[tuple[str, str]]:
+    """What closes every session summary (a review or a quiz): points, streak, next due."""
+    return [
+        ("Points", f"+{report.points}"),
+        ("Streak", days_text(report.streak)),
+        ("Next due", next_due_text(report.next_due)),
+    ]
