@@ -134,7 +134,7 @@ def _limit_memory(memory_limit_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def _init_worker(memory_limit_mb: int | None) -> None:
+def _init_worker(memory_limit_mb: int | None, setup: Callable[[], object] | None = None) -> None:
     """Prepare a fresh worker; never raises, because pebble breaks the pool if it does."""
     # pebble's SIGTERM handler is Python-level and so cannot run while a task is stuck in C
     # code (a huge integer power, say); the default action ends the worker immediately.
@@ -146,6 +146,11 @@ def _init_worker(memory_limit_mb: int | None) -> None:
         _import_modules()
     except Exception:  # pragma: no cover - broken install; tasks will report it themselves
         log.exception("math worker could not preload modules")
+    if setup is not None:
+        try:
+            setup()
+        except Exception:  # tasks that need what it makes will report it themselves
+            log.exception("math worker setup %r failed", setup)
     # sympy's long-lived heap makes full collections cost ~10-100 ms; freezing what is loaded
     # now keeps them off every check's critical path (see docs/PERFORMANCE.md). The fork
     # server froze its heap already, so this only walks what the worker built since.
@@ -240,11 +245,17 @@ class MathPool:
         timeout: float = 2.0,
         memory_limit_mb: int | None = 1536,
         max_tasks: int = 500,
+        setup: Callable[[], object] | None = None,
     ) -> None:
         """``memory_limit_mb`` is the address space each worker may add on top of what it
         inherits at start-up (None: no cap); ``max_tasks`` recycles workers so sympy's
         caches cannot grow without bound. Workers start on first use, but the fork server
-        they come from starts loading the engine now."""
+        they come from starts loading the engine now.
+
+        ``setup`` (a module-level function, so it pickles) runs in every worker before it
+        takes tasks: workers come from a fork server that loaded the engine when the first
+        pool was made, so a skill registered later (a plugin's, a test's) is known to them
+        only if ``setup`` registers it there too."""
         if timeout <= 0:
             raise ValueError("timeout must be positive")
         self.workers = workers if workers is not None else _default_workers()
@@ -255,6 +266,7 @@ class MathPool:
         self.timeout = timeout
         self.memory_limit_mb = memory_limit_mb
         self.max_tasks = max_tasks
+        self.setup = setup
         self._context = _mp_context()
         _start_server(self._context)
         self._lock = threading.Lock()  # guards starting/replacing/closing the pebble pool
@@ -295,7 +307,7 @@ class MathPool:
                     max_workers=self.workers,
                     max_tasks=self.max_tasks,
                     initializer=_init_worker,
-                    initargs=(self.memory_limit_mb,),
+                    initargs=(self.memory_limit_mb, self.setup),
                     context=self._context,
                 )
                 _in_clean_context(lambda: pool.active)  # starts the workers now, under the lock

@@ -8,7 +8,7 @@ import random
 import sympy as sp
 
 from bot.config import Settings
-from bot.math.skills import Skill, registered
+from bot.math.skills import Skill, register, registered
 from bot.math.workers import MathPool
 from bot.study.service import StudyService
 
@@ -25,11 +25,19 @@ def _cubic(level: int):
 THROWAWAY = Skill("throwaway", 2, "A test-only skill", 40, _cubic, required=("power",))
 
 
+def _register_in_worker() -> None:
+    register(THROWAWAY)
+
+
 async def test_a_registered_skill_is_presented_graded_and_scheduled(session_factory) -> None:
     now = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC)
     settings = Settings(database_url="sqlite+aiosqlite://", _env_file=None)
-    # the pool starts inside the block: its workers are forked with the skill registered
-    with registered(THROWAWAY), MathPool(workers=1, timeout=20.0) as pool:
+    # workers come from a fork server that loaded the catalogue long ago: each registers the
+    # skill as it starts, as a plugin's pool would
+    with (
+        registered(THROWAWAY),
+        MathPool(workers=1, timeout=20.0, setup=_register_in_worker) as pool,
+    ):
         service = StudyService(
             session_factory, pool, settings=settings, clock=lambda: now, seeds=lambda: 7
         )

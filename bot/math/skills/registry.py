@@ -5,8 +5,9 @@ lend it their functions), which answer kind it asks for, which rule must show in
 and its description. `SKILLS` is the live, ordered table every layer reads (its order is the
 order of `derivbot skills` and of a new student's queue).
 
-Workers of the math pool are forked with the parent's registry: register skills at import time
-(as `catalog` does), or before the pool starts, so that workers know them too.
+Workers of the math pool come from a fork server that imported `catalog` once: a skill
+registered anywhere else is known to them only through `MathPool(setup=...)`, a function each
+worker runs as it starts (see tests/study/test_new_skill.py).
 """
 
 from __future__ import annotations
