@@ -374,7 +374,7 @@ class _StudyServiceMore:
                     tz=user.timezone,
                     day_start_hour=user.day_start_hour,
                 )
-                _apply_replay(state, derived, scheduler)
+                _store_schedule(state, derived)
             return len(states)
 
     async def session_summary(self, user_id: int, since: dt.datetime) -> SessionReport:
@@ -1099,9 +1099,7 @@ class StudyService(_StudyServiceMore):
             if state.introduced_day is None:
                 state.introduced_day = today
             interval_before = _interval_days(state)
-            new_leech = self._advance(state, scheduler, quality, now, today)
-            state.last_reviewed_at = now
-            state.reviews += 1
+            new_leech = self._advance(state, scheduler, quality, now, user)
             if quality >= 3:
                 points = POINTS_PER_LEVEL * (p.level or 1) if p.kind == "skill" else POINTS_PER_CARD
             if p.kind == "skill" and quality >= 3 and interval_before >= UNLOCK_INTERVAL:
@@ -1159,31 +1157,24 @@ class StudyService(_StudyServiceMore):
         derived = srs.replay(
             events, scheduler, tz=user.timezone, day_start_hour=user.day_start_hour
         )
-        _apply_replay(state, derived, scheduler)
+        _store_schedule(state, derived)
 
     def _advance(
-        self, state: ItemState, scheduler: str, quality: int, now: dt.datetime, today: dt.date
+        self, state: ItemState, scheduler: str, quality: int, now: dt.datetime, user: User
     ) -> bool:
-        """Move the schedule by one review; True when this review flagged a leech."""
-        before = srs.State(state.repetitions, state.interval, state.ease)
-        outcome = srs.review_with_lapses(before, quality, state.lapses)
-        state.repetitions = outcome.state.repetitions
-        state.interval = outcome.state.interval
-        state.ease = outcome.state.ease
-        state.lapses = outcome.lapses
-        if outcome.leech:
+        """Move the schedule by one review (`srs.step`); True when this review flagged a leech."""
+        done = srs.step(
+            _schedule_state(state),
+            quality,
+            now,
+            scheduler,  # type: ignore[arg-type]
+            tz=user.timezone,
+            day_start_hour=user.day_start_hour,
+        )
+        _store_schedule(state, done.state)
+        if done.leech:
             state.leech_flagged = True
-        state.scheduler = scheduler
-        if scheduler == "fsrs":
-            previous = srs.FsrsState.from_dict(state.fsrs_state) if state.fsrs_state else None
-            after, due = srs.review_fsrs(previous, quality, now)
-            state.fsrs_state = after.to_dict()
-            state.due_at = due
-            state.due_day = None
-        else:
-            state.due_day = srs.due_day(today, outcome.state)
-            state.due_at = None
-        return outcome.leech
+        return done.leech
 
     async def _unlock_next(
         self,
@@ -1605,17 +1596,29 @@ def _card_model(card: Card) -> decks.Card:
     )
 
 
-def _apply_replay(state: ItemState, derived: srs.ScheduleState, scheduler: str) -> None:
-    state.scheduler = scheduler
-    state.lapses = derived.lapses
-    if scheduler == "fsrs":
-        state.fsrs_state = derived.state.to_dict() if derived.state is not None else None
-        state.due_at = derived.due
-        state.due_day = None
-    else:
-        sm2_state = derived.state or srs.State()
-        state.repetitions = sm2_state.repetitions
-        state.interval = sm2_state.interval
-        state.ease = sm2_state.ease
-        state.due_day = derived.due
-        state.due_at = None
+def _schedule_state(state: ItemState) -> srs.ScheduleState:
+    """An item's stored schedule as `srs.step` takes it."""
+    return srs.ScheduleState(
+        scheduler=state.scheduler,  # type: ignore[arg-type]
+        sm2_state=srs.State(state.repetitions, state.interval, state.ease),
+        fsrs_state=srs.FsrsState.from_dict(state.fsrs_state) if state.fsrs_state else None,
+        lapses=state.lapses,
+        reviews=state.reviews,
+        last_reviewed_at=state.last_reviewed_at,
+        due_day=state.due_day,
+        due_at=state.due_at,
+    )
+
+
+def _store_schedule(state: ItemState, schedule: srs.ScheduleState) -> None:
+    """Write a stepped or replayed schedule back to its row (the row is its cache)."""
+    state.scheduler = schedule.scheduler
+    state.repetitions = schedule.sm2_state.repetitions
+    state.interval = schedule.sm2_state.interval
+    state.ease = schedule.sm2_state.ease
+    state.fsrs_state = schedule.fsrs_state.to_dict() if schedule.fsrs_state else None
+    state.lapses = schedule.lapses
+    state.reviews = schedule.reviews
+    state.last_reviewed_at = schedule.last_reviewed_at
+    state.due_day = schedule.due_day
+    state.due_at = schedule.due_at
