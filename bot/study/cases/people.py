@@ -134,19 +134,19 @@ class PeopleCases(ServiceBase):
             )
 
     async def set_leaderboard_opt_out(self, user_id: int, server_id: int, opt_out: bool) -> None:
-        async with transaction(self.sessions) as session:
-            member = await session.get(Membership, (user_id, server_id))
-            if member is None:
-                raise StudyError("not a member of that server")
-            member.leaderboard_opt_out = opt_out
+        await self._set_privacy(user_id, server_id, leaderboard_opt_out=opt_out)
 
     async def set_stats_shared(self, user_id: int, server_id: int, shared: bool) -> None:
         """Let the server's members see the user's stats (off by default: they are theirs)."""
+        await self._set_privacy(user_id, server_id, stats_shared=shared)
+
+    async def _set_privacy(self, user_id: int, server_id: int, **choice: bool) -> None:
         async with transaction(self.sessions) as session:
             member = await session.get(Membership, (user_id, server_id))
             if member is None:
                 raise StudyError("not a member of that server")
-            member.stats_shared = shared
+            for key, value in choice.items():
+                setattr(member, key, value)
 
     async def member_privacy(self, user_id: int, server_id: int) -> MemberPrivacy | None:
         """The member's privacy choices in a server; None if they never studied there."""
