@@ -26,14 +26,8 @@ from bot.study.text import clean_text
 
 #: The longest answer time the review log records (a day); buttons outlive their messages.
 MAX_DURATION_S = 24 * 3600
-
-
 POINTS_PER_CARD = 10
-
-
 POINTS_PER_LEVEL = 10  # a skill review at level n is worth n times this
-
-
 UNLOCK_INTERVAL = 6  # passing level n at an interval of at least this many days unlocks n + 1
 
 
@@ -203,25 +197,9 @@ class GradingCases(ServiceBase):
         if state is not None and practice is None:
             points, new_leech = await self._review(session, p, state, at, quality)
         p.answered_at = now
-        session.add(
-            ReviewLog(
-                user_id=p.user_id,
-                server_id=p.server_id,
-                item_key=p.item_key,
-                kind=p.kind,
-                quality=quality,
-                rating=int(srs.fsrs_rating(quality)) if scheduler == "fsrs" else None,
-                scheduler=scheduler,
-                reviewed_at=now,
-                local_day=at.today,
-                duration_ms=int(_duration(p, now, seconds) * 1000),
-                state_before=before,
-                state_after=_snapshot(state) if state is not None else {},
-                points=points,
-                counted=practice is None,
-                presentation_token=p.token,
-            )
-        )
+        duration = _duration(p, now, seconds)
+        counted = practice is None
+        session.add(_log_entry(p, at, quality, duration, before, state, points, counted))
         try:
             await session.flush()
         except IntegrityError:
@@ -373,6 +351,36 @@ class _Moment:
     scheduler: str
     now: dt.datetime
     today: dt.date
+
+
+def _log_entry(
+    p: Presentation,
+    at: _Moment,
+    quality: int,
+    seconds: float,
+    before: dict[str, object] | None,
+    state: ItemState | None,
+    points: int,
+    counted: bool,
+) -> ReviewLog:
+    """The review-log row of one grading; ``counted`` rows alone re-derive the schedule."""
+    return ReviewLog(
+        user_id=p.user_id,
+        server_id=p.server_id,
+        item_key=p.item_key,
+        kind=p.kind,
+        quality=quality,
+        rating=int(srs.fsrs_rating(quality)) if at.scheduler == "fsrs" else None,
+        scheduler=at.scheduler,
+        reviewed_at=at.now,
+        local_day=at.today,
+        duration_ms=int(seconds * 1000),
+        state_before=before,
+        state_after=_snapshot(state) if state is not None else {},
+        points=points,
+        counted=counted,
+        presentation_token=p.token,
+    )
 
 
 def _gave_up(p: Presentation) -> int:
