@@ -92,6 +92,14 @@ def create_engine(
         kwargs.setdefault("pool_pre_ping", True)  # survive server restarts / idle timeouts
         return _create_async_engine(url, **kwargs)
 
+    engine = _create_async_engine(url, **_sqlite_engine_options(url, kwargs))
+    _tune_sqlite(engine, foreign_keys=foreign_keys, busy_timeout_ms=busy_timeout_ms)
+    return engine
+
+
+def _sqlite_engine_options(url: URL, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The pool and connector a SQLite engine gets unless the caller chose its own."""
+    kwargs = dict(kwargs)
     if url.database and url.database != ":memory:" and "poolclass" not in kwargs:
         # Every transaction takes SQLite's one write lock (BEGIN IMMEDIATE), so more than one
         # connection only adds contention: waiters poll the lock with growing sleeps and a
@@ -108,7 +116,12 @@ def create_engine(
         dialect = SQLiteDialect_aiosqlite(dbapi=SQLiteDialect_aiosqlite.import_dbapi())
         (database,), options = dialect.create_connect_args(url)
         kwargs["async_creator"] = sqlite_driver.connector(database, **options)
-    engine = _create_async_engine(url, **kwargs)
+    return kwargs
+
+
+def _tune_sqlite(engine: AsyncEngine, *, foreign_keys: bool, busy_timeout_ms: int) -> None:
+    """Every new connection: WAL, foreign keys, busy timeout; every transaction: BEGIN
+    IMMEDIATE (see the module docstring)."""
     fk_pragma = "ON" if foreign_keys else "OFF"
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -128,8 +141,6 @@ def create_engine(
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-    return engine
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

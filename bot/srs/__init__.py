@@ -2,7 +2,14 @@
 days and the same-day re-drill session. No I/O, no Discord, no database."""
 
 from bot.srs.days import day_start_utc, local_day, overdue_ratio, sort_key
-from bot.srs.events import ReviewEvent, SchedulerName, ScheduleState, replay
+from bot.srs.events import (
+    Reviewed,
+    ReviewEvent,
+    SchedulerName,
+    ScheduleState,
+    replay,
+    step,
+)
 from bot.srs.fsrs_adapter import FsrsState, review_fsrs
 from bot.srs.grades import (
     BUTTON_QUALITY,
@@ -37,6 +44,7 @@ __all__ = [
     "RecordResult",
     "ReviewEvent",
     "ReviewOutcome",
+    "Reviewed",
     "ScheduleState",
     "SchedulerName",
     "SessionSummary",
@@ -58,4 +66,5 @@ __all__ = [
     "review_with_lapses",
     "select_for_today",
     "sort_key",
+    "step",
 ]

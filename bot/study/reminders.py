@@ -4,6 +4,10 @@ The loop that sends them (a front-end) asks what is due every minute. A reminder
 once per local day; after downtime one missed by less than ``CATCH_UP`` is still sent, an older
 one is skipped to its next day. DST is handled by computing each fire time from the local
 wall-clock time afresh, never by adding 24 hours.
+
+Delivery is a front-end's, behind one small interface: a `ReminderSink` delivers one
+`OutgoingReminder` and answers with a `Delivery` (sent, or why not and whether to pause);
+`StudyService.deliver_due_reminders` asks it for each due reminder and records the answers.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -75,6 +80,70 @@ class DueReminder:
     channel_id: int | None
     server_id: int | None
     fire_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class OutgoingReminder(DueReminder):
+    """A due reminder with what a sink needs to word and route it.
+
+    ``discord_id`` None: a console user. ``where`` is ``dm`` or ``channel`` (then
+    ``channel_id``); ``server_id`` is the server it was set in (None: a DM or the console).
+    ``due_count`` is how many items the student's queue holds now (0: suggest a fresh problem),
+    ``fallback_channel_id`` that server's reminder channel, for a DM that is refused."""
+
+    due_count: int = 0
+    fallback_channel_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What became of one reminder: ``delivered``, or not, with a ``reason``. ``pause`` stops
+    the reminder until the student sets it again, and the reason is told to them once
+    (`StudyService.pending_notice`); without it the reminder stays due and the next pass tries
+    again (within the catch-up window)."""
+
+    delivered: bool
+    reason: str | None = None
+    pause: bool = False
+
+    def __post_init__(self) -> None:
+        if self.delivered and (self.pause or self.reason):
+            raise ValueError("a delivered reminder has nothing to pause or explain")
+        if self.pause and not self.reason:
+            raise ValueError("a paused reminder needs a reason: the student is told it")
+
+    @classmethod
+    def sent(cls) -> Delivery:
+        return cls(True)
+
+    @classmethod
+    def paused(cls, reason: str) -> Delivery:
+        """It cannot be delivered as set (DMs closed, channel gone): stop until set again."""
+        return cls(False, reason, pause=True)
+
+    @classmethod
+    def later(cls, reason: str) -> Delivery:
+        """Not now (a passing failure): keep it due, the next pass tries again."""
+        return cls(False, reason)
+
+
+class ReminderSink(Protocol):
+    """A front-end's way of delivering reminders (the Discord bot, a console).
+
+    `deliver` sends one reminder and says what became of it; it never records anything itself.
+    An exception counts as `Delivery.later` (logged). Deliveries may run concurrently."""
+
+    async def deliver(self, reminder: OutgoingReminder) -> Delivery: ...
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """One pass: reminders sent, paused, to retry next pass, and due ones left for it (limit)."""
+
+    sent: int = 0
+    paused: int = 0
+    retry: int = 0
+    left: int = 0
 
 
 async def set_reminder(

@@ -1,0 +1,196 @@
+"""What every use-case part shares: `ServiceBase` declares the state all parts read (sessions,
+pool, settings, clock, seeds, caches) and the few lookups they all need.
+
+Each part (`people`, `queue`, `presenting`, `grading`, `library`, `progress`, `reminding`,
+`servers`) is a mixin over `ServiceBase`; `bot.study.service.StudyService` composes them into
+the one object front-ends call. A part that needs another part's use case declares it here as
+abstract (`due_queue`), so every dependency between parts is written down in one place.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import datetime as dt
+import secrets
+from collections.abc import Callable
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import contains_eager
+
+from bot import srs
+from bot.config import Settings, get_settings
+from bot.db.models import ItemState, Presentation, Server, User, utcnow
+from bot.math import tasks
+from bot.math.generator import Problem
+from bot.math.workers import MathPool
+from bot.study import importing
+from bot.study.cases.results import StudyError
+
+SchedulerName = Literal["sm2", "fsrs"]
+Clock = Callable[[], dt.datetime]
+#: Recently generated problems kept in memory (answers rebuild them from (skill, level, seed)).
+PROBLEM_CACHE = 1024
+
+
+class ServiceBase(abc.ABC):
+    """The state and lookups the use-case parts share; see the module docstring."""
+
+    #: one short transaction or read per use case; never held across an await on the pool
+    sessions: async_sessionmaker[AsyncSession]
+    #: the math worker pool (generation, checking, deck validation)
+    pool: MathPool
+    settings: Settings
+    #: the service's time (answer durations, study days, reminders); tests move it by hand
+    clock: Clock
+    #: draws each new problem's seed
+    seeds: Callable[[], int]
+    #: (skill, level, seed) -> problem, at most PROBLEM_CACHE (`_problem`)
+    _problems: dict[tuple[str, int, int], Problem]
+    #: discord id -> (user id, display name) and (user id, guild id) -> server id (`people`)
+    _known_users: dict[int, tuple[int, str]]
+    _known_members: dict[tuple[int, int], int]
+    #: how uploads are split into worker tasks, and one deck import at a time (`library`)
+    import_limits: importing.ImportLimits
+    _deck_import: asyncio.Lock
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        pool: MathPool,
+        *,
+        settings: Settings | None = None,
+        clock: Clock = utcnow,
+        seeds: Callable[[], int] | None = None,
+        import_limits: importing.ImportLimits | None = None,
+    ) -> None:
+        """``seeds`` draws each new problem's seed (default: unpredictable); tests pass a
+        seeded one so that every run presents the same problems."""
+        self.sessions = sessions
+        self.pool = pool
+        self.settings = settings or get_settings()
+        self.clock = clock
+        self.seeds = seeds or _random_seed
+        self._problems = {}
+        self._known_users = {}
+        self._known_members = {}
+        self.import_limits = import_limits or importing.ImportLimits()
+        self._deck_import = asyncio.Lock()
+
+    # --- what parts ask of other parts --------------------------------------------------------
+
+    @abc.abstractmethod
+    async def due_queue(self, user_id: int, server_id: int | None = None) -> list[str]:
+        """Today's queue (`queue.QueueCases`); reminders count it."""
+
+    # --- shared lookups -------------------------------------------------------------------------
+
+    async def _user(self, session: AsyncSession, user_id: int) -> User:
+        user = await session.get(User, user_id)
+        if user is None:
+            raise StudyError(f"no user {user_id}")
+        return user
+
+    async def scheduler_for(self, session: AsyncSession, user: User, server_id: int | None) -> str:
+        """The user's own choice, else the server's default, else the bot's."""
+        if user.scheduler:
+            return user.scheduler
+        if server_id is not None:
+            server = await session.get(Server, server_id)
+            if server is not None and server.default_scheduler:
+                return server.default_scheduler
+        return self.settings.default_scheduler
+
+    def today(self, user: User) -> dt.date:
+        """The user's study day now (their zone, their day start)."""
+        return srs.local_day(self.clock(), user.timezone, user.day_start_hour)
+
+    async def _state(self, session: AsyncSession, user_id: int, item_key: str) -> ItemState | None:
+        return (
+            await session.execute(
+                select(ItemState)
+                .where(ItemState.user_id == user_id, ItemState.item_key == item_key)
+                .with_for_update()
+            )
+        ).scalar_one_or_none()
+
+    async def _presentation(
+        self, session: AsyncSession, token: str, *, lock: bool = False
+    ) -> Presentation:
+        # its user comes along (one round trip less when grading reads it from the session)
+        query = (
+            select(Presentation)
+            .join(Presentation.user)
+            .options(contains_eager(Presentation.user))
+            .where(Presentation.token == token)
+        )
+        if lock:  # PostgreSQL: a concurrent grading of the same token waits, then sees it done
+            query = query.with_for_update(of=Presentation)
+        p = (await session.execute(query)).scalar_one_or_none()
+        if p is None:
+            raise StudyError("that question has expired")
+        return p
+
+    async def _problem(self, skill: str, level: int, seed: int) -> Problem:
+        """Problems are rebuilt from (skill, level, seed); recent ones are kept in memory, so
+        answering does not pay for a worker round trip and a large unpickle on the loop."""
+        key = (skill, level, seed)
+        problem = self._problems.get(key)
+        if problem is None:
+            problem = await tasks.agenerate(self.pool, skill, level, seed)
+            self._problems[key] = problem
+            while len(self._problems) > PROBLEM_CACHE:
+                self._problems.pop(next(iter(self._problems)))
+        return problem
+
+    async def problem_for(self, token: str) -> Problem:
+        """Rebuild a presented problem from its stored (skill, level, seed): after a restart too."""
+        async with self.sessions() as session:
+            p = await self._presentation(session, token)
+        if p.kind != "skill" or p.skill is None or p.level is None or p.seed is None:
+            raise StudyError("that presentation is not a problem")
+        return await self._problem(p.skill, p.level, p.seed)
+
+
+def check_owner(p: Presentation, user_id: int | None) -> None:
+    """A token from someone else's message is refused (buttons are visible to everyone)."""
+    if user_id is not None and p.user_id != user_id:
+        raise StudyError("that question was someone else's; start your own")
+
+
+def local_date(moment: dt.datetime | None, user: User) -> dt.date | None:
+    return None if moment is None else srs.local_day(moment, user.timezone, user.day_start_hour)
+
+
+def _random_seed() -> int:
+    return secrets.randbelow(2**31)
+
+
+def schedule_state(state: ItemState) -> srs.ScheduleState:
+    """An item's stored schedule as `srs.step` takes it."""
+    return srs.ScheduleState(
+        scheduler=state.scheduler,  # type: ignore[arg-type]
+        sm2_state=srs.State(state.repetitions, state.interval, state.ease),
+        fsrs_state=srs.FsrsState.from_dict(state.fsrs_state) if state.fsrs_state else None,
+        lapses=state.lapses,
+        reviews=state.reviews,
+        last_reviewed_at=state.last_reviewed_at,
+        due_day=state.due_day,
+        due_at=state.due_at,
+    )
+
+
+def store_schedule(state: ItemState, schedule: srs.ScheduleState) -> None:
+    """Write a stepped or replayed schedule back to its row (the row is its cache)."""
+    state.scheduler = schedule.scheduler
+    state.repetitions = schedule.sm2_state.repetitions
+    state.interval = schedule.sm2_state.interval
+    state.ease = schedule.sm2_state.ease
+    state.fsrs_state = schedule.fsrs_state.to_dict() if schedule.fsrs_state else None
+    state.lapses = schedule.lapses
+    state.reviews = schedule.reviews
+    state.last_reviewed_at = schedule.last_reviewed_at
+    state.due_day = schedule.due_day
+    state.due_at = schedule.due_at

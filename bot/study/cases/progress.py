@@ -1,0 +1,129 @@
+"""Progress: stats, leaderboards (per server, and the console's local one), session summaries,
+leeches."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+
+from bot.db.models import ItemState, ReviewLog, User
+from bot.study import stats as stats_module
+from bot.study.cases.base import ServiceBase, local_date
+from bot.study.cases.queue import queue_statements
+from bot.study.cases.results import SessionReport, StudyError
+
+
+class ProgressCases(ServiceBase):
+    """Reads only: nothing here changes a schedule."""
+
+    async def stats(self, user_id: int) -> stats_module.Stats:
+        async with self.sessions() as session:
+            user = await session.get(User, user_id)
+            if user is None:
+                raise StudyError(f"no user {user_id}")
+            return await stats_module.stats(session, user, self.clock())
+
+    async def leaderboard(
+        self, server_id: int, period: stats_module.Period = "week", *, user_id: int | None = None
+    ) -> stats_module.Leaderboard:
+        async with self.sessions() as session:
+            return await stats_module.leaderboard(
+                session, server_id, period, self.clock(), user_id=user_id
+            )
+
+    async def session_summary(self, user_id: int, since: dt.datetime) -> SessionReport:
+        """What a study session achieved, per item (a re-drilled item counts once): reviewed,
+        correct at the first answer, new items learned, points, streak, next due."""
+        async with self.sessions() as session:
+            user = await session.get(User, user_id)
+            if user is None:
+                raise StudyError(f"no user {user_id}")
+            rows = (
+                await session.execute(
+                    select(
+                        ReviewLog.item_key,
+                        ReviewLog.quality,
+                        ReviewLog.state_before,
+                        ReviewLog.points,
+                        ReviewLog.counted,
+                    )
+                    .where(ReviewLog.user_id == user_id, ReviewLog.reviewed_at >= since)
+                    .order_by(ReviewLog.reviewed_at, ReviewLog.id)
+                )
+            ).all()
+            progress = await stats_module.stats(session, user, self.clock())
+            upcoming = [
+                day
+                for day in (
+                    await session.scalar(
+                        select(func.min(ItemState.due_day)).where(
+                            ItemState.user_id == user_id, ItemState.due_day > progress.today
+                        )
+                    ),
+                    local_date(
+                        await session.scalar(
+                            select(func.min(ItemState.due_at)).where(
+                                ItemState.user_id == user_id, ItemState.due_at > self.clock()
+                            )
+                        ),
+                        user,
+                    ),
+                )
+                if day is not None
+            ]
+        first: dict[str, tuple[int, dict | None, bool]] = {}
+        for key, quality, before, _, counted in rows:
+            first.setdefault(key, (quality, before, counted))
+        return SessionReport(
+            reviewed=len(first),
+            correct=sum(1 for quality, *_ in first.values() if quality >= 3),
+            # learned: its first answer started a schedule (practice on a locked level did not)
+            new_learned=sum(
+                1 for _, before, counted in first.values() if counted and _never_reviewed(before)
+            ),
+            points=sum(points for _, _, _, points, _ in rows),
+            streak=progress.streak,
+            next_due=min(upcoming, default=None),
+        )
+
+    async def leeches(self, user_id: int, server_id: int | None = None) -> list[str]:
+        """Items failed again and again, most lapses first, offered for focused practice (only
+        cards visible here: a server's own deck stays in that server)."""
+        q = queue_statements(server_id is not None)
+        async with self.sessions() as session:
+            rows = await session.execute(q.leeches, {"user_id": user_id, "server_id": server_id})
+            return list(rows.scalars())
+
+    async def console_leaderboard(
+        self, period: stats_module.Period = "week", *, user_id: int | None = None, size: int = 10
+    ) -> stats_module.Leaderboard:
+        """The local leaderboard: everyone with a console name on this database, ranked by all
+        their points in the period (a console has no server to scope it to)."""
+        if period not in stats_module.PERIOD_DAYS:
+            raise ValueError(f"period must be one of {', '.join(stats_module.PERIOD_DAYS)}")
+        points = func.sum(ReviewLog.points)
+        query = (
+            select(User.id, User.display_name, User.console_name, points)
+            .join(ReviewLog, ReviewLog.user_id == User.id)
+            .where(User.console_name.is_not(None))
+            .group_by(User.id, User.display_name, User.console_name)
+            .having(points > 0)
+            .order_by(points.desc(), User.id)
+        )
+        days = stats_module.PERIOD_DAYS[period]
+        if days is not None:  # as on Discord: counted back from UTC today
+            since = self.clock().date() - dt.timedelta(days=days - 1)
+            query = query.where(ReviewLog.local_day >= since)
+        async with self.sessions() as session:
+            rows = (await session.execute(query)).all()
+        standings = [
+            stats_module.Standing(rank, uid, display or console or f"user {uid}", int(total))
+            for rank, (uid, display, console, total) in enumerate(rows, start=1)
+        ]
+        me = next((s for s in standings if s.user_id == user_id), None)
+        return stats_module.Leaderboard(period, True, standings[:size], me)
+
+
+def _never_reviewed(before: dict | None) -> bool:
+    return not before or (not before.get("repetitions") and not before.get("interval"))

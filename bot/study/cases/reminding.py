@@ -1,0 +1,164 @@
+"""Daily reminders as use cases: set, show, clear, what is due, and delivery through a sink
+(`bot.study.reminders` holds the schedule rules and the sink protocol)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+
+from sqlalchemy import select, update
+
+from bot.db.engine import transaction
+from bot.db.models import Reminder, Server
+from bot.study import reminders
+from bot.study.cases.base import ServiceBase
+from bot.study.cases.results import ReminderInfo
+from bot.study.text import clean_text
+
+log = logging.getLogger(__name__)
+
+
+class ReminderCases(ServiceBase):
+    """Front-ends deliver; the service decides what is due and records what became of it."""
+
+    async def set_reminder(
+        self,
+        user_id: int,
+        local_time: str,
+        timezone: str,
+        *,
+        where: str = "dm",
+        channel_id: int | None = None,
+        server_id: int | None = None,
+    ) -> dt.datetime:
+        """Returns the next time it will fire (UTC)."""
+        async with transaction(self.sessions) as session:
+            reminder = await reminders.set_reminder(
+                session,
+                user_id,
+                clean_text(local_time),
+                clean_text(timezone),
+                self.clock(),
+                where=where,
+                channel_id=channel_id,
+                server_id=server_id,
+            )
+            return reminder.next_fire_at
+
+    async def clear_reminder(self, user_id: int) -> bool:
+        async with transaction(self.sessions) as session:
+            return await reminders.clear_reminder(session, user_id)
+
+    async def reminders_due(
+        self, *, user_id: int | None = None, discord_only: bool = False
+    ) -> list[reminders.DueReminder]:
+        """Due reminders, all or only those a front-end can deliver (see `due_reminders`)."""
+        async with transaction(self.sessions) as session:
+            return await reminders.due_reminders(
+                session, self.clock(), user_id=user_id, discord_only=discord_only
+            )
+
+    async def reminder_sent(self, reminder_id: int) -> None:
+        async with transaction(self.sessions) as session:
+            await reminders.mark_sent(session, reminder_id, self.clock())
+
+    async def reminder_undeliverable(self, reminder_id: int, reason: str) -> None:
+        async with transaction(self.sessions) as session:
+            await reminders.pause(session, reminder_id, reason, self.clock())
+
+    async def reminder(self, user_id: int) -> ReminderInfo | None:
+        """The user's reminder, for /remind show; None when there is none."""
+        async with self.sessions() as session:
+            row = await reminders.get_reminder(session, user_id)
+            if row is None:
+                return None
+            return ReminderInfo(
+                row.local_time,
+                row.timezone,
+                row.where,
+                row.channel_id,
+                row.server_id,
+                row.next_fire_at,
+                row.paused,
+                row.paused_reason,
+            )
+
+    async def pending_notice(self, user_id: int) -> str | None:
+        """Why the user's reminder was paused, handed out once: front-ends call this when the
+        user next talks to the bot and tell them. The reminder stays paused until set again.
+
+        A cheap read on every call; the write happens only when there is something to tell."""
+        async with self.sessions() as session:
+            row = await reminders.get_reminder(session, user_id)
+            if row is None or not row.paused_reason:
+                return None
+            reason = row.paused_reason
+        async with transaction(self.sessions) as session:
+            cleared = await session.execute(
+                update(Reminder)
+                .where(Reminder.user_id == user_id, Reminder.paused_reason.is_not(None))
+                .values(paused_reason=None)
+            )
+        return reason if cleared.rowcount else None  # told once, even with two commands at once
+
+    async def deliver_due_reminders(
+        self,
+        sink: reminders.ReminderSink,
+        *,
+        user_id: int | None = None,
+        discord_only: bool = False,
+        limit: int | None = None,
+        concurrency: int = 8,
+    ) -> reminders.DeliveryReport:
+        """One pass of a front-end's reminder loop: hand each due reminder (those `reminders_due`
+        selects) to the sink and record its answer: sent, paused (the student is told why), or
+        left due for the next pass, as is one whose sink raised.
+
+        Up to ``concurrency`` deliveries run at once, so a class that all chose 07:00 is not
+        served one round trip after another; ``limit`` caps a pass (the rest wait for the next).
+        """
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        due = await self.reminders_due(user_id=user_id, discord_only=discord_only)
+        batch = due if limit is None else due[: max(0, limit)]
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one(reminder: reminders.DueReminder) -> str:
+            async with gate:
+                return await self._deliver_one(sink, reminder)
+
+        outcomes = await asyncio.gather(*(one(r) for r in batch))
+        return reminders.DeliveryReport(
+            sent=outcomes.count("sent"),
+            paused=outcomes.count("paused"),
+            retry=outcomes.count("retry"),
+            left=len(due) - len(batch),
+        )
+
+    async def _deliver_one(self, sink: reminders.ReminderSink, due: reminders.DueReminder) -> str:
+        try:
+            delivery = await sink.deliver(await self._outgoing(due))
+            if delivery.delivered:
+                await self.reminder_sent(due.reminder_id)
+                return "sent"
+            if delivery.pause:
+                await self.reminder_undeliverable(due.reminder_id, delivery.reason or "")
+                return "paused"
+            log.info("reminder %s not delivered yet: %s", due.reminder_id, delivery.reason)
+        except Exception:
+            log.exception("could not deliver reminder %s", due.reminder_id)
+        return "retry"
+
+    async def _outgoing(self, due: reminders.DueReminder) -> reminders.OutgoingReminder:
+        """What the sink needs beyond the reminder row: the queue's size, the fallback channel."""
+        count = len(await self.due_queue(due.user_id, due.server_id))
+        fallback = None
+        if due.server_id is not None:
+            async with self.sessions() as session:
+                fallback = await session.scalar(
+                    select(Server.reminder_channel_id).where(Server.id == due.server_id)
+                )
+        return reminders.OutgoingReminder(
+            **vars(due), due_count=count, fallback_channel_id=fallback
+        )

@@ -1,0 +1,150 @@
+"""What the use cases return, and their errors: plain frozen data every front-end reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+from bot.math.check import Verdict
+from bot.math.generator import Problem
+from bot.math.rules import Step
+
+
+class StudyError(LookupError):
+    """A request the service cannot serve (unknown token, someone else's item, ...)."""
+
+
+class AlreadyGraded(Exception):
+    """Raised inside a grading transaction when its presentation was graded concurrently."""
+
+
+@dataclass(frozen=True)
+class CardView:
+    id: int
+    deck: str
+    front: str
+    back: str
+    latex_front: str | None
+    latex_back: str | None
+    typed_answer: str | None
+    typed_var: str
+
+
+@dataclass(frozen=True)
+class Presented:
+    """An item shown to a user; ``token`` goes into the buttons and comes back with the answer."""
+
+    token: str
+    item_key: str
+    kind: str
+    new: bool
+    problem: Problem | None = None
+    card: CardView | None = None
+    #: a skill level not unlocked yet: it can be tried, as practice (see PRACTICE_NOTES)
+    locked: bool = False
+
+
+@dataclass(frozen=True)
+class Schedule:
+    scheduler: str
+    due_day: dt.date | None
+    due_at: dt.datetime | None
+    interval: int
+    lapses: int
+    leech: bool
+
+
+#: Why an answer did not move the schedule: ``today`` it already moved today (a re-drill or a
+#: second go), ``early`` the item is not due yet, ``locked`` the skill level is not unlocked.
+Practice = Literal["today", "early", "locked"]
+
+
+#: Said when a review makes an item a leech (`Outcome.new_leech`).
+LEECH_NOTE = "Now a leech: you keep forgetting this one, so it's worth some focused practice."
+
+
+#: The same reasons in words, for every front-end.
+PRACTICE_NOTES: dict[str, str] = {
+    "today": "Practice only: this item's schedule already moved today.",
+    "early": "Practice only: it isn't due yet, so its schedule stays as it was.",
+    "locked": "Practice only: this level unlocks once you pass the level below after a 6-day gap.",
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to an answer or a grade.
+
+    ``status``: ``correct`` / ``incorrect`` / ``invalid`` for typed answers, ``revealed`` when
+    the solution was shown, ``graded`` for a flashcard button, ``already`` when this
+    presentation had been graded before (nothing counted twice).
+    """
+
+    status: str
+    verdict: Verdict | None = None
+    quality: int | None = None
+    graded: bool = False
+    schedule: Schedule | None = None
+    points: int = 0
+    can_retry: bool = False
+    redrill: bool = False
+    steps: tuple[Step, ...] = field(default_factory=tuple)
+    #: why a graded answer was practice and left the schedule alone (``graded`` false)
+    practice: Practice | None = None
+    #: this review made the item a leech (at 8 lapses, and again every 4 more)
+    new_leech: bool = False
+
+
+@dataclass(frozen=True)
+class Preferences:
+    timezone: str
+    day_start_hour: int
+    new_per_day: int
+    reviews_per_day: int
+    theme: str
+    scheduler: str
+
+
+@dataclass(frozen=True)
+class SessionReport:
+    reviewed: int
+    correct: int
+    new_learned: int
+    points: int
+    streak: int
+    next_due: dt.date | None
+
+
+@dataclass(frozen=True)
+class ReminderInfo:
+    """A user's daily reminder as the front-end shows it (``next_fire_at`` in UTC)."""
+
+    local_time: str
+    timezone: str
+    where: str
+    channel_id: int | None
+    server_id: int | None
+    next_fire_at: dt.datetime
+    paused: bool
+    paused_reason: str | None
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """A server's own settings; ``default_scheduler`` None means the global default."""
+
+    server_id: int
+    guild_id: int
+    default_scheduler: str | None
+    leaderboard_enabled: bool
+    teacher_role_id: int | None
+    reminder_channel_id: int | None
+
+
+@dataclass(frozen=True)
+class MemberPrivacy:
+    """What a member lets others in a server see: the leaderboard and their stats."""
+
+    leaderboard_opt_out: bool
+    stats_shared: bool
