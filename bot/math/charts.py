@@ -90,18 +90,18 @@ class Standing(NamedTuple):
 class _Look:
     bg: str
     text: str
-    muted: str
-    track: str  # empty heatmap cells, bar backgrounds, the highlighted row
     accent: str
     warm: str
     bad: str
+    muted: str
+    track: str  # empty heatmap cells, bar backgrounds, the highlighted row
     heat: tuple[str, ...]  # 0 reviews, then four increasing levels
     medals: tuple[str, str, str]
 
 
 class _Shades(NamedTuple):
-    """The colours a theme's palette lacks: muted text, bar tracks, the calendar's greens,
-    medals."""
+    """The colours a theme's palette lacks (the last fields of `_Look`): muted text, bar
+    tracks, the calendar's greens, medals."""
 
     muted: str
     track: str
@@ -129,17 +129,7 @@ def _look(theme: str) -> _Look:
     if theme not in THEMES:  # a programmer error (the theme column is constrained)
         raise ValueError(f"theme must be 'dark' or 'light', not {theme!r}")
     base, shades = THEMES[theme], _SHADES[theme]  # render's palette: every image matches
-    return _Look(
-        bg=base.legend_face,
-        text=base.text,
-        muted=shades.muted,
-        track=shades.track,
-        accent=base.curve,
-        warm=base.tangent,
-        bad=base.point,
-        heat=shades.heat,
-        medals=shades.medals,
-    )
+    return _Look(base.legend_face, base.text, base.curve, base.tangent, base.point, *shades)
 
 
 # --------------------------------------------------------------------------- plain text
@@ -158,6 +148,12 @@ def plain_name(name: str, limit: int = NAME_CHARS) -> str:
 def _text(target: Axes | Figure, x: float, y: float, s: str, **kw: Any) -> Text:
     """Every string goes through here: literal text, never mathtext or TeX."""
     return target.text(x, y, s, parse_math=False, usetex=False, **kw)
+
+
+def _note(ax: Axes, y: float, s: str, fontsize: float, look: _Look) -> Text:
+    """A muted, centred note where there is nothing to draw yet."""
+    kw: dict[str, Any] = {"ha": "center", "va": "center", "linespacing": 1.6}
+    return _text(ax, 0.5, y, s, fontsize=fontsize, color=look.muted, **kw)
 
 
 def _fit(text: Text, width_px: float) -> Text:
@@ -398,17 +394,7 @@ def _accuracy(ax: Axes, data: StatsData, look: _Look) -> None:
     ax.set_ylim(max(len(rows), 8) - 0.4, -1.4)
     _text(ax, 0, -1.0, "Accuracy per skill", fontsize=11, fontweight="bold", color=look.text)
     if not rows:
-        _text(
-            ax,
-            0.5,
-            3,
-            "no answers yet:\ntry /quiz to get started",
-            fontsize=10,
-            color=look.muted,
-            ha="center",
-            va="center",
-            linespacing=1.6,
-        )
+        _note(ax, 3, "no answers yet:\ntry /quiz to get started", 10, look)
         return
     left, right = 0.36, 0.78  # bar span, in axes fractions
     for y, row in enumerate(rows):
@@ -465,18 +451,8 @@ def _leaderboard_figure(
     ax.set_xlim(0, 1)
     ax.set_ylim(max(len(lines), 2) - 0.5, -0.5)
     if not rows:
-        _text(
-            ax,
-            0.5,
-            0.5,
-            f"No points yet ({PERIOD_LABELS.get(period, period)}).\n"
-            "Correct answers to due reviews in this server earn points.",
-            fontsize=11,
-            color=look.muted,
-            ha="center",
-            va="center",
-            linespacing=1.6,
-        )
+        why = "Correct answers to due reviews in this server earn points."
+        _note(ax, 0.5, f"No points yet ({PERIOD_LABELS.get(period, period)}).\n{why}", 11, look)
     best = max([r.points for r in rows] + ([me.points] if me else []) + [1])
     for y, row in enumerate(lines):
         if row is None:

@@ -15,21 +15,12 @@ from __future__ import annotations
 
 from bot.math.render.base import (
     CACHE_SIZE,
-    DPI,
-    LINE_GAP,
-    MAX_HEIGHT_PX,
     MAX_LINES,
     MAX_LINES_CHARS,
     MAX_PNG_BYTES,
     MAX_TEX_CHARS,
-    MAX_WIDTH_PX,
-    MIN_SCALE,
     MPL_LOCK,
-    PAD_PX,
-    PNG_LEVEL,
     THEMES,
-    WRAP_CHARS,
-    WRAP_WIDTH_PX,
     CacheInfo,
     Palette,
     Rendered,
@@ -38,7 +29,18 @@ from bot.math.render.base import (
 from bot.math.render.cache import clear_render_cache, render_cache_info
 from bot.math.render.formulas import render_latex, render_lines
 from bot.math.render.plaintext import tex_to_text
-from bot.math.render.raster import encode_rgba
+from bot.math.render.raster import (
+    DPI,
+    LINE_GAP,
+    MAX_HEIGHT_PX,
+    MAX_WIDTH_PX,
+    MIN_SCALE,
+    PAD_PX,
+    PNG_LEVEL,
+    WRAP_CHARS,
+    WRAP_WIDTH_PX,
+    encode_rgba,
+)
 from bot.math.render.tangent import render_tangent
 from bot.math.render.texfix import mathtext_safe
 

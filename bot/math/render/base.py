@@ -12,21 +12,10 @@ Theme = Literal["dark", "light"]
 MAX_PNG_BYTES = 200_000
 """Hard ceiling on every PNG we return (Discord attachments should stay small)."""
 
-DPI = 100
-PAD_PX = 8  # even transparent border left around the trimmed ink
-MAX_WIDTH_PX = 2000
-MAX_HEIGHT_PX = 1600
-MIN_SCALE = 0.45  # below this the text is no longer readable: refuse instead of shrinking
 MAX_TEX_CHARS = 2000  # pyparsing time grows with length; refuse rather than stall the bot
 MAX_LINES = 40
 MAX_LINES_CHARS = 6000
-WRAP_WIDTH_PX = 1000  # Discord shrinks wider images until 22pt text is unreadable: wrap instead
-WRAP_CHARS = 300  # formulas this long are split into terms up front (saves a second parse)
-LINE_GAP = 0.45  # blank space between stacked lines, as a fraction of the font size
 CACHE_SIZE = 512
-PNG_LEVEL = 1  # zlib: 0.16 ms/image vs 0.36 ms at level 6, for files only ~5% larger
-
-_MATH_FONTSET = "cm"  # Computer Modern: looks like the LaTeX students see in textbooks
 
 
 @dataclass(frozen=True)

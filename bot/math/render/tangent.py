@@ -11,7 +11,6 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from bot.math.render.base import (
-    DPI,
     MPL_LOCK,
     THEMES,
     Palette,
@@ -22,7 +21,7 @@ from bot.math.render.base import (
 )
 from bot.math.render.cache import _cached_render
 from bot.math.render.plaintext import tex_to_text
-from bot.math.render.raster import _PARSER, _font, encode_rgba
+from bot.math.render.raster import _PARSER, DPI, _font, encode_rgba
 from bot.math.render.texfix import _lighten, mathtext_safe
 
 
