@@ -2,7 +2,7 @@ r"""Progress pictures for Discord: a student's study dashboard and a server's le
 
 Plain data in, PNG bytes out. The cogs turn service results into the small frozen dataclasses
 below (picklable, no ORM objects) and the drawing runs in the worker pool, because a dashboard
-costs a few hundred milliseconds of matplotlib. Same rules as `render.py`: `Figure` on an Agg
+costs a few hundred milliseconds of matplotlib. Same rules as `render`: `Figure` on an Agg
 canvas, never pyplot; matplotlib serialised by render's lock; render's dark/light palettes on an
 opaque Discord-coloured card; every PNG under `MAX_PNG_BYTES`.
 
@@ -90,42 +90,46 @@ class Standing(NamedTuple):
 class _Look:
     bg: str
     text: str
-    muted: str
-    track: str  # empty heatmap cells, bar backgrounds, the highlighted row
     accent: str
     warm: str
     bad: str
+    muted: str
+    track: str  # empty heatmap cells, bar backgrounds, the highlighted row
     heat: tuple[str, ...]  # 0 reviews, then four increasing levels
     medals: tuple[str, str, str]
+
+
+class _Shades(NamedTuple):
+    """The colours a theme's palette lacks (the last fields of `_Look`): muted text, bar
+    tracks, the calendar's greens, medals."""
+
+    muted: str
+    track: str
+    heat: tuple[str, ...]
+    medals: tuple[str, str, str]
+
+
+_SHADES = {
+    "dark": _Shades(
+        "#949BA4",
+        "#383A40",
+        ("#383A40", "#0E4429", "#006D32", "#26A641", "#39D353"),
+        ("#F1C40F", "#C0C6CC", "#D68A4C"),
+    ),
+    "light": _Shades(
+        "#5C5E66",
+        "#EBEDF0",
+        ("#EBEDF0", "#9BE9A8", "#40C463", "#30A14E", "#216E39"),
+        ("#C9A100", "#8A939B", "#B0652B"),
+    ),
+}
 
 
 def _look(theme: str) -> _Look:
     if theme not in THEMES:  # a programmer error (the theme column is constrained)
         raise ValueError(f"theme must be 'dark' or 'light', not {theme!r}")
-    base = THEMES[theme]  # render.py's palette, so every image of the bot matches
-    if theme == "dark":
-        return _Look(
-            bg=base.legend_face,
-            text=base.text,
-            muted="#949BA4",
-            track="#383A40",
-            accent=base.curve,
-            warm=base.tangent,
-            bad=base.point,
-            heat=("#383A40", "#0E4429", "#006D32", "#26A641", "#39D353"),
-            medals=("#F1C40F", "#C0C6CC", "#D68A4C"),
-        )
-    return _Look(
-        bg=base.legend_face,
-        text=base.text,
-        muted="#5C5E66",
-        track="#EBEDF0",
-        accent=base.curve,
-        warm=base.tangent,
-        bad=base.point,
-        heat=("#EBEDF0", "#9BE9A8", "#40C463", "#30A14E", "#216E39"),
-        medals=("#C9A100", "#8A939B", "#B0652B"),
-    )
+    base, shades = THEMES[theme], _SHADES[theme]  # render's palette: every image matches
+    return _Look(base.legend_face, base.text, base.curve, base.tangent, base.point, *shades)
 
 
 # --------------------------------------------------------------------------- plain text
@@ -144,6 +148,12 @@ def plain_name(name: str, limit: int = NAME_CHARS) -> str:
 def _text(target: Axes | Figure, x: float, y: float, s: str, **kw: Any) -> Text:
     """Every string goes through here: literal text, never mathtext or TeX."""
     return target.text(x, y, s, parse_math=False, usetex=False, **kw)
+
+
+def _note(ax: Axes, y: float, s: str, fontsize: float, look: _Look) -> Text:
+    """A muted, centred note where there is nothing to draw yet."""
+    kw: dict[str, Any] = {"ha": "center", "va": "center", "linespacing": 1.6}
+    return _text(ax, 0.5, y, s, fontsize=fontsize, color=look.muted, **kw)
 
 
 def _fit(text: Text, width_px: float) -> Text:
@@ -199,17 +209,38 @@ def stats_png(data: StatsData, theme: str = "dark") -> bytes:
 def _stats_figure(data: StatsData, look: _Look) -> Figure:
     today = _day(data.today)
     fig = _canvas_figure(9.0, 5.8, look)
-    name = _text(
+    _stats_header(fig, data.name, today, look)
+    _stats_tiles(fig, data, today, look)
+    heat_ax = fig.add_axes((0.025, 0.43, 0.55, 0.33))
+    _heatmap(heat_ax, data, today, look)
+    forecast_ax = fig.add_axes((0.065, 0.12, 0.5, 0.22))
+    _forecast(forecast_ax, data, today, look)
+    accuracy_ax = fig.add_axes((0.62, 0.07, 0.355, 0.69))
+    _accuracy(accuracy_ax, data, look)
+
+    if data.leeches:
+        shown = ", ".join(plain_name(label, 28) for label in data.leeches[:4])
+        more = f" and {len(data.leeches) - 4} more" if len(data.leeches) > 4 else ""
+        footer = f"Leeches (missed again and again): {shown}{more}"
+    else:
+        footer = "No leeches: nothing keeps slipping."
+    _fit(_text(fig, 0.025, 0.025, footer, fontsize=10, color=look.muted), 0.95 * fig.bbox.width)
+    return fig
+
+
+def _stats_header(fig: Figure, name: str, today: dt.date, look: _Look) -> None:
+    """The student's name (cut to fit), and the day the dashboard is of."""
+    drawn = _text(
         fig,
         0.025,
         0.955,
-        plain_name(data.name, 32),
+        plain_name(name, 32),
         fontsize=17,
         fontweight="bold",
         color=look.text,
         va="center",
     )
-    _fit(name, 0.6 * fig.bbox.width)
+    _fit(drawn, 0.6 * fig.bbox.width)
     _text(
         fig,
         0.975,
@@ -220,6 +251,10 @@ def _stats_figure(data: StatsData, look: _Look) -> Figure:
         ha="right",
         va="center",
     )
+
+
+def _stats_tiles(fig: Figure, data: StatsData, today: dt.date, look: _Look) -> None:
+    """The headline numbers, one rounded tile each."""
     due_today = sum(n for day, n in data.forecast if _day(day) <= today)
     tiles = [
         ("streak", _plural(data.streak, "day"), look.warm if data.streak else look.text),
@@ -245,22 +280,6 @@ def _stats_figure(data: StatsData, look: _Look) -> Figure:
         centre = x + width / 2
         _text(fig, centre, 0.862, value, fontsize=16, fontweight="bold", color=colour, ha="center")
         _text(fig, centre, 0.815, caption, fontsize=10, color=look.muted, ha="center")
-
-    heat_ax = fig.add_axes((0.025, 0.43, 0.55, 0.33))
-    _heatmap(heat_ax, data, today, look)
-    forecast_ax = fig.add_axes((0.065, 0.12, 0.5, 0.22))
-    _forecast(forecast_ax, data, today, look)
-    accuracy_ax = fig.add_axes((0.62, 0.07, 0.355, 0.69))
-    _accuracy(accuracy_ax, data, look)
-
-    if data.leeches:
-        shown = ", ".join(plain_name(label, 28) for label in data.leeches[:4])
-        more = f" and {len(data.leeches) - 4} more" if len(data.leeches) > 4 else ""
-        footer = f"Leeches (missed again and again): {shown}{more}"
-    else:
-        footer = "No leeches: nothing keeps slipping."
-    _fit(_text(fig, 0.025, 0.025, footer, fontsize=10, color=look.muted), 0.95 * fig.bbox.width)
-    return fig
 
 
 def _heat_level(count: int, streak_min: int) -> int:
@@ -375,17 +394,7 @@ def _accuracy(ax: Axes, data: StatsData, look: _Look) -> None:
     ax.set_ylim(max(len(rows), 8) - 0.4, -1.4)
     _text(ax, 0, -1.0, "Accuracy per skill", fontsize=11, fontweight="bold", color=look.text)
     if not rows:
-        _text(
-            ax,
-            0.5,
-            3,
-            "no answers yet:\ntry /quiz to get started",
-            fontsize=10,
-            color=look.muted,
-            ha="center",
-            va="center",
-            linespacing=1.6,
-        )
+        _note(ax, 3, "no answers yet:\ntry /quiz to get started", 10, look)
         return
     left, right = 0.36, 0.78  # bar span, in axes fractions
     for y, row in enumerate(rows):
@@ -436,8 +445,26 @@ def _leaderboard_figure(
         lines += [None, me]
     height = 1.25 + 0.42 * max(len(lines), 2)
     fig = _canvas_figure(8.0, height, look)
+    _leaderboard_header(fig, period, server, 1 - 0.42 / height, look)
+    ax = fig.add_axes((0.03, 0.2 / height, 0.94, 1 - 1.05 / height))
+    ax.axis("off")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(max(len(lines), 2) - 0.5, -0.5)
+    if not rows:
+        why = "Correct answers to due reviews in this server earn points."
+        _note(ax, 0.5, f"No points yet ({PERIOD_LABELS.get(period, period)}).\n{why}", 11, look)
+    best = max([r.points for r in rows] + ([me.points] if me else []) + [1])
+    for y, row in enumerate(lines):
+        if row is None:
+            _text(ax, 0.06, y, "⋯", fontsize=14, color=look.muted, ha="center", va="center")
+            continue
+        _standing(ax, y, row, me is not None and row.rank == me.rank, best, look)
+    return fig
+
+
+def _leaderboard_header(fig: Figure, period: str, server: str, top: float, look: _Look) -> None:
+    """The title and period, and the server's name (cut to fit) on the right."""
     title = f"Leaderboard · {PERIOD_LABELS.get(period, period)}"
-    top = 1 - 0.42 / height
     _text(fig, 0.03, top, title, fontsize=16, fontweight="bold", color=look.text, va="center")
     if server:
         label = _text(
@@ -445,66 +472,48 @@ def _leaderboard_figure(
         )
         label.set_va("center")
         _fit(label, 0.4 * fig.bbox.width)
-    ax = fig.add_axes((0.03, 0.2 / height, 0.94, 1 - 1.05 / height))
-    ax.axis("off")
-    ax.set_xlim(0, 1)
-    ax.set_ylim(max(len(lines), 2) - 0.5, -0.5)
-    if not rows:
-        _text(
-            ax,
-            0.5,
-            0.5,
-            f"No points yet ({PERIOD_LABELS.get(period, period)}).\n"
-            "Correct answers to due reviews in this server earn points.",
-            fontsize=11,
-            color=look.muted,
-            ha="center",
-            va="center",
-            linespacing=1.6,
-        )
-    best = max([r.points for r in rows] + ([me.points] if me else []) + [1])
+
+
+def _standing(ax: Axes, y: int, row: Standing, mine: bool, best: int, look: _Look) -> None:
+    """One ranked row: medal or rank, name, a bar scaled to the best score, the points; the
+    caller's own row outlined."""
     left, right = 0.44, 0.86
-    for y, row in enumerate(lines):
-        if row is None:
-            _text(ax, 0.06, y, "⋯", fontsize=14, color=look.muted, ha="center", va="center")
-            continue
-        if me is not None and row.rank == me.rank:
-            ax.add_artist(
-                FancyBboxPatch(
-                    (0.005, y - 0.42),
-                    0.99,
-                    0.84,
-                    boxstyle="round,pad=0,rounding_size=0.15",
-                    mutation_aspect=1 / 12,
-                    facecolor=look.track,
-                    edgecolor=look.accent,
-                    linewidth=1.2,
-                )
+    if mine:
+        ax.add_artist(
+            FancyBboxPatch(
+                (0.005, y - 0.42),
+                0.99,
+                0.84,
+                boxstyle="round,pad=0,rounding_size=0.15",
+                mutation_aspect=1 / 12,
+                facecolor=look.track,
+                edgecolor=look.accent,
+                linewidth=1.2,
             )
-        medal = look.medals[row.rank - 1] if 1 <= row.rank <= 3 else None
-        _text(
-            ax,
-            0.06,
-            y,
-            f"#{row.rank}",
-            fontsize=12,
-            fontweight="bold",
-            color=medal or look.muted,
-            ha="center",
-            va="center",
         )
-        name = _text(ax, 0.12, y, plain_name(row.name), fontsize=12, color=look.text, va="center")
-        _fit(name, (left - 0.15) * ax.bbox.width)
-        bar = (right - left) * max(row.points, 0) / best
-        colour = medal or look.accent
-        ax.add_artist(Rectangle((left, y - 0.22), max(bar, 0.004), 0.44, facecolor=colour))
-        _text(
-            ax,
-            left + bar + 0.015,
-            y,
-            f"{row.points:,} pts",
-            fontsize=11,
-            color=look.text,
-            va="center",
-        )
-    return fig
+    medal = look.medals[row.rank - 1] if 1 <= row.rank <= 3 else None
+    _text(
+        ax,
+        0.06,
+        y,
+        f"#{row.rank}",
+        fontsize=12,
+        fontweight="bold",
+        color=medal or look.muted,
+        ha="center",
+        va="center",
+    )
+    name = _text(ax, 0.12, y, plain_name(row.name), fontsize=12, color=look.text, va="center")
+    _fit(name, (left - 0.15) * ax.bbox.width)
+    bar = (right - left) * max(row.points, 0) / best
+    colour = medal or look.accent
+    ax.add_artist(Rectangle((left, y - 0.22), max(bar, 0.004), 0.44, facecolor=colour))
+    _text(
+        ax,
+        left + bar + 0.015,
+        y,
+        f"{row.points:,} pts",
+        fontsize=11,
+        color=look.text,
+        va="center",
+    )

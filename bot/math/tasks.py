@@ -80,14 +80,6 @@ async def acheck(
         return verdict_for_failure(exc)
 
 
-async def acheck_problem(pool: MathPool, problem: Problem, answer: str) -> Verdict:
-    """Check an answer to a generated problem without blocking the event loop."""
-    try:
-        return await pool.arun(check_problem, problem, answer)
-    except Exception as exc:
-        return verdict_for_failure(exc)
-
-
 @lru_cache(maxsize=256)
 def _generated(skill: str, level: int, seed: int) -> Problem:
     return generate(skill, level, seed)

@@ -35,7 +35,6 @@ from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.mathtext import MathTextParser, VectorParse
 
 from bot.math.render import (
-    _ROW_SPLIT,
     DPI,
     LINE_GAP,
     MAX_HEIGHT_PX,
@@ -46,14 +45,17 @@ from bot.math.render import (
     MIN_SCALE,
     MPL_LOCK,
     WRAP_WIDTH_PX,
-    _convert_environments,
-    _font,
-    _lighten,
-    _prepare_line,
-    _strip_math_delimiters,
     mathtext_safe,
     render_latex,
     render_lines,
+)
+from bot.math.render.raster import _font
+from bot.math.render.texfix import (
+    _ROW_SPLIT,
+    _convert_environments,
+    _lighten,
+    _prepare_line,
+    _strip_math_delimiters,
 )
 
 __all__ = ["latex_problem", "lines_problem"]

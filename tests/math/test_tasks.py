@@ -41,9 +41,9 @@ def test_time_limit_gives_invalid_too_complex(pool: MathPool) -> None:
 
 async def test_async_problem_round_trip(pool: MathPool) -> None:
     problem = await tasks.agenerate(pool, "product", 2, 4)
-    right = await tasks.acheck_problem(pool, problem, sp.sstr(problem.answer))
+    right = await tasks.acheck_generated(pool, "product", 2, 4, sp.sstr(problem.answer))
     assert right.verdict == "correct"
-    wrong = await tasks.acheck_problem(pool, problem, sp.sstr(problem.function))
+    wrong = await tasks.acheck_generated(pool, "product", 2, 4, sp.sstr(problem.function))
     assert wrong.verdict == "incorrect" and wrong.mistake == "not_differentiated"
 
 
