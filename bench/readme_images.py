@@ -15,7 +15,7 @@ from pathlib import Path
 
 import sympy
 
-from bot.console import opaque
+from bot.console.images import opaque
 from bot.math import charts
 from bot.math.generator import SKILLS, generate
 from bot.math.render import render_latex, render_lines, render_tangent

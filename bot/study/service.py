@@ -28,8 +28,6 @@ from bot.study.cases.progress import ProgressCases
 from bot.study.cases.queue import QueueCases
 from bot.study.cases.reminding import ReminderCases
 from bot.study.cases.results import (
-    LEECH_NOTE,
-    PRACTICE_NOTES,
     AlreadyGraded,
     CardView,
     MemberPrivacy,
@@ -46,6 +44,7 @@ from bot.study.cases.results import (
 from bot.study.cases.servers import ServerCases
 from bot.study.importing import ImportBusy
 from bot.study.items import ItemKey
+from bot.study.wording import LEECH_NOTE, PRACTICE_NOTES
 
 
 class StudyService(

@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.math.check import Verdict
-from bot.study.service import LEECH_NOTE, PRACTICE_NOTES, Outcome, SessionReport
+from bot.math.skills import KINDS, Derivative
+from bot.study.cases.results import Outcome, SessionReport
 
 __all__ = [
     "AGAIN_LATER",
@@ -48,13 +49,15 @@ OUTCOME_TITLES = {
     "revealed": "📖 Worked solution",
 }
 
-#: What a problem asks for, by its answer kind (the kinds of `bot.math.generator`: a
-#: derivative by default, a number at a point, a tangent line); one map for both front-ends.
-ANSWER_TITLES = {
-    "number": "Evaluate the derivative",
-    "line": "Find the tangent line",
+#: Said when a review makes an item a leech (`Outcome.new_leech`).
+LEECH_NOTE = "Now a leech: you keep forgetting this one, so it's worth some focused practice."
+
+#: Why an answer was practice (`Outcome.practice`), for every front-end.
+PRACTICE_NOTES: dict[str, str] = {
+    "today": "Practice only: this item's schedule already moved today.",
+    "early": "Practice only: it isn't due yet, so its schedule stays as it was.",
+    "locked": "Practice only: this level unlocks once you pass the level below after a 6-day gap.",
 }
-DEFAULT_ANSWER_TITLE = "Differentiate"
 
 
 def day_text(day: dt.date) -> str:
@@ -84,8 +87,10 @@ def all_caught_up(next_due: dt.date | None, quiz_command: str) -> str:
 
 
 def answer_title(answer_kind: str) -> str:
-    """A problem's headline from its answer kind."""
-    return ANSWER_TITLES.get(answer_kind, DEFAULT_ANSWER_TITLE)
+    """A problem's headline: its answer kind's `title` in the skills registry (a word no kind
+    has, from a problem stored before its kind was renamed, reads as a derivative)."""
+    kind = KINDS.get(answer_kind)
+    return kind.title if kind is not None else Derivative.title
 
 
 def shown_status(outcome: Outcome) -> str:

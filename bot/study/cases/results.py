@@ -41,7 +41,7 @@ class Presented:
     new: bool
     problem: Problem | None = None
     card: CardView | None = None
-    #: a skill level not unlocked yet: it can be tried, as practice (see PRACTICE_NOTES)
+    #: a skill level not unlocked yet: it can be tried, as practice (see wording.PRACTICE_NOTES)
     locked: bool = False
 
 
@@ -58,18 +58,6 @@ class Schedule:
 #: Why an answer did not move the schedule: ``today`` it already moved today (a re-drill or a
 #: second go), ``early`` the item is not due yet, ``locked`` the skill level is not unlocked.
 Practice = Literal["today", "early", "locked"]
-
-
-#: Said when a review makes an item a leech (`Outcome.new_leech`).
-LEECH_NOTE = "Now a leech: you keep forgetting this one, so it's worth some focused practice."
-
-
-#: The same reasons in words, for every front-end.
-PRACTICE_NOTES: dict[str, str] = {
-    "today": "Practice only: this item's schedule already moved today.",
-    "early": "Practice only: it isn't due yet, so its schedule stays as it was.",
-    "locked": "Practice only: this level unlocks once you pass the level below after a 6-day gap.",
-}
 
 
 @dataclass(frozen=True)
