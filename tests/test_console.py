@@ -6,6 +6,7 @@ Problems are fixed with the hidden `--seed`, so each test knows the right answer
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import os
@@ -20,6 +21,7 @@ import sympy as sp
 
 from bot.console import ConsoleApp, Images, Lines, make_console
 from bot.math.generator import generate
+from bot.study.reminders import Delivery, OutgoingReminder
 from bot.study.service import StudyService
 
 ANSI = "\x1b["
@@ -328,8 +330,8 @@ def test_bad_bytes_in_menu_commands_and_the_user_name(tmp_path: Path) -> None:
 async def test_the_console_sink_prints_a_due_reminder_and_its_caller_marks_it(
     session_factory,
 ) -> None:
-    """`ConsoleSink.deliver` is the console's delivery: printed, None (delivered); marking
-    it sent is its caller's job, as for the Discord sink."""
+    """`ConsoleSink.deliver` is the console's delivery: printed, and sent; marking it sent is
+    the service's job (`deliver_due_reminders`), as for the Discord sink."""
     from bot.console import ConsoleSink
 
     now = [dt.datetime(2026, 3, 2, 7, 0, tzinfo=dt.UTC)]
@@ -339,9 +341,14 @@ async def test_the_console_sink_prints_a_due_reminder_and_its_caller_marks_it(
     now[0] = now[0].replace(minute=31)
     [due] = await service.reminders_due(user_id=ada)
     buffer = io.StringIO()
-    assert await ConsoleSink(service, make_console(buffer)).deliver(due) is None
+    sink = ConsoleSink(make_console(buffer))
     due_now = len(await service.due_queue(ada))  # the shipped decks' new cards
     assert due_now > 1
+    out = OutgoingReminder(**dataclasses.asdict(due), due_count=due_now)
+    assert await sink.deliver(out) == Delivery.sent()
     expected = f"⏰ Study reminder: {due_now} items to review. Type `review` to start.\n"
     assert buffer.getvalue() == expected
     assert [d.reminder_id for d in await service.reminders_due(user_id=ada)] == [due.reminder_id]
+    report = await service.deliver_due_reminders(sink, user_id=ada)
+    assert report.sent == 1 and await service.reminders_due(user_id=ada) == []
+    assert buffer.getvalue() == expected * 2

@@ -8,7 +8,6 @@ it is paused, and the user is told (once) after the next command they run.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 from typing import Literal
@@ -29,8 +28,7 @@ from bot.cogs.common import (
     timezone_choices,
     valid_zone,
 )
-from bot.study.reminders import DueReminder, parse_time
-from bot.study.service import StudyService
+from bot.study.reminders import Delivery, OutgoingReminder, parse_time
 
 log = logging.getLogger(__name__)
 
@@ -78,46 +76,37 @@ class ReviewButton(
 
 
 class DiscordSink:
-    """Delivers one reminder on Discord: a DM, or a post in its channel mentioning only its
-    user; a refused DM falls back to the server's reminder channel.
+    """Delivers one reminder on Discord (`ReminderSink` of bot/study/reminders.py): a DM, or a
+    post in its channel mentioning only its user; a refused DM falls back to the server's
+    reminder channel.
 
-    `deliver` returns None when the reminder went out, otherwise why not (`DM_CLOSED`,
-    `CHANNEL_GONE`): the reminder is then paused and its user told once. Anything unexpected
-    raises, and the reminder stays due (tried again next minute). Only reminders of Discord
-    users (`discord_id` set) are its to deliver: ask for them with `discord_only`."""
+    It says `Delivery.sent()`, or `Delivery.paused(DM_CLOSED / CHANNEL_GONE)`: the reminder is
+    then paused and its user told once. Anything unexpected raises, and the reminder stays due
+    (tried again next minute). Only reminders of Discord users (`discord_id` set) are its to
+    deliver: the loop asks for them with `discord_only`."""
 
-    discord_only = True
-
-    def __init__(self, bot: commands.Bot, service: StudyService) -> None:
+    def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
-        self.service = service
 
-    async def deliver(self, due: DueReminder) -> str | None:
-        if due.discord_id is None:
-            raise ValueError(f"reminder {due.reminder_id} is not a Discord user's")
-        count = len(await self.service.due_queue(due.user_id, due.server_id))
-        view = persistent_view([ReviewButton(due.server_id)])
-        if due.where == "channel" and due.channel_id is not None:
-            text = _text(count, mention=True)
-            return (
-                None
-                if await self._post(due.channel_id, due.discord_id, text, view)
-                else CHANNEL_GONE
-            )
+    async def deliver(self, reminder: OutgoingReminder) -> Delivery:
+        if reminder.discord_id is None:
+            raise ValueError(f"reminder {reminder.reminder_id} is not a Discord user's")
+        count, user = reminder.due_count, reminder.discord_id
+        view = persistent_view([ReviewButton(reminder.server_id)])
+        if reminder.where == "channel" and reminder.channel_id is not None:
+            posted = await self._post(reminder.channel_id, user, _text(count, mention=True), view)
+            return Delivery.sent() if posted else Delivery.paused(CHANNEL_GONE)
         try:
-            dm = await self.bot.create_dm(discord.Object(due.discord_id))
+            dm = await self.bot.create_dm(discord.Object(user))
             await dm.send(_text(count), view=view)
-            return None
+            return Delivery.sent()
         except discord.Forbidden:
             pass  # DMs closed (50007) or blocked
-        fallback = None
-        if due.server_id is not None:
-            fallback = (await self.service.server_settings(due.server_id)).reminder_channel_id
-        if fallback is not None:
-            text = _text(count, mention=True, closed=True)
-            if await self._post(fallback, due.discord_id, text, view):
-                return None
-        return DM_CLOSED
+        fallback = reminder.fallback_channel_id
+        text = _text(count, mention=True, closed=True)
+        if fallback is not None and await self._post(fallback, user, text, view):
+            return Delivery.sent()
+        return Delivery.paused(DM_CLOSED)
 
     async def _post(
         self, channel_id: int, discord_id: int, text: str, view: discord.ui.View
@@ -142,7 +131,7 @@ class Reminders(StudyCog):
 
     def __init__(self, bot: commands.Bot) -> None:
         super().__init__(bot)
-        self.sink = DiscordSink(bot, self.service)
+        self.sink = DiscordSink(bot)
 
     async def cog_load(self) -> None:
         self.reminder_loop.start()
@@ -284,23 +273,10 @@ class Reminders(StudyCog):
         Discord round trip after another (discord.py keeps within the rate limits). A reminder
         that fails for an unexpected reason stays due and is retried next minute (within the
         catch-up window the schedule allows)."""
-        gate = asyncio.Semaphore(SEND_AT_ONCE)
-
-        async def one(due: DueReminder) -> bool:
-            async with gate:
-                try:
-                    why_not = await self.sink.deliver(due)
-                    if why_not is not None:
-                        await self.service.reminder_undeliverable(due.reminder_id, why_not)
-                        return False
-                    await self.service.reminder_sent(due.reminder_id)
-                    return True
-                except Exception:
-                    log.exception("could not deliver reminder %s", due.reminder_id)
-                return False
-
-        due = await self.service.reminders_due(discord_only=self.sink.discord_only)
-        return sum(await asyncio.gather(*(one(d) for d in due)))
+        report = await self.service.deliver_due_reminders(
+            self.sink, discord_only=True, concurrency=SEND_AT_ONCE
+        )
+        return report.sent
 
     # --- the button ---------------------------------------------------------------------------
 

@@ -11,8 +11,7 @@ from rich.text import Text
 
 from bot import srs
 from bot.console.base import Screen
-from bot.study.reminders import DueReminder, parse_time
-from bot.study.service import StudyService
+from bot.study.reminders import Delivery, OutgoingReminder, parse_time
 
 
 class RemindCommands(Screen):
@@ -61,7 +60,7 @@ class RemindCommands(Screen):
 
     @cached_property
     def sink(self) -> ConsoleSink:
-        return ConsoleSink(self.service, self.out)
+        return ConsoleSink(self.out)
 
     async def before_prompt(self) -> None:
         await super().before_prompt()
@@ -69,30 +68,24 @@ class RemindCommands(Screen):
 
     async def check_reminders(self) -> None:
         """Before every prompt: this user's due reminder, delivered (printed) once."""
-        for due in await self.service.reminders_due(user_id=self.user):
-            why_not = await self.sink.deliver(due)
-            if why_not is None:
-                await self.service.reminder_sent(due.reminder_id)
-            else:
-                await self.service.reminder_undeliverable(due.reminder_id, why_not)
+        await self.service.deliver_due_reminders(self.sink, user_id=self.user)
 
 
 class ConsoleSink:
-    """Delivers a due reminder in the console: printed, with the due count, before the next
-    prompt. `deliver` returns None when delivered, or why not (as `DiscordSink` does in
-    bot/cogs/reminders.py); an open console can always print, so it always delivers."""
+    """Delivers a due reminder in the console (`ReminderSink` of bot/study/reminders.py):
+    printed, with the due count, before the next prompt, as `DiscordSink` sends a DM in
+    bot/cogs/reminders.py. An open console can always print, so it always delivers."""
 
-    def __init__(self, service: StudyService, out: Console) -> None:
-        self.service = service
+    def __init__(self, out: Console) -> None:
         self.out = out
 
-    async def deliver(self, due: DueReminder) -> str | None:
-        count = len(await self.service.due_queue(due.user_id))
+    async def deliver(self, reminder: OutgoingReminder) -> Delivery:
+        count = reminder.due_count
         what = f"{count} item{'s' if count != 1 else ''} to review" if count else "time to study"
         self.out.print(
             Text(f"⏰ Study reminder: {what}. Type `review` to start.", style="bold magenta")
         )
-        return None
+        return Delivery.sent()
 
 
 def _local(moment: dt.datetime, zone: str) -> str:

@@ -7,6 +7,7 @@ the loop does. One test runs the real loop.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import discord
@@ -14,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.db.models import Reminder
+from bot.study.reminders import Delivery, OutgoingReminder
 from tests.cogs.helpers import deck_card_ids, make_due
 
 
@@ -353,8 +355,8 @@ async def test_a_dm_review_rebuilt_after_a_restart_keeps_the_servers_decks(
 async def test_the_discord_sink_delivers_or_says_why_not_and_its_caller_marks_it(
     env, place, simcord_bot, reminders
 ) -> None:
-    """`DiscordSink.deliver`: None when sent, the reason when it could not be; it marks
-    nothing itself (sent, or paused), so one service loop can drive any sink."""
+    """`DiscordSink.deliver`: sent, or paused with the reason; it marks nothing itself (the
+    service's `deliver_due_reminders` does), so one service loop can drive any sink."""
     from bot.cogs.reminders import DM_CLOSED
 
     service = simcord_bot.service
@@ -364,11 +366,13 @@ async def test_the_discord_sink_delivers_or_says_why_not_and_its_caller_marks_it
     user = await service.user_for_discord(ivy.id, "ivy")
     await advance_to(env, at("2026-01-01T06:00"))
     [due] = await service.reminders_due(discord_only=True)
-    assert await reminders.sink.deliver(due) is None
+    out = OutgoingReminder(**dataclasses.asdict(due), due_count=3)
+    assert await reminders.sink.deliver(out) == Delivery.sent()
     assert ivy.user.dm_channel.last_message.content.startswith("⏰ Study time!")
+    assert "3 items are waiting" in ivy.user.dm_channel.last_message.content
     assert [d.reminder_id for d in await service.reminders_due()] == [due.reminder_id]
     _close_dms(env, ivy.user)
-    assert await reminders.sink.deliver(due) == DM_CLOSED
+    assert await reminders.sink.deliver(out) == Delivery.paused(DM_CLOSED)
     assert not (await service.reminder(user)).paused
     # a console user's reminder is not this sink's to deliver
     lou = await service.user_for_console("lou")
@@ -376,7 +380,7 @@ async def test_the_discord_sink_delivers_or_says_why_not_and_its_caller_marks_it
     await advance_to(env, at("2026-01-01T06:30"))
     [theirs] = await service.reminders_due(user_id=lou)
     with pytest.raises(ValueError):
-        await reminders.sink.deliver(theirs)
+        await reminders.sink.deliver(OutgoingReminder(**dataclasses.asdict(theirs)))
 
 
 async def test_start_review_without_the_review_cog_gives_a_problem_then_says_offline(
