@@ -105,6 +105,7 @@ class DerivBot(commands.Bot):
 
     async def close(self) -> None:
         self.sweeper.stop()
+        gc_policy.undo()
         await super().close()
         if getattr(self, "pool", None) is not None:
             self.pool.close()

@@ -20,6 +20,7 @@ state, every view) each time: 50-120 ms with 200 students answering at once
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import threading
@@ -33,6 +34,7 @@ __all__ = [
     "Sweeper",
     "after_startup",
     "sweep",
+    "undo",
 ]
 
 #: Young (generation 1) collections per full collection; CPython's default is 10. Measured with
@@ -45,10 +47,17 @@ def _freeze_survivors(phase: str, info: dict[str, int]) -> None:
         gc.freeze()
 
 
+#: The thresholds before `after_startup`, for `undo`.
+_saved_threshold: tuple[int, int, int] | None = None
+
+
 def after_startup() -> None:
     """Freeze what start-up built and install rule 2; call once, when everything is loaded."""
+    global _saved_threshold
     gc.collect()
     gc.freeze()
+    if _saved_threshold is None:
+        _saved_threshold = gc.get_threshold()
     young, middle, _ = gc.get_threshold()
     gc.set_threshold(young, middle, FULL_EVERY)
     if _freeze_survivors not in gc.callbacks:
@@ -56,6 +65,19 @@ def after_startup() -> None:
     # resets CPython's full-collection trigger (a quarter of the last survivors) from the
     # frozen start-up heap to what will actually be walked
     gc.collect()
+
+
+def undo() -> None:
+    """Leave the process as `after_startup` found it (a stopped bot; tests start many): the
+    thresholds and the callback back, everything unfrozen. Frozen objects are invisible to
+    `gc.get_referrers`, which some libraries (Hypothesis) rely on."""
+    global _saved_threshold
+    with contextlib.suppress(ValueError):
+        gc.callbacks.remove(_freeze_survivors)
+    if _saved_threshold is not None:
+        gc.set_threshold(*_saved_threshold)
+        _saved_threshold = None
+    gc.unfreeze()
 
 
 def sweep() -> float:

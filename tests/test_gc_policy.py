@@ -102,3 +102,29 @@ def test_the_sweeper_thread_sweeps_when_due_and_stops() -> None:
     finally:
         sweeper.stop()
     assert sweeper.last_sweep == 5.0
+
+
+def test_undo_leaves_the_collector_as_start_up_found_it(fresh_gc) -> None:
+    """A stopped bot (tests start dozens) must not leave the process frozen: frozen objects are
+    invisible to gc.get_referrers, and Hypothesis warned about its own PRNG because of it."""
+    before = gc.get_threshold()
+    gc_policy.after_startup()
+    held = Node()
+    assert gc.get_freeze_count() > 0
+    gc_policy.undo()
+    assert gc.get_threshold() == before
+    assert gc_policy._freeze_survivors not in gc.callbacks
+    assert gc.get_freeze_count() == 0
+    assert gc.get_referrers(held.me)  # visible again
+
+
+async def test_a_closed_bot_undoes_its_collector_policy(tmp_path) -> None:
+    from bot.app import create_bot
+    from bot.config import Settings
+
+    before = gc.get_threshold()
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}", _env_file=None)
+    bot = create_bot(settings)
+    gc_policy.after_startup()  # as setup_hook does once everything is loaded
+    await bot.close()
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
