@@ -70,7 +70,8 @@ async def check_upload(
         ) from None
     except WorkerCrashed:
         raise decks.DeckError(
-            "reading the file stopped its worker (it needed too much memory); split the deck",
+            "reading the file stopped its worker twice: the checker may be restarting (try "
+            "again in a moment), or the file needs too much memory (then split the deck)",
             source=source,
         ) from None
     cards = loaded.deck.cards

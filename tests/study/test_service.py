@@ -12,8 +12,17 @@ from sqlalchemy import func, select
 
 from bot import srs
 from bot.config import Settings
-from bot.db.models import Card, Deck, ItemState, Membership, QuizAttempt, ReviewLog, User
-from bot.math.workers import MathPool
+from bot.db.models import (
+    Card,
+    Deck,
+    ItemState,
+    Membership,
+    Presentation,
+    QuizAttempt,
+    ReviewLog,
+    User,
+)
+from bot.math.workers import MathPool, WorkerCrashed, WorkTimeout
 from bot.study.service import MemberPrivacy, StudyError, StudyService
 
 
@@ -950,3 +959,33 @@ async def test_a_button_pressed_weeks_later_logs_at_most_a_day(service, clock) -
             select(ReviewLog.duration_ms).where(ReviewLog.user_id == user)
         )
     assert logged == 24 * 3600 * 1000
+
+
+class _FailingPool:
+    """A pool whose workers fail under every task, as the real one reports it after its retry."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    async def arun(self, *_args, **_kwargs):
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    ("error", "said"),
+    [
+        (WorkerCrashed("worker died"), "checker is restarting"),
+        (WorkTimeout("over its limit"), "took too long"),
+    ],
+)
+async def test_a_problem_the_pool_cannot_build_is_our_fault_and_leaves_nothing(
+    session_factory, clock, error, said
+) -> None:
+    settings = Settings(database_url="sqlite+aiosqlite://", _env_file=None)
+    service = StudyService(
+        session_factory, _FailingPool(error), settings=settings, clock=clock, seeds=lambda: 1
+    )
+    user = await service.user_for_console("pat")
+    with pytest.raises(StudyError, match=said):
+        await service.present(user, "skill:power:1")
+    assert await _count(service, Presentation) == 0

@@ -25,7 +25,7 @@ from bot.config import Settings, get_settings
 from bot.db.models import ItemState, Presentation, Server, User, utcnow
 from bot.math import tasks
 from bot.math.generator import Problem
-from bot.math.workers import MathPool
+from bot.math.workers import MathPool, WorkerCrashed, WorkTimeout
 from bot.study import importing
 from bot.study.cases.results import StudyError
 
@@ -139,7 +139,12 @@ class ServiceBase(abc.ABC):
         key = (skill, level, seed)
         problem = self._problems.get(key)
         if problem is None:
-            problem = await tasks.agenerate(self.pool, skill, level, seed)
+            try:
+                problem = await tasks.agenerate(self.pool, skill, level, seed)
+            except WorkerCrashed:  # our fault, not the student's: the pool retried once already
+                raise StudyError(tasks.CHECKER_RESTARTING) from None
+            except WorkTimeout:
+                raise StudyError("Building that problem took too long; please try again.") from None
             self._problems[key] = problem
             while len(self._problems) > PROBLEM_CACHE:
                 self._problems.pop(next(iter(self._problems)))

@@ -38,8 +38,12 @@ class PresentingCases(ServiceBase):
     async def _present(
         self, user_id: int, item_key: str, key: ItemKey, seed: int | None, server_id: int | None
     ) -> Presented:
-        """Store the presentation under a new token, then build what it shows."""
+        """Build what the item shows, then store the presentation under a new token (a problem
+        the pool could not build leaves no presentation behind)."""
         token = secrets.token_urlsafe(12)
+        problem = None
+        if key.kind == "skill":
+            problem = await self._problem(key.skill, key.level, seed)  # type: ignore[arg-type]
         async with transaction(self.sessions) as session:
             await self._user(session, user_id)
             card_view = None
@@ -60,9 +64,6 @@ class PresentingCases(ServiceBase):
                     created_at=self.clock(),  # the service's clock: answer times use it too
                 )
             )
-        problem = None
-        if key.kind == "skill":
-            problem = await self._problem(key.skill, key.level, seed)  # type: ignore[arg-type]
         new = state is None or state.introduced_day is None
         locked = _locked(key, state)
         return Presented(
