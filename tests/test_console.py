@@ -23,6 +23,7 @@ from bot.console import ConsoleApp, Images, Lines, make_console
 from bot.math.generator import generate
 from bot.study.reminders import Delivery, OutgoingReminder
 from bot.study.service import StudyService
+from tests.seeds import seeded
 
 ANSI = "\x1b["
 
@@ -228,7 +229,7 @@ async def test_a_due_reminder_is_printed_once_between_prompts(
     session_factory, tmp_path: Path
 ) -> None:
     now = [dt.datetime(2026, 3, 2, 7, 0, tzinfo=dt.UTC)]
-    service = StudyService(session_factory, NoPool(), clock=lambda: now[0])  # type: ignore[arg-type]
+    service = StudyService(session_factory, NoPool(), clock=lambda: now[0], seeds=seeded())  # type: ignore[arg-type]
     ada = await service.user_for_console("ada")
     other = await service.user_for_console("bo")
     buffer = io.StringIO()
@@ -335,7 +336,7 @@ async def test_the_console_sink_prints_a_due_reminder_and_its_caller_marks_it(
     from bot.console import ConsoleSink
 
     now = [dt.datetime(2026, 3, 2, 7, 0, tzinfo=dt.UTC)]
-    service = StudyService(session_factory, NoPool(), clock=lambda: now[0])  # type: ignore[arg-type]
+    service = StudyService(session_factory, NoPool(), clock=lambda: now[0], seeds=seeded())  # type: ignore[arg-type]
     ada = await service.user_for_console("ada")
     await service.set_reminder(ada, "07:30", "UTC")
     now[0] = now[0].replace(minute=31)

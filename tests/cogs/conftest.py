@@ -8,6 +8,7 @@ import pytest
 
 from bot.app import create_bot
 from bot.config import Settings
+from tests.seeds import seeded
 
 
 @pytest.fixture
@@ -30,6 +31,7 @@ async def env(simcord_env, simcord_bot):
     """The running environment, with the bot's clock on simcord's virtual clock and the
     commands synced (what `derivbot sync` does in production)."""
     simcord_bot.clock = simcord_env.now
+    simcord_bot.service.seeds = seeded()  # the same problems every run (tests/seeds.py)
     await simcord_bot.tree.sync()
     return simcord_env
 

@@ -19,6 +19,7 @@ from bot.db.models import Card, Deck
 from bot.math.workers import MathPool
 from bot.study import decks
 from bot.study.service import StudyService
+from tests.seeds import seeded
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTS = 3
@@ -98,7 +99,7 @@ async def test_starts_at_once_migrate_and_load_the_decks_once(empty_db_url: str)
     engines = [create_engine(empty_db_url) for _ in range(STARTS)]
     try:
         with MathPool(workers=1) as pool:  # never started: loading decks needs no worker
-            services = [StudyService(session_factory(e), pool) for e in engines]
+            services = [StudyService(session_factory(e), pool, seeds=seeded()) for e in engines]
             loaded = await asyncio.gather(
                 *(
                     migrate.prepare_database(empty_db_url, then=s.sync_shipped_decks)

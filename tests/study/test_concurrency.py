@@ -23,6 +23,7 @@ from bot.db.models import Card, ItemState, Membership, ReviewLog, Server, User
 from bot.math.workers import MathPool
 from bot.study.items import card_key
 from bot.study.service import Outcome, StudyService
+from tests.seeds import seeded
 
 ROUNDS = int(os.environ.get("DERIVBOT_RACE_ROUNDS", "50"))
 
@@ -49,7 +50,8 @@ async def services(db_url: str, pool: MathPool) -> AsyncIterator[tuple[StudyServ
     engines = [create_engine(db_url), create_engine(db_url)]
     try:
         yield tuple(
-            StudyService(session_factory(e), pool, settings=settings, clock=clock) for e in engines
+            StudyService(session_factory(e), pool, settings=settings, clock=clock, seeds=seeded())
+            for e in engines
         )
     finally:
         for e in engines:

@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.math.workers import MathPool
 from bot.study.reminders import Delivery, DeliveryReport, OutgoingReminder
 from bot.study.service import StudyService
+from tests.seeds import seeded
 
 START = dt.datetime(2026, 3, 2, 6, 0, tzinfo=dt.UTC)
 
@@ -62,7 +63,7 @@ def clock() -> Clock:
 @pytest.fixture
 def service(session_factory, pool, clock) -> StudyService:
     settings = Settings(database_url="sqlite+aiosqlite://", new_per_day=3, _env_file=None)
-    return StudyService(session_factory, pool, settings=settings, clock=clock)
+    return StudyService(session_factory, pool, settings=settings, clock=clock, seeds=seeded())
 
 
 async def _discord_user(service: StudyService, discord_id: int, **where: object) -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import random
 
 import pytest
 import sympy as sp
@@ -24,6 +23,7 @@ from bot.db.models import (
 )
 from bot.math.workers import MathPool, WorkerCrashed, WorkTimeout
 from bot.study.service import MemberPrivacy, StudyError, StudyService
+from tests.seeds import seeded
 
 
 class Clock:
@@ -54,10 +54,7 @@ def clock() -> Clock:
 def service(session_factory, pool, clock) -> StudyService:
     settings = Settings(database_url="sqlite+aiosqlite://", new_per_day=10, _env_file=None)
     # seeded: every run presents the same problems (`make test` is the same suite every time)
-    seeds = random.Random(2026)
-    return StudyService(
-        session_factory, pool, settings=settings, clock=clock, seeds=lambda: seeds.randrange(2**31)
-    )
+    return StudyService(session_factory, pool, settings=settings, clock=clock, seeds=seeded())
 
 
 async def _count(service: StudyService, model, *where) -> int:
@@ -152,7 +149,9 @@ async def test_hint_caps_the_grade(service) -> None:
 async def test_problem_survives_restart(service, session_factory, pool, clock) -> None:
     user = await service.user_for_console("gus")
     shown = await service.present(user, "skill:log:2")
-    restarted = StudyService(session_factory, pool, settings=service.settings, clock=clock)
+    restarted = StudyService(
+        session_factory, pool, settings=service.settings, clock=clock, seeds=seeded()
+    )
     problem = await restarted.problem_for(shown.token)
     assert problem == shown.problem
     outcome = await restarted.submit_answer(shown.token, sp.sstr(problem.answer))
@@ -616,7 +615,9 @@ async def test_a_student_check_does_not_wait_for_a_whole_deck_import(
 
     settings = Settings(database_url="sqlite+aiosqlite://", _env_file=None)
     with RecordingPool(workers=1, timeout=10.0) as pool:
-        service = StudyService(session_factory, pool, settings=settings, clock=clock)
+        service = StudyService(
+            session_factory, pool, settings=settings, clock=clock, seeds=seeded()
+        )
         user = await service.user_for_discord(10, "xia")
         server = await service.join_server(user, 100, "X")
         assert (await tasks.acheck(pool, "1", "1")).correct  # the worker is up
@@ -643,7 +644,9 @@ async def test_a_card_too_slow_to_check_is_named(session_factory, pool, clock) -
     text = GOOD_DECK + f"  - id: slow\n    front: q\n    back: a\n    latex_back: '{slow}'\n"
     limits = ImportLimits(slice_seconds=0.05, card_seconds=0.05)
     settings = Settings(database_url="sqlite+aiosqlite://", _env_file=None)
-    service = StudyService(session_factory, pool, settings=settings, import_limits=limits)
+    service = StudyService(
+        session_factory, pool, settings=settings, import_limits=limits, seeds=seeded()
+    )
     user = await service.user_for_discord(11, "yan")
     server = await service.join_server(user, 110, "Y")
     with pytest.raises(DeckError) as info:

@@ -21,6 +21,7 @@ from bot.math.workers import MathPool
 from bot.study.decks import DeckError
 from bot.study.service import StudyError, StudyService
 from bot.study.text import clean_text
+from tests.seeds import seeded
 
 # --- clean_text, the one rule --------------------------------------------------------------
 
@@ -70,7 +71,7 @@ def pool():
 def service(session_factory, pool) -> StudyService:
     settings = Settings(database_url="sqlite+aiosqlite://", _env_file=None)
     now = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC)
-    return StudyService(session_factory, pool, settings=settings, clock=lambda: now)
+    return StudyService(session_factory, pool, settings=settings, clock=lambda: now, seeds=seeded())
 
 
 async def _attempts(service: StudyService, token: str) -> list[tuple[str, str]]:
