@@ -31,6 +31,7 @@ from bot.math.render import Rendered
 from bot.math.rules import Step
 from bot.math.workers import MathPool
 from bot.srs.days import zone
+from bot.study import wording
 from bot.study.service import StudyError, StudyService
 from bot.study.text import clean_text
 
@@ -127,8 +128,7 @@ async def attach_steps(
 ) -> discord.File | None:
     """One image on `embed`: how the answer was read, rendered as a formula (so a student sees
     `1/2x` became 1/(2x) at a glance), then the worked solution; text when rendering fails."""
-    lines = [f"{s.title}:  ${s.latex}$" for s in steps]
-    text = "\n".join(s.text for s in steps)
+    lines, text = wording.solution_lines(steps), wording.solution_text(steps)
     if reading is not None and reading.latex:
         lines.insert(0, f"Your answer, as I read it:  ${reading.latex}$")
     if not lines:

@@ -12,6 +12,7 @@ from bot.console.terminal import Stop, pretty
 from bot.math import tasks
 from bot.math.generator import Problem
 from bot.math.render import Rendered
+from bot.math.skills import kind_of
 from bot.study import wording
 from bot.study.service import Outcome, Presented
 
@@ -127,12 +128,14 @@ class Answering(Screen):
         if problem is None:
             return
         theme = await self.theme()
-        lines = [f"{s.title}:  ${s.latex}$" for s in outcome.steps]
         image = await tasks.arender(
-            self.pool, lines, theme=theme, fallback_text="\n".join(s.text for s in outcome.steps)
+            self.pool,
+            wording.solution_lines(outcome.steps),
+            theme=theme,
+            fallback_text=wording.solution_text(outcome.steps),
         )
         self.images.save(_problem_name(problem, "solution"), image.png, theme, "solution image")
-        if problem.answer_kind == "line" and problem.point is not None:
+        if kind_of(problem).shows_tangent and problem.point is not None:
             picture = await self._tangent(problem, theme)
             self.images.save(_problem_name(problem, "tangent"), picture.png, theme, "tangent")
 

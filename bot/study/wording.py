@@ -8,8 +8,10 @@ rich, nothing that decides anything (the service decides; this says it).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from bot.math.check import Verdict
+from bot.math.rules import Step
 from bot.math.skills import KINDS, Derivative
 from bot.study.cases.results import Outcome, SessionReport
 
@@ -30,6 +32,8 @@ __all__ = [
     "practice_note",
     "says_more",
     "shown_status",
+    "solution_lines",
+    "solution_text",
     "standing_rows",
     "summary_rows",
 ]
@@ -136,6 +140,16 @@ def practice_note(outcome: Outcome) -> str | None:
     if counted(outcome) or outcome.status == "already" or outcome.practice is None:
         return None
     return PRACTICE_NOTES[outcome.practice]
+
+
+def solution_lines(steps: Sequence[Step]) -> list[str]:
+    """A worked solution as the lines of its picture: each step's title, then its formula."""
+    return [f"{s.title}:  ${s.latex}$" for s in steps]
+
+
+def solution_text(steps: Sequence[Step]) -> str:
+    """The same solution in plain text (the picture's fallback)."""
+    return "\n".join(s.text for s in steps)
 
 
 def summary_rows(report: SessionReport) -> list[tuple[str, str]]:

@@ -91,6 +91,8 @@ class AnswerKind:
     name: ClassVar[str]
     title: ClassVar[str]
     order: ClassVar[int] = 1  # how many times f is differentiated for the answer
+    #: its solution is shown with a picture of f and its tangent at the problem's point
+    shows_tangent: ClassVar[bool] = False
 
     def pose(self, q: Question, r: Rng) -> Posed | None:
         """The question for f, or None when this f makes a poor one (the generator redraws).
@@ -282,6 +284,7 @@ class TangentLine(AnswerKind):
 
     name = "line"
     title = "Find the tangent line"
+    shows_tangent = True
 
     def pose(self, q: Question, r: Rng) -> Posed | None:
         at = _at_point(q, r)
