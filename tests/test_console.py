@@ -353,3 +353,25 @@ async def test_the_console_sink_prints_a_due_reminder_and_its_caller_marks_it(
     report = await service.deliver_due_reminders(sink, user_id=ada)
     assert report.sent == 1 and await service.reminders_due(user_id=ada) == []
     assert buffer.getvalue() == expected * 2
+
+
+def test_a_tangent_lines_solution_comes_with_its_picture(tmp_path: Path) -> None:
+    """The tangent-line kind shows f and its tangent with the solution; other kinds don't."""
+    result = console(
+        tmp_path,
+        "console", "--quiz", "tangent_line", "--count", "1", "--seed", "3", "--user", "tia",
+        stdin="solution\n",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    images = {p.name for p in (tmp_path / "derivbot-images").iterdir()}
+    assert "tangent_line-L1-3-tangent.png" in images
+    result = console(
+        tmp_path,
+        "console", "--quiz", "power", "--count", "1", "--seed", "3", "--user", "tia",
+        stdin="solution\n",
+    )  # fmt: skip
+    assert not any("power" in name and "tangent" in name for name in _images(tmp_path))
+
+
+def _images(tmp_path: Path) -> set[str]:
+    return {p.name for p in (tmp_path / "derivbot-images").iterdir()}
