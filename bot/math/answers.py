@@ -103,7 +103,7 @@ def check_answer(
     if other is not None and compare(expected_expr, other, symbol).equal:
         return Verdict(
             "invalid",
-            f"I read your answer as {reading.text}; if you meant {reading.alternative_text}, "
+            f"Not as I read it ({reading.text}); but if you meant {reading.alternative_text}, "
             "that is right: add brackets and send it again.",
             reading,
             alternative=reading.alternative_text,
