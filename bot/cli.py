@@ -43,7 +43,8 @@ def _check_line(line: str) -> tuple[Any, dict[str, Any] | str]:
     if not isinstance(item, dict):
         return None, "each input line must be a JSON object"
     ident = item.get("id")
-    fields = {k: item.get(k) for k in ("answer", "expected", "function", "var")}
+    keys = ("answer", "expected", "function", "var", "answer_kind", "point")
+    fields = {k: item.get(k) for k in keys}
     if not isinstance(fields["answer"], str) or not isinstance(fields["expected"], str):
         return ident, "`answer` and `expected` must be strings"
     if fields["function"] is not None and not isinstance(fields["function"], str):
@@ -52,7 +53,23 @@ def _check_line(line: str) -> tuple[Any, dict[str, Any] | str]:
     if not (isinstance(var, str) and len(var) == 1 and var.isascii() and var.isalpha()):
         return ident, "`var` must be a single letter"
     fields["var"] = var
-    return ident, fields
+    return ident, _kind_fields(fields)
+
+
+def _kind_fields(fields: dict[str, Any]) -> dict[str, Any] | str:
+    """`answer_kind` and `point` checked: a question at a point needs the point."""
+    from bot.math.check import KIND_WORDS
+
+    kind, point = fields["answer_kind"], fields["point"]
+    if kind is not None and kind not in KIND_WORDS:
+        return f"`answer_kind` must be one of {', '.join(KIND_WORDS)}"
+    if isinstance(point, int | float) and not isinstance(point, bool):
+        point = fields["point"] = str(point)
+    if point is not None and not isinstance(point, str):
+        return "`point` must be a string or a number"
+    if kind is not None and KIND_WORDS[kind] != "expression" and point is None:
+        return f"`point` is needed for answer_kind {kind!r}"
+    return fields
 
 
 def _verdict_json(ident: Any, verdict: Any) -> dict[str, Any]:
@@ -104,8 +121,18 @@ def cmd_check(args: argparse.Namespace) -> int:
             if args.expected is None or args.answer is None:
                 print("derivbot check: give EXPECTED ANSWER, or --jsonl FILE", file=sys.stderr)
                 return 2
+            problem = _kind_problem(args)
+            if problem:
+                print(f"derivbot check: {problem}", file=sys.stderr)
+                return 2
             verdict = tasks.check(
-                pool, args.expected, args.answer, function=args.function, var=args.var
+                pool,
+                args.expected,
+                args.answer,
+                function=args.function,
+                var=args.var,
+                kind=args.kind,
+                point=args.at,
             )
             if args.json:
                 _print_json(verdict.to_dict(), out)
@@ -115,6 +142,16 @@ def cmd_check(args: argparse.Namespace) -> int:
 
         _check_stream(pool, _lines(args.jsonl), out)
     return 0
+
+
+def _kind_problem(args: argparse.Namespace) -> str | None:
+    if args.kind is not None and args.at is None:
+        return f"--kind {args.kind} needs --at A (the point)"
+    if args.at is not None and args.kind is None:
+        return "--at needs --kind value or --kind tangent"
+    if args.kind == "tangent" and args.function is None:
+        return "--kind tangent needs --function F (the function, for f(A))"
+    return None
 
 
 def _check_stream(pool: Any, lines: Iterator[str], out: IO[str]) -> None:
@@ -142,6 +179,9 @@ def _check_stream(pool: Any, lines: Iterator[str], out: IO[str]) -> None:
                         fields["answer"],
                         fields["function"],
                         fields["var"],
+                        1,
+                        fields["answer_kind"],
+                        fields["point"],
                     )
                 except Exception as exc:  # the pool could not take it (e.g. starting)
                     pending.put((ident, _verdict_json(ident, tasks.verdict_for_failure(exc))))
@@ -440,6 +480,12 @@ def _add_engine_commands(sub: argparse._SubParsersAction) -> None:
     check.add_argument("--function", help="the function that was differentiated (names mistakes)")
     check.add_argument("--var", default="x", help="the variable (default x)")
     check.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    check.add_argument(
+        "--kind",
+        choices=["value", "tangent"],
+        help="what is asked of EXPECTED (the derivative) at --at: its value, or the tangent line",
+    )
+    check.add_argument("--at", metavar="A", help="the point for --kind (a number, e.g. 3 or pi/4)")
     check.add_argument(
         "--timeout",
         type=_positive_float,

@@ -314,3 +314,49 @@ def test_check_jsonl_in_lockstep_answers_every_line_across_recycling_and_kills()
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_check_kind_value_and_tangent_at_a_point() -> None:
+    tangent = derivbot(
+        "check", "--kind", "tangent", "--at", "3", "--function", "x^2", "2*x", "y − 9 = 6(x − 3)"
+    )
+    assert tangent.returncode == 0, tangent.stdout + tangent.stderr
+    assert "correct" in tangent.stdout
+    missed = derivbot(
+        "check", "--kind", "tangent", "--at", "3", "--function", "x^2", "--json", "2*x", "6(x-3)"
+    )
+    assert missed.returncode == 1
+    assert json.loads(missed.stdout)["mistake"] == "tangent"
+    value = derivbot("check", "--kind", "value", "--at", "3", "2*x", "6")
+    assert value.returncode == 0 and "correct" in value.stdout
+    no_point = derivbot("check", "--kind", "value", "2*x", "6")
+    assert no_point.returncode == 2 and "--at" in no_point.stderr
+
+
+def test_check_jsonl_takes_answer_kind_and_point_and_says_the_other_reading() -> None:
+    lines = [
+        {"id": "t", "expected": "2*x", "function": "x^2", "answer_kind": "tangent", "point": "3",
+         "answer": "6x - y = 9"},
+        {"id": "line", "expected": "2*x", "function": "x^2", "answer_kind": "line", "point": "3",
+         "answer": "y = 6(x - 3)"},
+        {"id": "v", "expected": "2*x", "answer_kind": "number", "point": "3", "answer": "6"},
+        {"id": "vx", "expected": "2*x", "answer_kind": "value", "point": "3", "answer": "2x"},
+        {"id": "nopoint", "expected": "2*x", "answer_kind": "value", "answer": "6"},
+        {"id": "badkind", "expected": "2*x", "answer_kind": "vector", "point": "3", "answer": "6"},
+        {"id": "badpoint", "expected": "2*x", "answer_kind": "value", "point": "9^9^9",
+         "answer": "6"},
+        {"id": "alt", "expected": "3/4*x**(-1/4)", "answer": "3/4x^(-1/4)"},
+        {"id": "plain", "expected": "2*x", "answer": "2x.", "point": None, "answer_kind": None},
+    ]  # fmt: skip
+    result = derivbot("check", "--jsonl", "-", stdin="".join(json.dumps(o) + "\n" for o in lines))
+    assert result.returncode == 0, result.stderr
+    out = {o["id"]: o for o in map(json.loads, result.stdout.splitlines())}
+    assert out["t"]["verdict"] == "correct"
+    assert out["line"]["verdict"] == "incorrect" and out["line"]["mistake"] == "tangent"
+    assert out["v"]["verdict"] == "correct"
+    assert out["vx"]["verdict"] == "incorrect" and "number" in out["vx"]["message"]
+    assert out["nopoint"]["verdict"] == "invalid" and "point" in out["nopoint"]["message"]
+    assert out["badkind"]["verdict"] == "invalid" and "answer_kind" in out["badkind"]["message"]
+    assert out["badpoint"]["verdict"] == "invalid"
+    assert out["alt"]["verdict"] == "invalid" and out["alt"]["alternative"] == "(3/4)x^(-1/4)"
+    assert out["plain"]["verdict"] == "correct" and out["plain"]["alternative"] is None

@@ -15,7 +15,7 @@ import sympy as sp
 
 from bot.math.diagnosis import diagnose
 from bot.math.equivalence import compare, roughly
-from bot.math.parser import ParseError, Reading, parse
+from bot.math.parser import ParseError, Reading, parse, parse_line
 
 VerdictKind = Literal["correct", "incorrect", "invalid"]
 TOO_COMPLEX = "That answer is too complex to check; try simplifying it."
@@ -28,6 +28,9 @@ class Verdict:
     reading: Reading | None = None
     mistake: str | None = None
     diagnosis: str | None = None
+    # the other reading of the answer (`(3/4)x` for `3/4x`), given when it would be right: the
+    # verdict is then `invalid` (nothing graded, the student retries with brackets)
+    alternative: str | None = None
 
     @property
     def correct(self) -> bool:
@@ -43,6 +46,7 @@ class Verdict:
             "reading": self.reading.text if self.reading else None,
             "reading_latex": self.reading.latex if self.reading else None,
             "notes": list(self.reading.notes) if self.reading else [],
+            "alternative": self.alternative,
         }
 
 
@@ -67,15 +71,20 @@ def check_answer(
     order: int = 1,
     transform: Callable[[sp.Expr], sp.Expr] | None = None,
     number: bool = False,
+    line: bool = False,
 ) -> Verdict:
     """Check a typed `answer` against `expected`.
 
     With `function` the mistake is diagnosed by re-deriving it with wrong rules; `transform` and
     `order` say what the question asks of the derivative (a value, a tangent line, f'');
-    `number` means the answer must not contain the variable.
+    `number` means the answer must not contain the variable; `line` that it may be a line's
+    equation in the variable and y (`y - 9 = 6(x - 3)`).
+
+    An answer that is wrong as read but right in its other natural reading (`3/4x` meant as
+    (3/4)x) is `invalid`, with a message saying both: the student is told, and not graded.
     """
     try:
-        reading = parse(answer, var)
+        reading = parse_line(answer, var) if line else parse(answer, var)
     except ParseError as exc:
         return invalid(str(exc))
     try:
@@ -90,6 +99,15 @@ def check_answer(
     result = compare(expected_expr, reading.expr, symbol)
     if result.equal is True:
         return Verdict("correct", "Correct!", reading)
+    other = reading.alternative
+    if other is not None and compare(expected_expr, other, symbol).equal:
+        return Verdict(
+            "invalid",
+            f"Not as I read it ({reading.text}); but if you meant {reading.alternative_text}, "
+            "that is right: add brackets and send it again.",
+            reading,
+            alternative=reading.alternative_text,
+        )
     mistake = None
     if function_expr is not None or transform is None:
         mistake = diagnose(

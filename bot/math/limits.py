@@ -12,6 +12,9 @@ MAX_LENGTH = 500
 MAX_DEPTH = 50
 MAX_NODES = 400
 MAX_INTEGER = 10**12
+# significant digits of a decimal: room for a pasted float (3.141592653589793) or a calculator's
+# display, so it is read, and told to be exact, rather than refused
+MAX_DECIMAL_DIGITS = 30
 MAX_RESULT_BITS = 4096  # a numeric power whose exact value would need more bits is refused
 MAX_POWER_NESTING = 3
 

@@ -17,6 +17,7 @@ from fractions import Fraction
 import sympy as sp
 
 from bot.math.limits import (
+    MAX_DECIMAL_DIGITS,
     MAX_DEPTH,
     MAX_INTEGER,
     MAX_LENGTH,
@@ -32,6 +33,8 @@ from bot.math.tokens import (
     FUNCTIONS,
     INVERSES,
     PREFIX,
+    ROOTS,
+    VULGAR,
     ParseError,
     Tok,
     normalise,
@@ -47,6 +50,7 @@ __all__ = [
     "ParseError",
     "Reading",
     "parse",
+    "parse_line",
     "plain",
     "read",
 ]
@@ -60,6 +64,10 @@ class Reading:
     text: str
     notes: tuple[str, ...] = ()
     decimals: bool = False  # typed with decimal numbers (perhaps a rounded exact value)
+    # `3/4x` is read as 3/(4x); the other natural reading, (3/4)x, and the student's text with
+    # the brackets that say it: a checker tells the student when that one would be right
+    alternative: sp.Expr | None = None
+    alternative_text: str | None = None
 
     @functools.cached_property
     def latex(self) -> str:
@@ -71,17 +79,32 @@ class Reading:
 
 
 class _Parser:
-    def __init__(self, toks: list[Tok], text: str, var: sp.Symbol) -> None:
+    """`split_division` reads `a/bc` as (a/b)·c instead of a/(bc): the other reading, made
+    only to tell the student about it. `others`: further variables (a line's y)."""
+
+    def __init__(
+        self,
+        toks: list[Tok],
+        text: str,
+        var: sp.Symbol,
+        *,
+        split_division: bool = False,
+        others: tuple[str, ...] = (),
+    ) -> None:
         self.toks = toks
         self.text = text
         self.i = 0
         self.var = var
         self.var_name = var.name
+        self.others = {name: sp.Symbol(name) for name in others}
         self.depth = 0
         self.nodes = 0
         self.abs_depth = 0
         self.notes: list[str] = []
         self.decimals = False
+        self.split_division = split_division
+        self.divided_product = False  # `a/bc` was read: the other reading may differ
+        self.brackets: list[tuple[int, int]] = []  # where the other reading puts brackets
 
     # helpers
     @property
@@ -157,6 +180,7 @@ class _Parser:
         return self.term()
 
     def term(self) -> sp.Expr:
+        start = self.tok.pos
         result = self.implicit_product()
         while self.at("op", "*") or self.at("op", "/") or self.starts_factor():
             if self.starts_factor():  # `1/2 x`: what follows a spaced divisor multiplies
@@ -166,6 +190,9 @@ class _Parser:
             op = self.advance()
             self.expect_operand(op)
             right = self.signed_factor(after_division=op.value == "/")
+            split = self.split_division and op.value == "/" and self.starts_factor()
+            if split and not self.tok.space_before:  # `a/bc` read as (a/b)c: bracket `a/b`
+                self.brackets.append((start, self.tok.pos))
             self.node()
             if op.value == "*":
                 result = sp.Mul(result, right)
@@ -215,6 +242,8 @@ class _Parser:
         while self.starts_factor():
             if tight and self.tok.space_before:
                 break
+            if after_division and self.split_division:
+                break
             if stop_at_function and self.at("name") and self.is_function_start():
                 break
             previous = self.toks[self.i - 1]
@@ -234,14 +263,18 @@ class _Parser:
         if len(factors) == 1:
             return factors[0]
         if after_division:
+            self.divided_product = True
             self.notes.append(
                 f"I read `/{self.text[first_tok.pos : self.tok.pos].strip()}` as dividing by the "
                 "whole product; use brackets if you meant otherwise"
             )
         return sp.Mul(*factors)
 
+    def split(self, t: Tok) -> list[str]:
+        return split_name(t, self.var_name, self.notes, tuple(self.others))
+
     def is_function_start(self) -> bool:
-        parts = split_name(self.tok, self.var_name, self.notes)
+        parts = self.split(self.tok)
         return parts[0] in FUNCTIONS
 
     def power(self) -> sp.Expr:
@@ -271,7 +304,7 @@ class _Parser:
             start.kind == "num"
             and self.at("name")
             and not self.tok.space_before
-            and split_name(self.tok, self.var_name, self.notes)[0] in (self.var_name,)
+            and self.split(self.tok)[0] in (self.var_name,)
         ):
             # only the variable itself joins (`e^2x`, `e^-5x`): `e^-5x(…)` and `e^2x sin x`
             # keep their bracket or function outside the exponent
@@ -293,10 +326,20 @@ class _Parser:
 
     def superscript_value(self, t: Tok) -> sp.Expr:
         m = re.fullmatch(r"([+-]?)(\d+)", t.value)
-        if not m:
-            raise ParseError("I can't read that superscript", t.pos)
+        if not m:  # eˣ, e²ˣ⁺¹: read the raised text as an exponent, within the same limits
+            return self.raised(t)
         value = self.integer(m.group(2), t.pos)
         return -value if m.group(1) == "-" else value
+
+    def raised(self, t: Tok) -> sp.Expr:
+        text = " " * t.pos + t.value  # superscripts map one-for-one: positions stay the input's
+        inner = _Parser(tokenize(text), text, self.var, others=tuple(self.others))
+        inner.depth, inner.nodes = self.depth, self.nodes
+        value = inner.parse()
+        self.nodes = inner.nodes
+        self.notes.extend(inner.notes)
+        self.decimals = self.decimals or inner.decimals
+        return value
 
     def integer(self, digits: str, pos: int) -> sp.Integer:
         if len(digits) > 13 or int(digits) > MAX_INTEGER:
@@ -318,8 +361,11 @@ class _Parser:
         if t.kind == "sqrtsym":
             self.advance()
             if self.at("eof"):
-                raise ParseError("`√` needs something after it", t.pos)
-            return sp.sqrt(self.postfix())
+                raise ParseError(f"`{t.value}` needs something after it", t.pos)
+            index = ROOTS[t.value]
+            if index == 2:
+                return sp.sqrt(self.postfix())
+            return self.make_pow(self.postfix(), sp.Rational(1, index), t.pos)
         if t.kind == "sqrt":
             return self.latex_sqrt()
         if t.kind == "frac":
@@ -339,12 +385,15 @@ class _Parser:
         raise ParseError(f"something is missing before `{t.value}`", t.pos)
 
     def number(self, t: Tok) -> sp.Expr:
+        if t.value in VULGAR:
+            part = VULGAR[t.value]
+            return sp.Rational(part.numerator, part.denominator)
         text = t.value.rstrip(".") if t.value.endswith(".") else t.value
         if "." not in text:
             return self.integer(text, t.pos)
         self.decimals = True
         whole, frac = text.split(".")
-        if len((whole + frac).lstrip("0")) > 15:
+        if len((whole + frac).lstrip("0")) > MAX_DECIMAL_DIGITS:
             raise ParseError("that number has too many digits", t.pos)
         value = Fraction(int(whole or "0") * 10 ** len(frac) + int(frac), 10 ** len(frac))
         return sp.Rational(value.numerator, value.denominator)
@@ -425,7 +474,7 @@ class _Parser:
     # names: variables, constants, functions, and letter runs like `xsin` or `cosx`
     def name(self) -> sp.Expr:
         t = self.advance()
-        parts = split_name(t, self.var_name, self.notes)
+        parts = self.split(t)
         if len(parts) > 1:
             # put the pieces back as separate tokens so functions inside the run take arguments
             offset = t.pos
@@ -440,6 +489,8 @@ class _Parser:
         word = parts[0]
         if word == self.var_name:
             return self.var
+        if word in self.others:
+            return self.others[word]
         if word in CONSTANTS:
             return CONSTANTS[word]
         return self.function(word, t)
@@ -551,12 +602,38 @@ class _Parser:
         return sp.Pow(base, exponent)
 
 
-def _read(text: str, var: str) -> tuple[sp.Expr, _Parser]:
+# A sentence's full stop, and the `$…$` or `$$…$$` Discord users put around maths.
+_WRAPPED = re.compile(r"\s*(\$\$?)(.*?)(\$\$?)\s*", re.DOTALL)
+
+
+def _unwrap(text: str) -> str:
+    """Blank out a final full stop and `$…$` around the answer (spaces keep positions)."""
+    for _ in range(2):  # `$cos x.$` and `$cos x$.`
+        end = len(text.rstrip())
+        if end and text[end - 1] == "." and not text[: end - 1].rstrip().endswith("."):
+            text = text[: end - 1] + " " + text[end:]
+        m = _WRAPPED.fullmatch(text)
+        if m and m.group(1) == m.group(3) and m.group(2).strip():
+            text = (
+                text[: m.start(1)]
+                + " " * len(m.group(1))
+                + m.group(2)
+                + " " * len(m.group(3))
+                + text[m.end(3) :]
+            )
+    return text
+
+
+def _prepared(text: str) -> str:
+    """The text as the grammar reads it: checked, look-alikes mapped, wrappers blanked."""
     if not isinstance(text, str):
         raise ParseError("the answer must be text")
     if len(text) > MAX_LENGTH:
         raise ParseError(f"the answer is too long (at most {MAX_LENGTH} characters)")
-    normal = normalise(text)
+    return _unwrap(normalise(text))
+
+
+def _without_label(normal: str, var: str) -> str:
     prefix = PREFIX.match(normal)
     if prefix and prefix.group(0).rstrip("= ").strip() == var:
         prefix = None  # "x = 2" is an equation, not a label in front of an answer
@@ -564,27 +641,118 @@ def _read(text: str, var: str) -> tuple[sp.Expr, _Parser]:
         normal = " " * prefix.end() + normal[prefix.end() :]
     if not normal.strip():
         raise ParseError("the answer is empty")
-    symbol = sp.Symbol(var)
-    parser = _Parser(tokenize(normal), normal, symbol)
+    return normal
+
+
+def _run(parser: _Parser) -> sp.Expr:
     try:
         expr = parser.parse()
     except RecursionError:
         raise ParseError(f"too deeply nested (more than {MAX_DEPTH} levels)") from None
     except (OverflowError, MemoryError):
         raise ParseError("that number is too large to check") from None
+    return _real(expr)
+
+
+def _real(expr: sp.Expr) -> sp.Expr:
     if expr.has(sp.I):
         raise ParseError(
             "that is not a real number anywhere (a square root or log of a negative constant)"
         )
     if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         raise ParseError("that expression is undefined (it divides by zero)")
-    return expr, parser
+    return expr
+
+
+def _read(text: str, var: str) -> tuple[sp.Expr, _Parser]:
+    normal = _without_label(_prepared(text), var)
+    parser = _Parser(tokenize(normal), normal, sp.Symbol(var))
+    return _run(parser), parser
+
+
+def _other_reading(normal: str, var: str, expr: sp.Expr) -> tuple[sp.Expr, str] | None:
+    """`3/4x` read as (3/4)x, and the text with brackets saying so; None if it is the same."""
+    parser = _Parser(tokenize(normal), normal, sp.Symbol(var), split_division=True)
+    try:
+        other = _run(parser)
+    except ParseError:
+        return None
+    if other == expr or not parser.brackets:
+        return None
+    marks = [(start, "(") for start, _ in parser.brackets]
+    marks += [(end, ")") for _, end in parser.brackets]
+    shown = normal
+    for pos, mark in sorted(marks, reverse=True):
+        shown = shown[:pos] + mark + shown[pos:]
+    return other, shown.strip()
 
 
 def parse(text: str, var: str = "x") -> Reading:
     """Read a student's answer; raises ParseError with a friendly message and position."""
     expr, parser = _read(text, var)
-    return Reading(expr=expr, text=plain(expr), notes=tuple(parser.notes), decimals=parser.decimals)
+    other = _other_reading(parser.text, var, expr) if parser.divided_product else None
+    return Reading(
+        expr=expr,
+        text=plain(expr),
+        notes=tuple(parser.notes),
+        decimals=parser.decimals,
+        alternative=other[0] if other else None,
+        alternative_text=other[1] if other else None,
+    )
+
+
+def parse_line(text: str, var: str = "x", solve_for: str = "y") -> Reading:
+    """Read a line as an expression in `var` (`6x - 9`, `y = 6x - 9`) or as an equation in
+    `var` and `solve_for`, linear in `solve_for` (`y - 9 = 6(x - 3)`, `6x - y = 9`), which is
+    solved for it: what a tangent-line answer may look like."""
+    normal = _prepared(text)
+    equals = [k for k, ch in enumerate(normal) if ch == "="]
+    if not equals:
+        return parse(text, var)
+    if len(equals) > 1:
+        raise ParseError("a line is one equation: write it with one `=`", equals[1])
+    k = equals[0]
+    if re.match(rf"\s*[A-Za-z]\s*\(\s*{re.escape(var)}\s*\)\s*=", normal):  # `y(x) = …`, a label
+        return parse(text, var)
+    y = sp.Symbol(solve_for)
+    others = (solve_for,) if solve_for != var else ()
+    left_text = normal[:k]
+    try:
+        if not left_text.strip():
+            raise ParseError("nothing before `=`", k)
+        left = _Parser(tokenize(left_text), left_text, sp.Symbol(var), others=others)
+        lhs = _run(left)
+    except ParseError:
+        if PREFIX.match(normal):  # a label: `f(x) = 6x - 9`, `y' = …`, `= 6x - 9`
+            return parse(text, var)
+        raise
+    right_text = " " * (k + 1) + normal[k + 1 :]
+    if not right_text.strip():
+        raise ParseError("nothing after `=`", k)
+    right = _Parser(tokenize(right_text), right_text, sp.Symbol(var), others=others)
+    right.nodes = left.nodes
+    rhs = _run(right)
+    equation = sp.Add(lhs, -rhs)
+    if not equation.has(y):
+        raise ParseError(
+            f"a line is an equation in {var} and {solve_for}, like {solve_for} = m·{var} + b; "
+            f"this one has no {solve_for}"
+        )
+    slope = sp.diff(equation, y)
+    if slope.has(y) or slope == 0:
+        raise ParseError(
+            f"I can't solve that for {solve_for}; write the line as {solve_for} = m·{var} + b"
+        )
+    solved = _real(-equation.subs(y, 0) / slope)
+    notes = [*left.notes, *right.notes]
+    if lhs != y or rhs.has(y):
+        notes.append(f"I solved your equation for {solve_for}: {solve_for} = {plain(solved)}")
+    return Reading(
+        expr=solved,
+        text=plain(solved),
+        notes=tuple(notes),
+        decimals=left.decimals or right.decimals,
+    )
 
 
 def read(text: str, var: str = "x") -> sp.Expr:

@@ -13,7 +13,14 @@ from functools import lru_cache
 
 import sympy as sp
 
-from bot.math.check import TOO_COMPLEX, Verdict, check_answer, check_problem, invalid
+from bot.math.check import (
+    TOO_COMPLEX,
+    Verdict,
+    check_answer,
+    check_kind,
+    check_problem,
+    invalid,
+)
 from bot.math.generator import Problem, generate
 from bot.math.render import Rendered, render_latex, render_lines, tex_to_text
 from bot.math.workers import MathPool, WorkerCrashed, WorkTimeout
@@ -43,8 +50,13 @@ def check_task(
     function: sp.Expr | str | None,
     var: str,
     order: int = 1,
+    kind: str | None = None,
+    point: str | None = None,
 ) -> Verdict:
-    """`check_answer` with positional arguments only: pebble reserves the keyword `function`."""
+    """`check_answer` with positional arguments only: pebble reserves the keyword `function`.
+    With `kind` (value, tangent) the question is asked of the derivative at `point`."""
+    if kind is not None:
+        return check_kind(kind, expected, answer, function=function, var=var, point=point)
     return check_answer(expected, answer, function=function, var=var, order=order)
 
 
@@ -56,10 +68,15 @@ def check(
     function: sp.Expr | str | None = None,
     var: str = "x",
     timeout: float | None = None,
+    kind: str | None = None,
+    point: str | None = None,
 ) -> Verdict:
-    """Blocking check in the pool (for the CLI and scripts)."""
+    """Blocking check in the pool (for the CLI and scripts); `kind` and `point` as in
+    `check_task`."""
     try:
-        return pool.run(check_task, expected, answer, function, var, timeout=timeout)
+        return pool.run(
+            check_task, expected, answer, function, var, 1, kind, point, timeout=timeout
+        )
     except Exception as exc:
         return verdict_for_failure(exc)
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 
 import sympy as sp
 
@@ -22,6 +24,8 @@ __all__ = [
     "LATEX_SKIP",
     "LATEX_SPACES",
     "PREFIX",
+    "ROOTS",
+    "VULGAR",
     "ParseError",
     "Tok",
     "normalise",
@@ -128,7 +132,17 @@ _SUPERSCRIPTS = {
     "⁹": "9",
     "⁻": "-",
     "⁺": "+",
+    "⁽": "(",
+    "⁾": ")",
+    # superscript letters, as phone keyboards offer them (eˣ, xⁿ); there is no superscript q
+    **{ch: unicodedata.normalize("NFKC", ch) for ch in "ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻ"},
 }
+#: ½, ¼, ¾, ⅓ …: one character, one exact number
+VULGAR: dict[str, Fraction] = {
+    ch: Fraction(unicodedata.numeric(ch)).limit_denominator(10) for ch in "½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞"
+}
+#: √x, ∛x, ∜x: the root each sign takes
+ROOTS = {"√": 2, "∛": 3, "∜": 4}
 _CHAR_MAP = {
     "−": "-",
     "–": "-",
@@ -141,6 +155,8 @@ _CHAR_MAP = {
     "•": "*",
     "÷": "/",
     "∕": "/",
+    "⁄": "/",
+    "ℯ": "e",
     "π": "π",
     "（": "(",
     "）": ")",
@@ -217,7 +233,7 @@ CLOSERS = {v: k for k, v in BRACKETS.items()}
 # one-character tokens: character -> kind
 _SINGLE = {
     "π": ("name", "pi"),
-    "√": ("sqrtsym", "√"),
+    **{c: ("sqrtsym", c) for c in ROOTS},
     "|": ("pipe", "|"),
     ",": ("comma", ","),
     "_": ("under", "_"),
@@ -241,6 +257,9 @@ def tokenize(s: str) -> list[Tok]:
         if c in _DIGITS or (c == "." and i + 1 < n and s[i + 1] in _DIGITS):
             i = _number_end(s, i)
             toks.append(Tok("num", s[start:i], start, space))
+        elif c in VULGAR:
+            i += 1
+            toks.append(Tok("num", c, start, space))
         elif c.isascii() and c.isalpha():
             while i < n and s[i].isascii() and s[i].isalpha():
                 i += 1
@@ -329,11 +348,12 @@ def _latex_token(s: str, cmd: str, start: int, space: bool, end: int) -> Tok | t
     raise ParseError(f"I don't know the LaTeX command `\\{cmd}`", start)
 
 
-def split_name(t: Tok, var_name: str, notes: list[str]) -> list[str]:
+def split_name(t: Tok, var_name: str, notes: list[str], others: tuple[str, ...] = ()) -> list[str]:
     """A run of letters as known words: `sinx` is sin x, `xe` is x·e (fewest pieces wins);
-    a note is added to `notes` when the reading is a guess."""
+    a note is added to `notes` when the reading is a guess. `others`: further variables (the
+    y of a line's equation)."""
     word = ALIASES.get(t.value, t.value)
-    vocab = set(FUNCTIONS) | set(CONSTANTS) | {var_name}
+    vocab = set(FUNCTIONS) | set(CONSTANTS) | {var_name, *others}
     if word in vocab:
         return [word]
     lowered = word.lower()

@@ -208,3 +208,71 @@ def test_difference_quotients_are_not_derivatives() -> None:
         verdict = check_answer("-16*x**7", answer)
         assert verdict.verdict == "incorrect", answer
         assert "difference quotient" in verdict.message
+
+
+@pytest.mark.parametrize("answer", ["cos(x).", "$cos(x)$", "$\\cos x$."])
+def test_a_full_stop_or_dollars_around_a_right_answer_are_fine(answer: str) -> None:
+    assert check_answer("cos(x)", answer).verdict == "correct"
+
+
+def test_the_other_reading_that_would_be_right_is_said_and_not_marked_wrong() -> None:
+    x = sp.Symbol("x")
+    verdict = check_answer(
+        sp.Rational(3, 4) * x ** sp.Rational(-1, 4), "3/4x^(-1/4)", function=x ** sp.Rational(3, 4)
+    )
+    assert verdict.verdict == "invalid"  # not incorrect: the student retries, nothing counts
+    assert verdict.reading is not None and verdict.reading.expr == 3 / (4 * x ** sp.Rational(-1, 4))
+    assert verdict.alternative == "(3/4)x^(-1/4)"
+    assert "if you meant (3/4)x^(-1/4), that is right" in verdict.message
+    assert "brackets" in verdict.message
+    assert verdict.to_dict()["alternative"] == "(3/4)x^(-1/4)"
+    # the reading as typed is right: nothing to point out
+    assert check_answer("1/(2*x)", "1/2x").verdict == "correct"
+    # neither reading is right: an ordinary wrong answer, its other reading not offered
+    wrong = check_answer("x/3", "1/2x")
+    assert wrong.verdict == "incorrect" and wrong.alternative is None
+
+
+def test_a_pasted_float_of_a_constant_is_told_to_give_the_exact_value() -> None:
+    pasted = (("pi", "3.141592653589793"), ("pi", "3.14"), ("E", "2.718281828459045"))
+    for expected, answer in pasted:
+        verdict = check_answer(expected, answer, number=True)
+        assert verdict.verdict == "incorrect", answer
+        assert "exact value" in verdict.message, (answer, verdict.message)
+
+
+def test_tangent_line_takes_point_slope_and_implicit_equations() -> None:
+    problem = generate("tangent_line", 1, 5)
+    x = sp.Symbol(problem.var)
+    a, f = problem.point, problem.function
+    fa, m = f.subs(x, a), problem.derivative.subs(x, a)
+    fa_t, m_t, a_t = (sp.sstr(v) for v in (fa, m, a))
+    for answer in (
+        f"y - ({fa_t}) = ({m_t})(x - ({a_t}))",
+        f"({m_t})x - y = ({m_t})({a_t}) - ({fa_t})",
+        f"y - ({m_t})x + ({m_t})({a_t}) - ({fa_t}) = 0",
+        f"$y - ({fa_t}) = ({m_t})(x - ({a_t}))$.",
+    ):
+        assert check_problem(problem, answer).verdict == "correct", answer
+    forgot_fa = check_problem(problem, f"y = ({m_t})(x - ({a_t}))")
+    if fa != 0:
+        assert forgot_fa.verdict == "incorrect" and forgot_fa.mistake == "tangent"
+    # an equation is a line only where a line is asked for
+    value = generate("at_point", 1, 3)
+    assert check_problem(value, "y - 1 = 2(x - 1)").verdict == "invalid"
+
+
+def test_the_tangent_line_in_the_textbook_example() -> None:
+    from bot.math.check import check_kind
+
+    for answer in ("y − 9 = 6(x − 3)", "6x - y = 9", "y = 6x - 9"):
+        verdict = check_kind("tangent", "2*x", answer, function="x^2", point="3")
+        assert verdict.verdict == "correct", (answer, verdict.message)
+    wrong = check_kind("tangent", "2*x", "y = 6(x - 3)", function="x^2", point="3")
+    assert wrong.verdict == "incorrect" and wrong.mistake == "tangent"
+    value = check_kind("value", "2*x", "6", function="x^2", point="3")
+    assert value.verdict == "correct"
+    assert check_kind("value", "2*x", "2x", function="x^2", point="3").verdict == "incorrect"
+    assert check_kind("value", "2*x", "5", point="3").verdict == "incorrect"
+    assert check_kind("tangent", "2*x", "6x - 9", point="3").verdict == "invalid"  # needs f
+    assert check_kind("tangent", "2*x", "6x - 9", function="x^2", point="y").verdict == "invalid"

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from sympy.parsing import sympy_parser
 
 from bot.math import parser as parser_module
-from bot.math.parser import ParseError, parse, read
+from bot.math.parser import ParseError, parse, parse_line, read
 from tests.property import examples
 
 x = sp.Symbol("x")
@@ -372,3 +372,115 @@ def test_the_tokenizer_and_limits_never_evaluate_text_either() -> None:
         source = Path(module.__file__).read_text(encoding="utf-8")
         for banned in ("sympify(", "parse_expr(", "eval(", "exec(", "S("):
             assert banned not in source, (module.__name__, banned)
+
+
+STUDENT_WRITING = [
+    # a sentence's full stop after the answer
+    ("cos(x).", sp.cos(x)),
+    ("1/x.", 1 / x),
+    ("2x + 1 .", 2 * x + 1),
+    ("2.", sp.Integer(2)),
+    # $…$ around the answer, as Discord users write maths
+    ("$2x$", 2 * x),
+    ("$$\\frac{1}{x}$$", 1 / x),
+    ("$f'(x) = 3x^2$", 3 * x**2),
+    ("$cos(x)$.", sp.cos(x)),
+    ("$\\cos x.$", sp.cos(x)),
+    # unicode a phone keyboard offers
+    ("∛x", x ** sp.Rational(1, 3)),
+    ("∛(x+1)", (x + 1) ** sp.Rational(1, 3)),
+    ("½x", x / 2),
+    ("¼ x^(-3/4)", x ** sp.Rational(-3, 4) / 4),
+    ("¾x^(-¼)", sp.Rational(3, 4) * x ** sp.Rational(-1, 4)),
+    ("ℯ^x", sp.exp(x)),
+    ("eˣ", sp.exp(x)),
+    ("2e²ˣ", 2 * sp.exp(2 * x)),
+    ("x eˣ⁺¹", x * sp.exp(x + 1)),
+    ("xᵉ", x**sp.E),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), STUDENT_WRITING)
+def test_reads_how_students_write(text: str, expected: sp.Expr) -> None:
+    assert parse(text).expr == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("$2x", "`$`"),
+        ("2x$", "`$`"),
+        ("x..", "`.`"),
+        ("3½", "two numbers"),
+        ("xⁿ", "`n` is not known"),
+        ("e⁽ˣ", "never closed"),
+    ],
+)
+def test_half_written_wrappers_and_odd_unicode_are_refused(text: str, fragment: str) -> None:
+    with pytest.raises(ParseError, match=re.escape(fragment)):
+        parse(text)
+
+
+def test_a_divided_product_offers_the_other_reading() -> None:
+    reading = parse("3/4x^(-1/4)")
+    assert reading.expr == 3 / (4 * x ** sp.Rational(-1, 4))
+    assert reading.alternative == sp.Rational(3, 4) * x ** sp.Rational(-1, 4)
+    assert reading.alternative_text == "(3/4)x^(-1/4)"
+    two = parse("1 + 1/2x/3x")
+    assert two.alternative == 1 + x**2 / 6
+    assert two.alternative_text == "1 + ((1/2)x/3)x"
+    for plain_text in ("1/2 x", "1/(2x)", "x/2", "2x"):
+        assert parse(plain_text).alternative is None, plain_text
+
+
+def test_a_long_decimal_is_read_exactly_as_a_decimal() -> None:
+    reading = parse("3.141592653589793")
+    assert reading.decimals
+    assert reading.expr == sp.Rational(3141592653589793, 10**15)
+    with pytest.raises(ParseError, match="too many digits"):
+        parse("0." + "1" * 40)
+
+
+LINES = [
+    ("y - 9 = 6(x - 3)", 6 * x - 9),
+    ("y − 9 = 6(x − 3)", 6 * x - 9),
+    ("6x - y = 9", 6 * x - 9),
+    ("y - 6x + 9 = 0", 6 * x - 9),
+    ("2y = 12x - 18", 6 * x - 9),
+    ("y = 6x - 9", 6 * x - 9),
+    ("6x - 9", 6 * x - 9),
+    ("$y-9=6(x-3)$.", 6 * x - 9),
+    ("f(x) = 6x - 9", 6 * x - 9),
+    ("y(x) = 6x - 9", 6 * x - 9),
+    ("= 6x - 9", 6 * x - 9),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), LINES)
+def test_a_line_is_read_in_point_slope_and_implicit_forms(text: str, expected: sp.Expr) -> None:
+    reading = parse_line(text)
+    assert sp.expand(reading.expr - expected) == 0
+    label = text.split("=")[0].strip(" $") if "=" in text else ""
+    solved = any("I solved your equation for y: y = " in note for note in reading.notes)
+    assert solved == (label not in ("", "y", "f(x)", "y(x)")), reading.notes
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("x = 3", "no y"),
+        ("y^2 = x", "solve"),
+        ("y = x = 2", "one `=`"),
+        ("y - 9 = ", "nothing after `=`"),
+        ("y = z", "not known"),
+        ("y - y = x", "no y"),
+    ],
+)
+def test_equations_that_are_no_line_are_refused(text: str, fragment: str) -> None:
+    with pytest.raises(ParseError, match=re.escape(fragment)):
+        parse_line(text)
+
+
+def test_an_expression_answer_never_takes_an_equation() -> None:
+    with pytest.raises(ParseError, match="not an equation"):
+        parse("y - 9 = 6(x - 3)")

@@ -992,3 +992,19 @@ async def test_a_problem_the_pool_cannot_build_is_our_fault_and_leaves_nothing(
     with pytest.raises(StudyError, match=said):
         await service.present(user, "skill:power:1")
     assert await _count(service, Presentation) == 0
+
+
+async def test_an_answer_right_in_its_other_reading_is_no_lapse_and_can_be_retried(service) -> None:
+    """`2/2(f')` is read as 2/(2·f'); as (2/2)·f' it is right: the student is told and retries,
+    and the item is graded as a first-try answer (no lapse, no try used up)."""
+    user = await service.user_for_console("ambi")
+    shown = await service.present(user, "skill:power:1")
+    right = sp.sstr(shown.problem.answer)
+    ambiguous = await service.submit_answer(shown.token, f"2/2({right})", seconds=5)
+    assert ambiguous.status == "invalid" and ambiguous.can_retry and not ambiguous.graded
+    assert "that is right" in ambiguous.verdict.message
+    assert ambiguous.verdict.alternative == f"(2/2)({right})"
+    assert await _count(service, ReviewLog, ReviewLog.user_id == user) == 0
+    fixed = await service.submit_answer(shown.token, f"(2/2)({right})", seconds=5)
+    assert fixed.status == "correct" and fixed.quality == 5  # still the first try
+    assert await _count(service, ReviewLog, ReviewLog.user_id == user, ReviewLog.quality < 3) == 0

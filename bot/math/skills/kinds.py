@@ -264,18 +264,28 @@ class Value(AnswerKind):
         )
 
     def check(self, problem: Problem, answer: str) -> Verdict:
-        x, a = sympy.Symbol(problem.var), problem.point
+        return self.check_at(
+            answer, problem.answer, var=problem.var, point=problem.point, function=problem.function
+        )
+
+    def check_at(
+        self,
+        answer: str,
+        expected: sympy.Expr,
+        *,
+        var: str,
+        point: sympy.Expr,
+        function: sympy.Expr | None = None,
+    ) -> Verdict:
+        """The verdict on f'(point) typed as `answer`, without a generated problem (`derivbot
+        check --kind value`); with `function`, the mistake is named."""
+        x = sympy.Symbol(var)
 
         def at_point(d: sympy.Expr) -> sympy.Expr:
-            return d.subs(x, a)
+            return d.subs(x, point)
 
         return check_answer(
-            problem.answer,
-            answer,
-            function=problem.function,
-            var=problem.var,
-            transform=at_point,
-            number=True,
+            expected, answer, function=function, var=var, transform=at_point, number=True
         )
 
 
@@ -326,18 +336,37 @@ class TangentLine(AnswerKind):
         )
 
     def check(self, problem: Problem, answer: str) -> Verdict:
-        x, a, f = sympy.Symbol(problem.var), problem.point, problem.function
+        return self.check_at(
+            answer,
+            problem.answer,
+            var=problem.var,
+            point=problem.point,
+            function=problem.function,
+            derivative=problem.derivative,
+        )
+
+    def check_at(
+        self,
+        answer: str,
+        expected: sympy.Expr,
+        *,
+        var: str,
+        point: sympy.Expr,
+        function: sympy.Expr,
+        derivative: sympy.Expr,
+    ) -> Verdict:
+        """The verdict on the tangent line at `point` typed as `answer`: y = m·x + b, or any
+        equation of the line (`y - 9 = 6(x - 3)`, `6x - y = 9`); misassembled lines are named."""
+        x, a, f = sympy.Symbol(var), point, function
         fa = f.subs(x, a)
 
         def tangent(d: sympy.Expr) -> sympy.Expr:
             return fa + d.subs(x, a) * (x - a)
 
-        verdict = check_answer(
-            problem.answer, answer, function=f, var=problem.var, transform=tangent
-        )
+        verdict = check_answer(expected, answer, function=f, var=var, transform=tangent, line=True)
         if verdict.verdict == "incorrect" and verdict.mistake is None and verdict.reading:
-            slope = problem.derivative.subs(x, a)
-            mistake = _tangent_mistake(verdict.reading.expr, x, a, fa, slope, problem.derivative)
+            slope = derivative.subs(x, a)
+            mistake = _tangent_mistake(verdict.reading.expr, x, a, fa, slope, derivative)
             if mistake:
                 return Verdict("incorrect", "Not quite.", verdict.reading, "tangent", mistake)
         return verdict
