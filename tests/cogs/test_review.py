@@ -117,7 +117,7 @@ async def test_a_mixed_session_through_all_four_grades_with_a_redrill(
     verdict = await _solve(ada, after_again, simcord_bot)
     card2 = (await ada.click(verdict, label="Next")).response
     _, after_easy = await _grade(ada, card2, "Easy")
-    assert "**Easy**" in after_easy.content and "+10 points" in after_easy.content
+    assert "**Easy**" in after_easy.content and "+5 points" in after_easy.content
     assert "Again later" not in after_easy.content
 
     # the card failed with Again comes back in the same session, and Hard sends it back again
