@@ -19,6 +19,7 @@ from bot.srs import Button
 
 __all__ = [
     "FIRST_TRY_QUALITY",
+    "NOTES",
     "RULES",
     "Credit",
     "Rule",
