@@ -21,6 +21,7 @@ import sympy as sp
 
 from bot.console import ConsoleApp, Images, Lines, make_console
 from bot.math.generator import generate
+from bot.study import credit
 from bot.study.reminders import Delivery, OutgoingReminder
 from bot.study.service import StudyService
 from tests.seeds import seeded
@@ -87,6 +88,34 @@ def test_quiz_right_then_wrong_answer_with_the_named_mistake(tmp_path: Path) -> 
     assert qualities[0][0] >= 4 and qualities[1:] == [(1,)]
     attempts = rows(tmp_path, "SELECT verdict, mistake FROM quiz_attempts ORDER BY id")
     assert attempts == [("correct", None), ("incorrect", "power")]
+
+
+def summary_table(out: str, title: str) -> dict[str, str]:
+    """A session summary table printed under `title`, as {label: value}."""
+    lines = [line for line in out.split(title, 1)[1].splitlines() if "┃" in line or "│" in line]
+    labels = [cell.strip() for cell in lines[0].strip("┃").split("┃")]
+    values = [cell.strip() for cell in lines[1].strip("│").split("│")]
+    return dict(zip(labels, values, strict=True))
+
+
+def test_a_hint_or_a_wrong_try_is_not_a_first_try(tmp_path: Path) -> None:
+    # problem 1 after a hint, problem 2 unaided, problem 3 after a wrong try (2 and 3 are
+    # practice: the same item's schedule moved with problem 1)
+    script = (
+        f"hint\n{answer('power', 1, 40)}\n{answer('power', 1, 41)}\n0\n{answer('power', 1, 42)}\n"
+    )
+    result = console(
+        tmp_path,
+        "console", "--quiz", "power", "--count", "3", "--seed", "40", "--user", "ada",
+        stdin=script,
+    )  # fmt: skip
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    first = out.split("Problem 2/3")[0]
+    assert "💡 Hint" in first and "✅ Correct!" in first
+    assert "+5 points" in first  # half of an unaided first try's 10: a hint was taken
+    counts = summary_table(out, "🎉 Quiz complete")
+    assert (counts["Solved"], counts["First try"], counts["Points"]) == ("3", "1", "+5")
 
 
 def test_review_grades_a_redrill_then_stats_and_leaderboard(tmp_path: Path) -> None:
@@ -168,7 +197,7 @@ def test_eof_mid_review_prints_the_summary_and_leaves_the_database_consistent(
     assert "10 to review" in out and "✅ Correct!" in out and "Good · Next review" in out
     assert "sum · level 1" in out
     summary = out.split("Session stopped")[1]
-    assert "Reviewed" in summary and "+20" in summary  # 10 for each first-time right answer
+    assert "Reviewed" in summary and "+15" in summary  # 10 for the problem, 5 for a Good card
     # two grades: two log entries, their states, and the third item shown but not graded
     assert rows(tmp_path, "SELECT item_key FROM review_log ORDER BY id") == [
         ("skill:power:1",),
@@ -375,3 +404,11 @@ def test_a_tangent_lines_solution_comes_with_its_picture(tmp_path: Path) -> None
 
 def _images(tmp_path: Path) -> set[str]:
     return {p.name for p in (tmp_path / "derivbot-images").iterdir()}
+
+
+def test_help_says_what_earns_points(tmp_path: Path) -> None:
+    result = console(tmp_path, "console", "--user", "dot", stdin="help\nquit\n")
+    assert result.returncode == 0, result.stderr
+    points = result.stdout.split("What earns points")[1]
+    for rule in credit.RULES:
+        assert f"{credit.points_text(rule)}: {rule.situation}" in " ".join(points.split())

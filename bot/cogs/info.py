@@ -1,4 +1,5 @@
-"""/resources (where to learn more) and /help (every command, with an example).
+"""/resources (where to learn more) and /help (every command, with an example, and what earns
+points).
 
 /help reads the command tree, so a new command shows up by itself; an example written here
 is used only while it still matches the command's options, otherwise one is generated.
@@ -10,6 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.study import credit
 from bot.study.resources import RESOURCES
 
 # One hand-written example per command we know of, keyed by the full command name.
@@ -88,6 +90,16 @@ def help_embed(tree: app_commands.CommandTree) -> discord.Embed:
     return embed
 
 
+def points_embed() -> discord.Embed:
+    """The credit table grading pays from (`bot.study.credit`), so /help states the real rules."""
+    rules = [f"**{credit.points_text(rule)}**: {rule.situation}" for rule in credit.RULES]
+    return discord.Embed(
+        title="What earns points",
+        description="\n".join([*rules, "", *credit.NOTES]),
+        colour=0x5865F2,
+    )
+
+
 class Info(commands.Cog):
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
@@ -99,7 +111,9 @@ class Info(commands.Cog):
 
     @app_commands.command(name="help", description="What each command does, with examples")
     async def help(self, interaction: discord.Interaction) -> None:
-        await interaction.response.send_message(embed=help_embed(self.bot.tree), ephemeral=True)
+        await interaction.response.send_message(
+            embeds=[help_embed(self.bot.tree), points_embed()], ephemeral=True
+        )
 
 
 async def setup(bot: commands.Bot) -> None:

@@ -25,6 +25,7 @@ from bot.console.review import ReviewCommands
 from bot.console.settings import SettingsCommands
 from bot.console.terminal import Lines, Stop, default_user, make_console, tolerant_stdin
 from bot.math.workers import MathPool
+from bot.study import credit
 from bot.study.service import StudyError, StudyService
 from bot.study.text import clean_text
 
@@ -151,6 +152,9 @@ class ConsoleApp(
             "worked solution, `quit` ends the session with its summary. Flashcards: Enter "
             "shows the answer, then 1 Again · 2 Hard · 3 Good · 4 Easy."
         )
+        self.out.print(Text("What earns points", style="bold"))
+        for line in credit.help_lines():
+            self.out.print(Text(f"  {line}"))
 
 
 def main(options: Options, *, note: str | None = None) -> int:

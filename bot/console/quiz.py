@@ -14,12 +14,14 @@ from bot.console.base import SESSION_LENGTH
 from bot.console.terminal import Stop
 from bot.math.generator import SKILLS
 from bot.study import wording
+from bot.study.credit import Credit
 from bot.study.items import skill_key
 
 
 @dataclass
 class Tally:
-    """A quiz's own count: the review log counts items, and a quiz repeats one item."""
+    """A quiz's own count: the review log counts items, and a quiz repeats one item.
+    ``first_try``: right at the first try with no hint (`Credit.FIRST_TRY`), practice too."""
 
     answered: int = 0
     solved: int = 0
@@ -64,11 +66,11 @@ class QuizCommands(Answering):
                 self.out.print(Rule(Text(head, style="bold")))
                 self.progress(number - 1, count)
                 await self.show_problem(problem, shown.new, shown.locked)
-                outcome, tries = await self.answer(shown)
+                outcome, _ = await self.answer(shown)
                 tally.answered += 1
                 if outcome.status == "correct":
                     tally.solved += 1
-                    tally.first_try += tries == 1
+                    tally.first_try += outcome.credit == Credit.FIRST_TRY
         except Stop:
             await self.quiz_summary(tally, since, stopped=True)
             raise

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import srs
 from bot.db.models import ItemState, Membership, ReviewLog, Server, User
 from bot.math import charts
+from bot.study.credit import FIRST_TRY_QUALITY
 from bot.study.items import item_label, parse_key
 
 STREAK_MIN_REVIEWS = 5
@@ -51,8 +52,8 @@ async def stats(session: AsyncSession, user: User, now: dt.datetime) -> Stats:
     per_day = {day: int(n) for day, n in rows}
     # per problem, not per typed answer: each problem ends in exactly one log row (solved, or
     # the solution shown), so a give-up counts against the skill and a resent answer never
-    # counts twice; "correct" means at the first try without a hint (quality 4 or 5)
-    first_try = func.sum(case((ReviewLog.quality >= 4, 1), else_=0))
+    # counts twice; "correct" means at the first try without a hint (`Credit.FIRST_TRY`)
+    first_try = func.sum(case((ReviewLog.quality >= FIRST_TRY_QUALITY, 1), else_=0))
     finished = await session.execute(
         select(ReviewLog.item_key, first_try, func.count())
         .where(ReviewLog.user_id == user.id, ReviewLog.kind == "skill")

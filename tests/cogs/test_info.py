@@ -5,6 +5,7 @@ from __future__ import annotations
 from discord import app_commands
 
 from bot.cogs.info import example
+from bot.study import credit
 
 LINKS = (
     "https://youtube.com/playlist?list=PLZHQObOWTQDMsr9K-rj53DwVRMYO3t5Yr",
@@ -57,3 +58,15 @@ def test_an_outdated_example_is_replaced_by_a_generated_one() -> None:
 
     renamed = app_commands.Command(name="quiz", description="d", callback=other)
     assert example(renamed) == "/quiz topic:…"
+
+
+async def test_help_says_what_earns_points(env, place, simcord_bot) -> None:
+    guild, channel = place
+    cy = guild.add_member(env.create_user("cy"))
+    result = await cy.slash(channel, "help")
+    points = next(e for e in result.response.embeds if e.title == "What earns points")
+    for rule in credit.RULES:  # the table grading pays from, with its numbers
+        assert f"**{credit.points_text(rule)}**: {rule.situation}" in points.description
+    assert "**10 × level**: A problem right at the first try, no hint" in points.description
+    assert "**5 × level**: A problem right after a hint" in points.description
+    assert "**5**: A flashcard you grade Good" in points.description

@@ -76,7 +76,7 @@ async def test_wrong_answer_names_the_mistake_then_retry(env, place, simcord_bot
     again = await _answer(cy, reply, sp.sstr(problem.answer), label="Try again")
     assert again.embeds[0].title == "✅ Correct!"
     fields = {f.name: f.value for f in again.embeds[0].fields}
-    assert fields["Points"] == "+10"  # correct after a retry: quality 3, still a pass
+    assert fields["Points"] == "+7"  # correct after a retry: quality 3, 7 of the full 10
 
 
 async def test_hint_and_solution(env, place, simcord_bot) -> None:

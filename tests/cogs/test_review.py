@@ -117,7 +117,7 @@ async def test_a_mixed_session_through_all_four_grades_with_a_redrill(
     verdict = await _solve(ada, after_again, simcord_bot)
     card2 = (await ada.click(verdict, label="Next")).response
     _, after_easy = await _grade(ada, card2, "Easy")
-    assert "**Easy**" in after_easy.content and "+10 points" in after_easy.content
+    assert "**Easy**" in after_easy.content and "+5 points" in after_easy.content
     assert "Again later" not in after_easy.content
 
     # the card failed with Again comes back in the same session, and Hard sends it back again
@@ -139,7 +139,7 @@ async def test_a_mixed_session_through_all_four_grades_with_a_redrill(
     assert summary.title == "🎉 Session complete"
     fields = _fields(summary)
     assert set(fields) == {"Reviewed", "Correct", "New learned", "Points", "Streak", "Next due"}
-    assert fields["Points"] == "+30"  # two skills and the Easy card: repeats earn nothing
+    assert fields["Points"] == "+25"  # two skills (10 each), the Easy card (5); repeats: 0
     assert fields["Next due"] != "nothing scheduled"
     assert _ids(done) == []  # the end: nothing left to press
 
@@ -206,7 +206,7 @@ async def test_a_restart_in_the_middle_keeps_the_session(
     assert after_good.embeds[0].description == card.embeds[0].description
     _, done = await _grade(di, after_good, "Good")
     fields = _fields(done.embeds[-1])
-    assert fields["Points"] == "+10"  # the session since its start, across the restart
+    assert fields["Points"] == "+5"  # the session since its start (a Good card), across the restart
     assert [log.item_key for log in await _logs(simcord_bot)] == [first, second, first]
 
 

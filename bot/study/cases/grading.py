@@ -19,15 +19,19 @@ from bot.math import tasks
 from bot.math.check import Verdict
 from bot.math.generator import SKILLS, Problem
 from bot.math.rules import Step
+from bot.study import credit as credits
 from bot.study.cases.base import ServiceBase, check_owner, schedule_state, store_schedule
 from bot.study.cases.results import AlreadyGraded, Outcome, Practice, Schedule, StudyError
+from bot.study.credit import Credit, card_credit, problem_credit
 from bot.study.items import skill_key
 from bot.study.text import clean_text
 
 #: The longest answer time the review log records (a day); buttons outlive their messages.
 MAX_DURATION_S = 24 * 3600
-POINTS_PER_CARD = 10
-POINTS_PER_LEVEL = 10  # a skill review at level n is worth n times this
+# The most a review earns, kept for callers that read them; what each outcome earns is the
+# table in `bot.study.credit`, the one grading pays from.
+POINTS_PER_CARD = credits.points(Credit.EASY)  # a self-graded card: less than any solved problem
+POINTS_PER_LEVEL = credits.points(Credit.FIRST_TRY)  # a problem at level n: n times this
 UNLOCK_INTERVAL = 6  # passing level n at an interval of at least this many days unlocks n + 1
 
 
@@ -35,7 +39,8 @@ class GradingCases(ServiceBase):
     """A grading writes the new state and its log entry in one transaction, keyed by the token."""
 
     async def hint(self, token: str, *, user_id: int | None = None) -> Step | None:
-        """The first worked step; taking it caps the grade at 'correct after a hint'."""
+        """The first worked step; taking it caps the grade at 'correct after a hint' and the
+        credit at `Credit.HINT` (one flag per presentation, however many hints it shows)."""
         problem = await self.problem_for(token)
         async with transaction(self.sessions) as session:
             p = await self._presentation(session, token)
@@ -131,7 +136,8 @@ class GradingCases(ServiceBase):
                 seconds=seconds,
                 target_seconds=target,
             )
-            result = await self._grade(session, p, quality, seconds)
+            earned = problem_credit(correct=True, first_try=p.tries == 0, hinted=p.hinted)
+            result = await self._grade(session, p, _Grade(quality, earned), seconds)
         return _with(result, status="correct", verdict=verdict, steps=steps)
 
     async def give_up(self, token: str, *, user_id: int | None = None) -> Outcome:
@@ -146,9 +152,9 @@ class GradingCases(ServiceBase):
     async def grade_card(
         self, token: str, button: srs.Button, *, user_id: int | None = None
     ) -> Outcome:
-        """Again / Hard / Good / Easy on a flashcard."""
-        quality = srs.button_quality(button)
-        result = await self._grade_once(token, user_id, lambda _: quality)
+        """Again / Hard / Good / Easy on a flashcard (self-graded: less credit than a problem)."""
+        grade = _Grade(srs.button_quality(button), card_credit(button))
+        result = await self._grade_once(token, user_id, lambda _: grade)
         return result if result.status == "already" else _with(result, status="graded")
 
     async def reveal(self, token: str, *, user_id: int | None = None) -> Outcome:
@@ -163,7 +169,7 @@ class GradingCases(ServiceBase):
         return result if result.status == "already" else _with(result, status="revealed")
 
     async def _grade_once(
-        self, token: str, user_id: int | None, quality: Callable[[Presentation], int]
+        self, token: str, user_id: int | None, grade: Callable[[Presentation], _Grade]
     ) -> Outcome:
         """Grade a presentation in its own transaction; ``already`` when it had been graded
         (here before, or by a concurrent grading that won the race)."""
@@ -173,12 +179,12 @@ class GradingCases(ServiceBase):
                 check_owner(p, user_id)
                 if p.answered_at is not None:
                     return Outcome("already")
-                return await self._grade(session, p, quality(p), None)
+                return await self._grade(session, p, grade(p), None)
         except AlreadyGraded:
             return Outcome("already")
 
     async def _grade(
-        self, session: AsyncSession, p: Presentation, quality: int, seconds: float | None
+        self, session: AsyncSession, p: Presentation, grade: _Grade, seconds: float | None
     ) -> Outcome:
         """Apply one grade: new state and its log entry in the caller's transaction.
 
@@ -187,6 +193,7 @@ class GradingCases(ServiceBase):
         the item, answering before it is due, a level not unlocked yet): logged with
         ``counted`` false, changing nothing, so the counted log alone re-derives the schedule.
         """
+        quality = grade.quality
         now = self.clock()
         user = await self._user(session, p.user_id)
         scheduler = await self.scheduler_for(session, user, p.server_id)
@@ -195,7 +202,7 @@ class GradingCases(ServiceBase):
         before = _snapshot(state) if state is not None else None
         points, new_leech = 0, False
         if state is not None and practice is None:
-            points, new_leech = await self._review(session, p, state, at, quality)
+            points, new_leech = await self._review(session, p, state, at, grade)
         p.answered_at = now
         duration = _duration(p, now, seconds)
         counted = practice is None
@@ -214,6 +221,7 @@ class GradingCases(ServiceBase):
             redrill=quality < 4,
             practice=practice,
             new_leech=new_leech,
+            credit=grade.credit,
         )
 
     async def _judge(
@@ -267,20 +275,20 @@ class GradingCases(ServiceBase):
         p: Presentation,
         state: ItemState,
         at: _Moment,
-        quality: int,
+        grade: _Grade,
     ) -> tuple[int, bool]:
         """Move the schedule by this review: (points earned, whether it flagged a leech).
-        Passing a skill level after a gap of UNLOCK_INTERVAL days unlocks the next level."""
+        Points are the credit table's (`bot.study.credit`); passing a skill level after a gap
+        of UNLOCK_INTERVAL days unlocks the next level."""
         if state.introduced_day is None:
             state.introduced_day = at.today
         interval_before = _interval_days(state)
-        new_leech = self._advance(state, at.scheduler, quality, at.now, at.user)
-        if quality < 3:
+        new_leech = self._advance(state, at.scheduler, grade.quality, at.now, at.user)
+        if grade.quality < 3:
             return 0, new_leech
         if p.kind == "skill" and interval_before >= UNLOCK_INTERVAL:
             await self._unlock_next(session, p.user_id, p.skill, p.level, at.scheduler)
-        points = POINTS_PER_LEVEL * (p.level or 1) if p.kind == "skill" else POINTS_PER_CARD
-        return points, new_leech
+        return credits.points(grade.credit, level=p.level or 1), new_leech
 
     async def _rederive(
         self, session: AsyncSession, state: ItemState, user: User, scheduler: str
@@ -343,6 +351,14 @@ class GradingCases(ServiceBase):
 
 
 @dataclass(frozen=True)
+class _Grade:
+    """What a grading scores: the quality that moves the schedule, the credit that pays."""
+
+    quality: int
+    credit: Credit
+
+
+@dataclass(frozen=True)
 class _Moment:
     """Who is graded, under which scheduler, when: read once per grading, so the state, the
     log entry and the study day all agree on the same instant."""
@@ -383,8 +399,10 @@ def _log_entry(
     )
 
 
-def _gave_up(p: Presentation) -> int:
-    return srs.problem_quality(correct=False, gave_up=p.tries == 0, seconds=0, target_seconds=1)
+def _gave_up(p: Presentation) -> _Grade:
+    """The solution (or a typed card's answer) shown: a lapse, no points."""
+    quality = srs.problem_quality(correct=False, gave_up=p.tries == 0, seconds=0, target_seconds=1)
+    return _Grade(quality, Credit.SOLUTION)
 
 
 def _duration(p: Presentation, now: dt.datetime, seconds: float | None) -> float:

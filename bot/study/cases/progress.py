@@ -12,6 +12,7 @@ from bot.study import stats as stats_module
 from bot.study.cases.base import ServiceBase, local_date
 from bot.study.cases.queue import queue_statements
 from bot.study.cases.results import SessionReport, StudyError
+from bot.study.credit import FIRST_TRY_QUALITY
 
 
 class ProgressCases(ServiceBase):
@@ -34,7 +35,8 @@ class ProgressCases(ServiceBase):
 
     async def session_summary(self, user_id: int, since: dt.datetime) -> SessionReport:
         """What a study session achieved, per item (a re-drilled item counts once): reviewed,
-        correct at the first answer, new items learned, points, streak, next due."""
+        correct at the first answer (a problem: at the first try without a hint), new items
+        learned, points, streak, next due."""
         async with self.sessions() as session:
             user = await session.get(User, user_id)
             if user is None:
@@ -43,6 +45,7 @@ class ProgressCases(ServiceBase):
                 await session.execute(
                     select(
                         ReviewLog.item_key,
+                        ReviewLog.kind,
                         ReviewLog.quality,
                         ReviewLog.state_before,
                         ReviewLog.points,
@@ -72,17 +75,17 @@ class ProgressCases(ServiceBase):
                 )
                 if day is not None
             ]
-        first: dict[str, tuple[int, dict | None, bool]] = {}
-        for key, quality, before, _, counted in rows:
-            first.setdefault(key, (quality, before, counted))
+        first: dict[str, tuple[bool, dict | None, bool]] = {}
+        for key, kind, quality, before, _, counted in rows:
+            first.setdefault(key, (_correct(kind, quality), before, counted))
         return SessionReport(
             reviewed=len(first),
-            correct=sum(1 for quality, *_ in first.values() if quality >= 3),
+            correct=sum(1 for correct, *_ in first.values() if correct),
             # learned: its first answer started a schedule (practice on a locked level did not)
             new_learned=sum(
                 1 for _, before, counted in first.values() if counted and _never_reviewed(before)
             ),
-            points=sum(points for _, _, _, points, _ in rows),
+            points=sum(points for *_, points, _ in rows),
             streak=progress.streak,
             next_due=min(upcoming, default=None),
         )
@@ -123,6 +126,12 @@ class ProgressCases(ServiceBase):
         ]
         me = next((s for s in standings if s.user_id == user_id), None)
         return stats_module.Leaderboard(period, True, standings[:size], me)
+
+
+def _correct(kind: str, quality: int) -> bool:
+    """A problem counts as correct only when solved at the first try without help (after a
+    hint or a wrong try it was not); a card when the student remembered it (Hard or better)."""
+    return quality >= (FIRST_TRY_QUALITY if kind == "skill" else 3)
 
 
 def _never_reviewed(before: dict | None) -> bool:

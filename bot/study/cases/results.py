@@ -9,6 +9,7 @@ from typing import Literal
 from bot.math.check import Verdict
 from bot.math.generator import Problem
 from bot.math.rules import Step
+from bot.study.credit import Credit
 
 
 class StudyError(LookupError):
@@ -82,6 +83,9 @@ class Outcome:
     practice: Practice | None = None
     #: this review made the item a leech (at 8 lapses, and again every 4 more)
     new_leech: bool = False
+    #: how it ended for points (`bot.study.credit`): first try, after a hint, ...; None when
+    #: nothing was graded. Set on practice too: a right answer after a hint is never a first try
+    credit: Credit | None = None
 
 
 @dataclass(frozen=True)
