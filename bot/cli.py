@@ -8,90 +8,16 @@ tests depend on them.
 from __future__ import annotations
 
 import argparse
-import io
-import json
-import queue
 import sys
-import threading
-from collections.abc import Iterator
-from concurrent.futures import Future
 from pathlib import Path
 from typing import IO, Any
+
+from bot.jsonl_check import check_stream, print_json, read_lines
 
 CHECK_TIMEOUT = 2.0
 
 
-def _print_json(obj: object, out: IO[str]) -> None:
-    try:
-        line = json.dumps(obj, ensure_ascii=False) + "\n"
-        line.encode(out.encoding or "utf-8")
-    except (UnicodeEncodeError, LookupError):  # e.g. a lone surrogate echoed back: escape it
-        line = json.dumps(obj, ensure_ascii=True) + "\n"
-    out.write(line)
-    out.flush()
-
-
 # --- check ---------------------------------------------------------------------------------
-
-
-def _check_line(line: str) -> tuple[Any, dict[str, Any] | str]:
-    """Validate one JSONL input line: (id, fields) or (id, error message)."""
-    try:
-        item = json.loads(line)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        return None, f"the input line is not valid JSON: {exc}"
-    if not isinstance(item, dict):
-        return None, "each input line must be a JSON object"
-    ident = item.get("id")
-    keys = ("answer", "expected", "function", "var", "answer_kind", "point")
-    fields = {k: item.get(k) for k in keys}
-    if not isinstance(fields["answer"], str) or not isinstance(fields["expected"], str):
-        return ident, "`answer` and `expected` must be strings"
-    if fields["function"] is not None and not isinstance(fields["function"], str):
-        return ident, "`function` must be a string"
-    var = fields["var"] if fields["var"] is not None else "x"
-    if not (isinstance(var, str) and len(var) == 1 and var.isascii() and var.isalpha()):
-        return ident, "`var` must be a single letter"
-    fields["var"] = var
-    return ident, _kind_fields(fields)
-
-
-def _kind_fields(fields: dict[str, Any]) -> dict[str, Any] | str:
-    """`answer_kind` and `point` checked: a question at a point needs the point."""
-    from bot.math.check import KIND_WORDS
-
-    kind, point = fields["answer_kind"], fields["point"]
-    if kind is not None and kind not in KIND_WORDS:
-        return f"`answer_kind` must be one of {', '.join(KIND_WORDS)}"
-    if isinstance(point, int | float) and not isinstance(point, bool):
-        point = fields["point"] = str(point)
-    if point is not None and not isinstance(point, str):
-        return "`point` must be a string or a number"
-    if kind is not None and KIND_WORDS[kind] != "expression" and point is None:
-        return f"`point` is needed for answer_kind {kind!r}"
-    return fields
-
-
-def _verdict_json(ident: Any, verdict: Any) -> dict[str, Any]:
-    return {"id": ident, **verdict.to_dict()}
-
-
-def _invalid_json(ident: Any, message: str) -> dict[str, Any]:
-    from bot.math.check import invalid
-
-    return _verdict_json(ident, invalid(message))
-
-
-def _lines(path: str) -> Iterator[str]:
-    """Bytes that are not UTF-8 become U+FFFD rather than stopping the stream: every line is
-    answered (inside a string the parser refuses it; elsewhere the line is not JSON)."""
-    if path == "-":
-        if isinstance(sys.stdin, io.TextIOWrapper):
-            sys.stdin.reconfigure(errors="replace")
-        yield from sys.stdin
-    else:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            yield from handle
 
 
 def _positive_float(text: str) -> float:
@@ -135,12 +61,12 @@ def cmd_check(args: argparse.Namespace) -> int:
                 point=args.at,
             )
             if args.json:
-                _print_json(verdict.to_dict(), out)
+                print_json(verdict.to_dict(), out)
             else:
                 _print_verdict(verdict, out)
             return 0 if verdict.verdict == "correct" else 1
 
-        _check_stream(pool, _lines(args.jsonl), out)
+        check_stream(pool, read_lines(args.jsonl), out)
     return 0
 
 
@@ -152,57 +78,6 @@ def _kind_problem(args: argparse.Namespace) -> str | None:
     if args.kind == "tangent" and args.function is None:
         return "--kind tangent needs --function F (the function, for f(A))"
     return None
-
-
-def _check_stream(pool: Any, lines: Iterator[str], out: IO[str]) -> None:
-    """Keep every worker busy, yet print strictly in input order, each line as soon as it is
-    answered: a reader thread submits, this thread prints, so a line never waits for the next."""
-    from bot.math import tasks
-
-    pending: queue.Queue[tuple[Any, Future | dict[str, Any]] | None] = queue.Queue(
-        maxsize=pool.workers * 2
-    )
-
-    def read() -> None:
-        try:
-            for raw in lines:
-                if not raw.strip():
-                    continue
-                ident, fields = _check_line(raw)
-                if isinstance(fields, str):
-                    pending.put((ident, _invalid_json(ident, fields)))
-                    continue
-                try:
-                    future = pool.submit(
-                        tasks.check_task,
-                        fields["expected"],
-                        fields["answer"],
-                        fields["function"],
-                        fields["var"],
-                        1,
-                        fields["answer_kind"],
-                        fields["point"],
-                    )
-                except Exception as exc:  # the pool could not take it (e.g. starting)
-                    pending.put((ident, _verdict_json(ident, tasks.verdict_for_failure(exc))))
-                else:
-                    pending.put((ident, future))
-        finally:
-            pending.put(None)
-
-    reader = threading.Thread(target=read, name="check-reader", daemon=True)
-    reader.start()
-    while (item := pending.get()) is not None:
-        ident, result = item
-        if isinstance(result, dict):
-            _print_json(result, out)
-            continue
-        try:
-            verdict = result.result()
-        except Exception as exc:
-            verdict = tasks.verdict_for_failure(exc)
-        _print_json(_verdict_json(ident, verdict), out)
-    reader.join()
 
 
 def _print_verdict(verdict: Any, out: IO[str]) -> None:
@@ -222,7 +97,7 @@ def cmd_skills(args: argparse.Namespace) -> int:
     from bot.math.generator import SKILLS
 
     if args.json:
-        _print_json(
+        print_json(
             [
                 {"name": s.name, "levels": s.levels, "description": s.description}
                 for s in SKILLS.values()
@@ -251,7 +126,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     for k in range(args.count):
         problem = generate(args.skill, args.level, args.seed + k)
         if args.jsonl:
-            _print_json(problem.to_json(), sys.stdout)
+            print_json(problem.to_json(), sys.stdout)
         else:
             print(f"[{problem.skill} L{problem.level} seed {problem.seed}] {problem.prompt}")
             for step in problem.steps:

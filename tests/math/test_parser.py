@@ -365,10 +365,10 @@ def test_read_is_parse_without_the_echo() -> None:
 
 
 def test_the_tokenizer_and_limits_never_evaluate_text_either() -> None:
-    """The reading of student text spans parser, tokens and limits: none of them may eval."""
-    from bot.math import limits, tokens
+    """Reading student text spans parser, grammar, tokens and limits: none of them may eval."""
+    from bot.math import grammar, limits, tokens
 
-    for module in (tokens, limits):
+    for module in (grammar, tokens, limits):
         source = Path(module.__file__).read_text(encoding="utf-8")
         for banned in ("sympify(", "parse_expr(", "eval(", "exec(", "S("):
             assert banned not in source, (module.__name__, banned)
