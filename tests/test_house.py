@@ -1,7 +1,7 @@
 """The house stays easy to extend: no module of bot/ over 600 lines, no function over 60.
 
-A module or function past these sizes is where the next feature gets expensive (issue 10); one
-that truly needs to be longer is listed here with the reason written in ARCHITECTURE.md.
+A module or function past these sizes is where the next feature gets expensive (issue 10): split
+it along its seams rather than raise the limits.
 """
 
 from __future__ import annotations
