@@ -14,8 +14,10 @@ from bot import gc_policy
 @pytest.fixture
 def fresh_gc():
     """Leave the interpreter's collector as it was found."""
+    gc_policy.undo()  # whatever an earlier test left
     threshold = gc.get_threshold()
     yield
+    gc_policy._saved_threshold = None
     if gc_policy._freeze_survivors in gc.callbacks:
         gc.callbacks.remove(gc_policy._freeze_survivors)
     gc.set_threshold(*threshold)

@@ -6,9 +6,23 @@ from pathlib import Path
 
 import pytest
 
+from bot import gc_policy
 from bot.app import create_bot
 from bot.config import Settings
 from tests.seeds import seeded
+
+#: How long simcord waits (real seconds) for the bot to finish an interaction's work. Its
+#: default, 5 s, is too short for a first answer on a loaded 2-core machine: the bot's math
+#: workers start on first use. Waiting longer changes no assertion, only when a stuck
+#: interaction is declared stuck.
+SETTLE_TIMEOUT = 60.0
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents and item.get_closest_marker("simcord") is None:
+            item.add_marker(pytest.mark.simcord(settle_timeout=SETTLE_TIMEOUT))
 
 
 @pytest.fixture
@@ -23,7 +37,13 @@ def bot_settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def simcord_bot(bot_settings: Settings):
-    return create_bot(bot_settings)
+    bot = create_bot(bot_settings)
+    yield bot
+    # simcord detaches a bot without closing it: undo what closing would (the bot's worker
+    # processes, its process-wide garbage-collection policy), so the next tests start clean
+    gc_policy.undo()
+    if getattr(bot, "pool", None) is not None:
+        bot.pool.close()
 
 
 @pytest.fixture

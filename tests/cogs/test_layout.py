@@ -55,3 +55,10 @@ def test_no_cog_looks_another_up_by_name() -> None:
                 assert not any(isinstance(a, ast.Constant) for a in node.args), (
                     f"{path.name}:{node.lineno} looks a cog up by its name"
                 )
+
+
+async def test_simcord_waits_for_slow_first_answers(env) -> None:
+    """Every cog test runs with the longer settle timeout (tests/cogs/conftest.py)."""
+    from tests.cogs.conftest import SETTLE_TIMEOUT
+
+    assert env.settle_timeout == SETTLE_TIMEOUT
