@@ -36,14 +36,31 @@ def bot_settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def simcord_bot(bot_settings: Settings):
-    bot = create_bot(bot_settings)
-    yield bot
-    # simcord detaches a bot without closing it: undo what closing would (the bot's worker
-    # processes, its process-wide garbage-collection policy), so the next tests start clean
+async def new_bot(bot_settings: Settings):
+    """Makes bots on the test's settings (a restart's fresh one too) and cleans them all up.
+
+    simcord detaches a bot without closing it: undo what closing would (the process-wide
+    garbage-collection policy, the worker processes, the database connections, whose threads
+    would otherwise outlive this test's event loop), so the next tests start clean."""
+    made = []
+
+    def make():
+        bot = create_bot(bot_settings)
+        made.append(bot)
+        return bot
+
+    yield make
     gc_policy.undo()
-    if getattr(bot, "pool", None) is not None:
-        bot.pool.close()
+    for bot in made:
+        if getattr(bot, "pool", None) is not None:
+            bot.pool.close()
+        if bot.engine is not None:
+            await bot.engine.dispose()
+
+
+@pytest.fixture
+def simcord_bot(new_bot):
+    return new_bot()
 
 
 @pytest.fixture

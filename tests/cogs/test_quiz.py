@@ -94,13 +94,11 @@ async def test_hint_and_solution(env, place, simcord_bot) -> None:
     assert "already graded" in late.embeds[0].description
 
 
-async def test_buttons_work_after_a_restart(env, place, simcord_bot, bot_settings) -> None:
-    from bot.app import create_bot
-
+async def test_buttons_work_after_a_restart(env, place, simcord_bot, new_bot) -> None:
     guild, channel = place
     ed = guild.add_member(env.create_user("ed"))
     message, _, problem = await _quiz(ed, channel, simcord_bot, skill="trig", level=1)
-    fresh = create_bot(bot_settings)
+    fresh = new_bot()
     await env.restart_bot(fresh)
     fresh.clock = env.now
     reply = await _answer(ed, message, sp.sstr(problem.answer))
@@ -264,15 +262,14 @@ async def test_light_theme_for_the_problem_hint_and_solution(env, place, simcord
 
 
 async def test_an_answer_box_open_across_a_restart_still_counts(
-    env, place, simcord_bot, bot_settings
+    env, place, simcord_bot, new_bot
 ) -> None:
-    from bot.app import create_bot
 
     guild, channel = place
     oz = guild.add_member(env.create_user("oz"))
     message, _, problem = await _quiz(oz, channel, simcord_bot, skill="sum", level=1)
     box = await oz.click(message, label="Answer")  # typing while the bot restarts
-    fresh = create_bot(bot_settings)
+    fresh = new_bot()
     await env.restart_bot(fresh)
     fresh.clock = env.now
     reply = (await oz.submit_modal(box, {"answer": sp.sstr(problem.answer)})).response

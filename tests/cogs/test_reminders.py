@@ -324,9 +324,8 @@ cards:
 
 
 async def test_a_dm_review_rebuilt_after_a_restart_keeps_the_servers_decks(
-    env, place, simcord_bot, reminders, bot_settings
+    env, place, simcord_bot, reminders, new_bot
 ) -> None:
-    from bot.app import create_bot
 
     service = simcord_bot.service
     guild, channel = place
@@ -344,7 +343,7 @@ async def test_a_dm_review_rebuilt_after_a_restart_keeps_the_servers_decks(
     first = clicked.response
     assert first.content.startswith("2 to review")
     assert first.embeds[0].description == "First class card?"
-    fresh = create_bot(bot_settings)
+    fresh = new_bot()
     await env.restart_bot(fresh)
     fresh.clock = env.now
     back = (await wes.user.click(first, label="Show answer")).response  # in the DM

@@ -6,7 +6,6 @@ from __future__ import annotations
 import sympy as sp
 from sqlalchemy import select
 
-from bot.app import create_bot
 from bot.db.engine import transaction
 from bot.db.models import Card, Deck, ItemState, ReviewLog
 from bot.study.items import card_key
@@ -185,9 +184,7 @@ async def test_double_click_grades_once(env, place, simcord_bot) -> None:
     assert len(await _logs(simcord_bot)) == 1
 
 
-async def test_a_restart_in_the_middle_keeps_the_session(
-    env, place, simcord_bot, bot_settings
-) -> None:
+async def test_a_restart_in_the_middle_keeps_the_session(env, place, simcord_bot, new_bot) -> None:
     guild, channel = place
     di, user = await _student(env, guild, simcord_bot, "di", new_per_day=0)
     first, second = await _make_due(
@@ -195,7 +192,7 @@ async def test_a_restart_in_the_middle_keeps_the_session(
     )
     card = (await di.slash(channel, "review")).response
     _, after_again = await _grade(di, card, "Again")  # the first card is owed a re-drill
-    fresh = create_bot(bot_settings)
+    fresh = new_bot()
     await env.restart_bot(fresh)
     fresh.clock = env.now
 
@@ -211,14 +208,14 @@ async def test_a_restart_in_the_middle_keeps_the_session(
 
 
 async def test_an_answer_box_open_across_a_restart_still_counts(
-    env, place, simcord_bot, bot_settings
+    env, place, simcord_bot, new_bot
 ) -> None:
     guild, channel = place
     gus, user = await _student(env, guild, simcord_bot, "gus", new_per_day=0)
     (key,) = await _make_due(env, simcord_bot, user, ["power-rule-example"])
     shown = (await gus.slash(channel, "review")).response
     box = await gus.click(shown, label="Answer")  # typing while the bot restarts
-    fresh = create_bot(bot_settings)
+    fresh = new_bot()
     await env.restart_bot(fresh)
     fresh.clock = env.now
     finished = (await gus.submit_modal(box, {"answer": "7x^6"})).response
