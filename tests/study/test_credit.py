@@ -8,7 +8,6 @@ Service tests run on every configured database backend.
 from __future__ import annotations
 
 import datetime as dt
-import random
 from pathlib import Path
 
 import pytest
@@ -21,16 +20,10 @@ from bot.db.models import Card, Deck, ReviewLog
 from bot.math.workers import MathPool
 from bot.study import credit
 from bot.study.service import StudyService
+from tests.seeds import seeded
+from tests.study.test_service import Clock
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-
-
-class Clock:
-    def __init__(self, start: dt.datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> dt.datetime:
-        return self.now
 
 
 @pytest.fixture(scope="module")
@@ -47,10 +40,7 @@ def clock() -> Clock:
 @pytest.fixture
 def service(session_factory, pool, clock) -> StudyService:
     settings = Settings(database_url="sqlite+aiosqlite://", new_per_day=20, _env_file=None)
-    seeds = random.Random(11)
-    return StudyService(
-        session_factory, pool, settings=settings, clock=clock, seeds=lambda: seeds.randrange(2**31)
-    )
+    return StudyService(session_factory, pool, settings=settings, clock=clock, seeds=seeded(11))
 
 
 async def _cards(service: StudyService, server_id: int | None, n: int) -> list[str]:
