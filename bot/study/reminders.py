@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Reminder, User
+from bot.db.upsert import insert_missing
 from bot.srs.days import zone
 
 CATCH_UP = dt.timedelta(hours=6)
@@ -161,20 +162,25 @@ async def set_reminder(
     zone(tz)
     if where not in ("dm", "channel") or (where == "channel" and channel_id is None):
         raise ValueError("a reminder goes to your DMs, or to a channel")
+    local_time = local_time.strip()
+    values = {
+        "local_time": local_time,
+        "timezone": tz,
+        "where": where,
+        "channel_id": channel_id,
+        "server_id": server_id,
+        "paused": False,
+        "paused_reason": None,
+        "next_fire_at": next_fire(local_time, tz, now),
+    }
+    # one reminder per user: two settings at once (two clicks, two processes) must not both
+    # insert one; the row is then locked, so the later setting wins whole
+    await insert_missing(session, Reminder, ["user_id"], user_id=user_id, **values)
     reminder = (
-        await session.execute(select(Reminder).where(Reminder.user_id == user_id))
-    ).scalar_one_or_none()
-    if reminder is None:
-        reminder = Reminder(user_id=user_id)
-        session.add(reminder)
-    reminder.local_time = local_time.strip()
-    reminder.timezone = tz
-    reminder.where = where
-    reminder.channel_id = channel_id
-    reminder.server_id = server_id
-    reminder.paused = False
-    reminder.paused_reason = None
-    reminder.next_fire_at = next_fire(reminder.local_time, tz, now)
+        await session.execute(select(Reminder).where(Reminder.user_id == user_id).with_for_update())
+    ).scalar_one()
+    for name, value in values.items():
+        setattr(reminder, name, value)
     await session.flush()
     return reminder
 

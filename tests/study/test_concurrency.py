@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from bot import srs
 from bot.config import Settings
 from bot.db.engine import create_engine, session_factory
-from bot.db.models import Card, ItemState, Membership, ReviewLog, Server, User
+from bot.db.models import Card, ItemState, Membership, Reminder, ReviewLog, Server, User
 from bot.math.workers import MathPool
 from bot.study.items import card_key
 from bot.study.service import Outcome, StudyService
@@ -180,3 +180,18 @@ async def test_two_presentations_of_a_new_problem_answered_at_once(services) -> 
         _one_review_one_practice(*outcomes)
         tokens += [first.token, second.token]
     await _assert_logged_once_each(a, tokens)
+
+
+async def test_a_reminder_set_twice_at_once(services) -> None:
+    """/remind set clicked twice (or from the bot and the console) by someone with no reminder
+    yet: both succeed, one reminder is stored, and it holds one of the two times."""
+    a, b = services
+    for n in range(ROUNDS):
+        user = await a.user_for_console(f"rem{n}")
+        await asyncio.gather(
+            a.set_reminder(user, "07:30", "UTC"), b.set_reminder(user, "08:15", "UTC")
+        )
+        info = await a.reminder(user)
+        assert info is not None and info.local_time in ("07:30", "08:15")
+    count = await _scalar(a, select(func.count()).select_from(Reminder))
+    assert count == ROUNDS
