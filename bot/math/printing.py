@@ -61,25 +61,23 @@ def _fold_log_base(expr: sympy.Expr) -> sympy.Expr | None:
     return sympy.Mul(*rest, _LogBase(arg, base))
 
 
-class _Latex(LatexPrinter):
+class _FoldsLogBase:
+    """Both printers show ln(x)/ln(b) as log base b."""
+
     def _print_Mul(self, expr: sympy.Expr) -> str:
         folded = _fold_log_base(expr)
         if folded is not None:
-            return self._print(folded)
-        return super()._print_Mul(expr)
+            return self._print(folded)  # type: ignore[attr-defined]
+        return super()._print_Mul(expr)  # type: ignore[misc]
 
+
+class _Latex(_FoldsLogBase, LatexPrinter):
     def _print__LogBase(self, expr: sympy.Expr) -> str:
         arg, base = expr.args
         return r"\log_{" + self._print(base) + "}" + _braced_paren(self._print(arg))
 
 
-class _Text(StrPrinter):
-    def _print_Mul(self, expr: sympy.Expr) -> str:
-        folded = _fold_log_base(expr)
-        if folded is not None:
-            return self._print(folded)
-        return super()._print_Mul(expr)
-
+class _Text(_FoldsLogBase, StrPrinter):
     def _print__LogBase(self, expr: sympy.Expr) -> str:
         arg, base = expr.args
         return f"log({self._print(arg)}, {self._print(base)})"
