@@ -33,11 +33,13 @@ from bot.math.tokens import (
     split_name,
     tokenize,
 )
+from bot.math.variables import merge_indexed
 
 
 class _Parser:
     """`split_division` reads `a/bc` as (a/b)·c instead of a/(bc): the other reading, made
-    only to tell the student about it. `others`: further variables (a line's y)."""
+    only to tell the student about it. `others`: further variables (a line's y); `declared`:
+    the problem declared them all (several variables), so errors list them."""
 
     def __init__(
         self,
@@ -47,13 +49,15 @@ class _Parser:
         *,
         split_division: bool = False,
         others: tuple[str, ...] = (),
+        declared: bool = False,
     ) -> None:
-        self.toks = toks
+        self.toks = merge_indexed(toks, (var.name, *others)) if declared else toks
         self.text = text
         self.i = 0
         self.var = var
         self.var_name = var.name
         self.others = {name: sp.Symbol(name) for name in others}
+        self.declared = declared
         self.depth = 0
         self.nodes = 0
         self.abs_depth = 0
@@ -228,7 +232,7 @@ class _Parser:
         return sp.Mul(*factors)
 
     def split(self, t: Tok) -> list[str]:
-        return split_name(t, self.var_name, self.notes, tuple(self.others))
+        return split_name(t, self.var_name, self.notes, tuple(self.others), declared=self.declared)
 
     def is_function_start(self) -> bool:
         parts = self.split(self.tok)
@@ -261,7 +265,7 @@ class _Parser:
             start.kind == "num"
             and self.at("name")
             and not self.tok.space_before
-            and self.split(self.tok)[0] in (self.var_name,)
+            and self.split(self.tok)[0] in (self.var_name, *(self.others if self.declared else ()))
         ):
             # only the variable itself joins (`e^2x`, `e^-5x`): `e^-5x(…)` and `e^2x sin x`
             # keep their bracket or function outside the exponent
@@ -290,7 +294,9 @@ class _Parser:
 
     def raised(self, t: Tok) -> sp.Expr:
         text = " " * t.pos + t.value  # superscripts map one-for-one: positions stay the input's
-        inner = _Parser(tokenize(text), text, self.var, others=tuple(self.others))
+        inner = _Parser(
+            tokenize(text), text, self.var, others=tuple(self.others), declared=self.declared
+        )
         inner.depth, inner.nodes = self.depth, self.nodes
         value = inner.parse()
         self.nodes = inner.nodes

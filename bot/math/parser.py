@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sympy as sp
@@ -30,6 +31,7 @@ from bot.math.tokens import (
     normalise,
     tokenize,
 )
+from bot.math.variables import canonical_all
 
 __all__ = [
     "ALIASES",
@@ -94,9 +96,9 @@ def _prepared(text: str) -> str:
     return _unwrap(normalise(text))
 
 
-def _without_label(normal: str, var: str) -> str:
+def _without_label(normal: str, var: str, others: tuple[str, ...] = ()) -> str:
     prefix = PREFIX.match(normal)
-    if prefix and prefix.group(0).rstrip("= ").strip() == var:
+    if prefix and prefix.group(0).rstrip("= ").strip() in (var, *others):
         prefix = None  # "x = 2" is an equation, not a label in front of an answer
     if prefix:
         normal = " " * prefix.end() + normal[prefix.end() :]
@@ -125,15 +127,36 @@ def _real(expr: sp.Expr) -> sp.Expr:
     return expr
 
 
-def _read(text: str, var: str) -> tuple[sp.Expr, _Parser]:
-    normal = _without_label(_prepared(text), var)
-    parser = _Parser(tokenize(normal), normal, sp.Symbol(var))
+def _names(var: str, vars: Sequence[str] | None) -> tuple[str, tuple[str, ...], bool]:
+    """(first variable, the others, declared?): declared variables replace the one `var`."""
+    if vars is None:
+        return var, (), False
+    names = canonical_all(vars)
+    return names[0], names[1:], True
+
+
+def _read(
+    text: str, var: str, vars: Sequence[str] | None = None, *, prepared: bool = False
+) -> tuple[sp.Expr, _Parser]:
+    first, others, declared = _names(var, vars)
+    normal = _without_label(text if prepared else _prepared(text), first, others)
+    parser = _Parser(tokenize(normal), normal, sp.Symbol(first), others=others, declared=declared)
     return _run(parser), parser
 
 
-def _other_reading(normal: str, var: str, expr: sp.Expr) -> tuple[sp.Expr, str] | None:
+def _other_reading(
+    normal: str, var: str, expr: sp.Expr, vars: Sequence[str] | None = None
+) -> tuple[sp.Expr, str] | None:
     """`3/4x` read as (3/4)x, and the text with brackets saying so; None if it is the same."""
-    parser = _Parser(tokenize(normal), normal, sp.Symbol(var), split_division=True)
+    first, others, declared = _names(var, vars)
+    parser = _Parser(
+        tokenize(normal),
+        normal,
+        sp.Symbol(first),
+        split_division=True,
+        others=others,
+        declared=declared,
+    )
     try:
         other = _run(parser)
     except ParseError:
@@ -148,10 +171,17 @@ def _other_reading(normal: str, var: str, expr: sp.Expr) -> tuple[sp.Expr, str] 
     return other, shown.strip()
 
 
-def parse(text: str, var: str = "x") -> Reading:
-    """Read a student's answer; raises ParseError with a friendly message and position."""
-    expr, parser = _read(text, var)
-    other = _other_reading(parser.text, var, expr) if parser.divided_product else None
+def parse(text: str, var: str = "x", *, vars: Sequence[str] | None = None) -> Reading:
+    """Read a student's answer; raises ParseError with a friendly message and position.
+
+    `vars`: the variables a problem in several variables declares (`["w", "b"]`, `["w1"]`,
+    `["θ"]`); exactly those may appear, and they replace `var`. Without it, only `var` may."""
+    return _reading(text, var, vars)
+
+
+def _reading(text: str, var: str, vars: Sequence[str] | None, *, prepared: bool = False) -> Reading:
+    expr, parser = _read(text, var, vars, prepared=prepared)
+    other = _other_reading(parser.text, var, expr, vars) if parser.divided_product else None
     return Reading(
         expr=expr,
         text=plain(expr),
@@ -216,10 +246,10 @@ def parse_line(text: str, var: str = "x", solve_for: str = "y") -> Reading:
     )
 
 
-def read(text: str, var: str = "x") -> sp.Expr:
+def read(text: str, var: str = "x", *, vars: Sequence[str] | None = None) -> sp.Expr:
     """What `parse` reads, without the text shown back to a student (printing it costs half as
     much as reading): for trusted texts read in bulk, such as a deck's typed answers."""
-    return _read(text, var)[0]
+    return _read(text, var, vars)[0]
 
 
 def plain(expr: sp.Expr) -> str:

@@ -20,6 +20,7 @@ __all__ = [
     "BRACKETS",
     "CONSTANTS",
     "FUNCTIONS",
+    "GREEK",
     "INVERSES",
     "LATEX_SKIP",
     "LATEX_SPACES",
@@ -114,6 +115,25 @@ INVERSES: dict[str, str] = {
     "csch": "acsch",
 }
 CONSTANTS: dict[str, sp.Expr] = {"e": sp.E, "pi": sp.pi}
+#: Greek letters a problem may declare as variables (θ, η…), typed as the letter or its name;
+#: each is a variable only where declared (π stays the constant)
+GREEK = {
+    "α": "alpha",
+    "β": "beta",
+    "γ": "gamma",
+    "δ": "delta",
+    "η": "eta",
+    "θ": "theta",
+    "ϑ": "theta",
+    "λ": "lambda",
+    "μ": "mu",
+    "ρ": "rho",
+    "σ": "sigma",
+    "τ": "tau",
+    "φ": "phi",
+    "ϕ": "phi",
+    "ω": "omega",
+}
 # sympy's printed forms, accepted for the trusted `expected` field and for students alike.
 ALIASES = {"Abs": "abs", "E": "e", "Pi": "pi", "PI": "pi"}
 LATEX_SKIP = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr"}
@@ -161,6 +181,7 @@ _CHAR_MAP = {
     "（": "(",
     "）": ")",
     "｜": "|",
+    "∂": "d",  # ∂f/∂x = … is a label, as df/dx = … is
     "′": "'",
     "’": "'",
 }
@@ -233,6 +254,7 @@ CLOSERS = {v: k for k, v in BRACKETS.items()}
 # one-character tokens: character -> kind
 _SINGLE = {
     "π": ("name", "pi"),
+    **{c: ("name", name) for c, name in GREEK.items()},
     **{c: ("sqrtsym", c) for c in ROOTS},
     "|": ("pipe", "|"),
     ",": ("comma", ","),
@@ -343,15 +365,22 @@ def _latex_token(s: str, cmd: str, start: int, space: bool, end: int) -> Tok | t
         if not m:
             raise ParseError(f"`\\{cmd}` must be followed by a name in braces", start)
         return Tok("name", m.group(1), start, space), end + m.end()
-    if cmd in FUNCTIONS or cmd in CONSTANTS:
+    if cmd in FUNCTIONS or cmd in CONSTANTS or cmd in GREEK.values():
         return Tok("name", cmd, start, space)
     raise ParseError(f"I don't know the LaTeX command `\\{cmd}`", start)
 
 
-def split_name(t: Tok, var_name: str, notes: list[str], others: tuple[str, ...] = ()) -> list[str]:
+def split_name(
+    t: Tok,
+    var_name: str,
+    notes: list[str],
+    others: tuple[str, ...] = (),
+    *,
+    declared: bool = False,
+) -> list[str]:
     """A run of letters as known words: `sinx` is sin x, `xe` is x·e (fewest pieces wins);
     a note is added to `notes` when the reading is a guess. `others`: further variables (the
-    y of a line's equation)."""
+    y of a line's equation); `declared`: they were declared, so an error lists them."""
     word = ALIASES.get(t.value, t.value)
     vocab = set(FUNCTIONS) | set(CONSTANTS) | {var_name, *others}
     if word in vocab:
@@ -384,15 +413,21 @@ def split_name(t: Tok, var_name: str, notes: list[str], others: tuple[str, ...] 
     best = cuts(0)
     if best:
         return min(best, key=len)
-    raise unknown_name(t, var_name)
+    raise unknown_name(t, var_name, others if declared else ())
 
 
-def unknown_name(t: Tok, var_name: str) -> ParseError:
+def unknown_name(t: Tok, var_name: str, others: tuple[str, ...] = ()) -> ParseError:
     """The error for a word that is no known name, with a close match if there is one."""
     word = t.value
-    if len(word) == 1:
-        return ParseError(f"only {var_name} may appear as a variable; `{word}` is not known", t.pos)
-    vocab = sorted(set(FUNCTIONS) | set(CONSTANTS) | {var_name})
+    if len(word) == 1 or word in GREEK.values():
+        if not others:
+            return ParseError(
+                f"only {var_name} may appear as a variable; `{word}` is not known", t.pos
+            )
+        names = [var_name, *others]
+        listed = ", ".join(names[:-1]) + " and " + names[-1]
+        return ParseError(f"only {listed} may appear as variables; `{word}` is not known", t.pos)
+    vocab = sorted(set(FUNCTIONS) | set(CONSTANTS) | {var_name, *others})
     if word.lower() == "in":
         guess = ["ln"]
     else:
