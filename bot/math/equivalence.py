@@ -13,11 +13,12 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 import mpmath
 import sympy as sp
 
-from bot.math.numeric import Compiled, Undefined, Unsupported, compile_expr
+from bot.math.numeric import Compiled, Point, Undefined, Unsupported, Var, compile_expr
 
 # A right answer differs from the expected one only by rounding, which at 50 digits is far
 # below 1e-30 unless terms cancel (then the 150-digit confirmation settles it). A wrong answer
@@ -71,20 +72,44 @@ GRID = tuple(Fraction(k, 29) + Fraction(1, 1013) for k in range(-29 * 30, 29 * 3
 )
 
 
+# In several variables: points whose coordinates are drawn from the one-variable points above
+# (secret ones first), so each coordinate covers every range and sign; candidates outside the
+# expected answer's domain (ln(x·y) where x·y < 0) are skipped as in one variable.
+MAX_CANDIDATES = 400
+
+
+@lru_cache(maxsize=8)
+def candidates(n: int) -> tuple[tuple[Fraction, ...], ...]:
+    """Points in n variables; the first ones mix the process's secret coordinates."""
+    rng = random.Random(7919 + n)
+    pool = PRIMARY + NARROW + RESERVE
+    secret = [tuple(rng.choice(SECRET + PRIMARY) for _ in range(n)) for _ in range(4)]
+    drawn = [tuple(rng.choice(pool) for _ in range(n)) for _ in range(MAX_CANDIDATES)]
+    return tuple(secret + drawn)
+
+
 @dataclass(frozen=True)
 class Comparison:
     """equal: True/False, or None when neither sampling nor simplification could decide."""
 
     equal: bool | None
     reason: str = ""
-    point: Fraction | None = None
+    point: Point | None = None
+
+
+def where(var: Var, point: Point) -> str:
+    """`x = 1/2`, or `(x, y) = (1/2, 3/4)` in several variables."""
+    if isinstance(var, tuple):
+        names = ", ".join(str(v) for v in var)
+        return f"({names}) = ({', '.join(str(p) for p in point)})"  # type: ignore[union-attr]
+    return f"{var} = {point}"
 
 
 def _close(a: mpmath.mpf, b: mpmath.mpf) -> bool:
     return _same_at(a, b, RTOL)
 
 
-def _disagree(expected: Compiled, answer: Compiled, point: Fraction, first_gap: mpmath.mpf) -> bool:
+def _disagree(expected: Compiled, answer: Compiled, point: Point, first_gap: mpmath.mpf) -> bool:
     """Confirm a disagreement at higher precision: rounding error shrinks with more digits (a
     cancelling sum, or a true zero computed as 1e-60), a true difference does not."""
     try:
@@ -117,10 +142,20 @@ def _same_at(a: mpmath.mpf, b: mpmath.mpf, rtol: mpmath.mpf) -> bool:
     return a == b or abs(a - b) <= rtol * max(abs(a), abs(b))
 
 
+def _variables(expected: sp.Expr, answer: sp.Expr, var: sp.Symbol) -> tuple[sp.Symbol, ...]:
+    """`var` first, then any other symbol either side holds, in name order."""
+    others = (expected.free_symbols | answer.free_symbols) - {var}
+    return (var, *sorted(others, key=lambda s: s.name))
+
+
 def compare(expected: sp.Expr, answer: sp.Expr, var: sp.Symbol) -> Comparison:
-    """Decide whether `answer` equals `expected` wherever `expected` is defined."""
+    """Decide whether `answer` equals `expected` wherever `expected` is defined. Symbols other
+    than `var` (a partial derivative's other variables) are sampled too: see `compare_many`."""
     if expected == answer:
         return Comparison(True)
+    symbols = _variables(expected, answer, var)
+    if len(symbols) > 1:
+        return compare_many(expected, answer, symbols)
     try:
         exp_c = compile_expr(expected, var)
         ans_c = compile_expr(answer, var)
@@ -149,30 +184,62 @@ def compare(expected: sp.Expr, answer: sp.Expr, var: sp.Symbol) -> Comparison:
     return Comparison(True)
 
 
+def compare_many(expected: sp.Expr, answer: sp.Expr, symbols: tuple[sp.Symbol, ...]) -> Comparison:
+    """`compare` in several variables: the same sampling, precision and confirmation, at points
+    of n coordinates inside the expected answer's domain; simplification when too few are."""
+    if expected == answer:
+        return Comparison(True)
+    if len(symbols) == 1:
+        return compare(expected, answer, symbols[0])
+    if len(symbols) > len(set(symbols)):
+        raise ValueError("a variable is given twice")
+    try:
+        exp_c = compile_expr(expected, symbols)
+        ans_c = compile_expr(answer, symbols)
+    except Unsupported:
+        return symbolic_compare(expected, answer)
+    exact = exp_c.exact is not None and ans_c.exact is not None
+    checked = 0
+    for point in candidates(len(symbols)):
+        if checked >= WANT_POINTS:
+            break
+        try:
+            expected_value = exp_c.sample(point, DPS)
+        except Undefined:
+            continue
+        checked += 1
+        verdict = _judge(exp_c, ans_c, point, expected_value, exact, symbols)
+        if verdict is not None:
+            return verdict
+    if checked < MIN_POINTS:
+        return symbolic_compare(expected, answer)
+    return Comparison(True)
+
+
 def _judge(
     exp_c: Compiled,
     ans_c: Compiled,
-    point: Fraction,
+    point: Point,
     expected_value: object,
     exact: bool,
-    var: sp.Symbol,
+    var: Var,
 ) -> Comparison | None:
     """The verdict one point gives: a Comparison when it shows a difference, else None."""
     try:
         if exact:
             if ans_c.exact_at(point) != expected_value:
-                return Comparison(False, f"differs at {var} = {point}", point)
+                return Comparison(False, f"differs at {where(var, point)}", point)
             return None
         if isinstance(expected_value, Fraction):
             expected_value = exp_c.at(point, DPS)
         value = ans_c.at(point, DPS)
     except Undefined:
-        return Comparison(False, f"undefined at {var} = {point}", point)
+        return Comparison(False, f"undefined at {where(var, point)}", point)
     with mpmath.workdps(DPS):
         same = _close(expected_value, value)
         gap = expected_value - value
     if not same and _disagree(exp_c, ans_c, point, gap):
-        return Comparison(False, f"differs at {var} = {point}", point)
+        return Comparison(False, f"differs at {where(var, point)}", point)
     return None
 
 
@@ -197,16 +264,18 @@ def symbolic_compare(expected: sp.Expr, answer: sp.Expr) -> Comparison:
     return Comparison(None, "could not confirm the two are equal")
 
 
-def roughly(expected: sp.Expr, answer: sp.Expr, var: sp.Symbol, rtol: float = 0.02) -> bool:
+def roughly(expected: sp.Expr, answer: sp.Expr, var: Var, rtol: float = 0.02) -> bool:
     """Equal to a few significant digits at several points: a rounded decimal for an exact
-    value. Only used to word the reply, never to accept an answer."""
+    value. Only used to word the reply, never to accept an answer. `var` may be a tuple of
+    several variables."""
     try:
         exp_c = compile_expr(expected, var)
         ans_c = compile_expr(answer, var)
     except Unsupported:
         return False
     seen = 0
-    for point in PRIMARY:
+    points = candidates(len(var)) if isinstance(var, tuple) else PRIMARY
+    for point in points:
         try:
             a = exp_c.at(point, 20)
             b = ans_c.at(point, 20)

@@ -33,6 +33,16 @@ class Unsupported(ValueError):
 
 Fn = Callable[[object], object]
 mp = mpmath.mp
+#: what an expression is a function of: one variable, or several (then points are tuples)
+Var = sp.Symbol | tuple[sp.Symbol, ...]
+Point = Fraction | tuple[Fraction, ...]
+
+
+def _position(expr: sp.Expr, var: Var) -> int | None:
+    """Where `expr` sits among several variables (None: not one of them, or only one var)."""
+    if isinstance(var, tuple) and expr.is_Symbol and expr in var:
+        return var.index(expr)
+    return None
 
 
 def _check(value: mpf) -> mpf:
@@ -134,7 +144,7 @@ def _pow_mp(base: mpf, exponent: mpf, exact: sp.Expr) -> mpf:
     return base**exponent
 
 
-def _compile_mp(expr: sp.Expr, var: sp.Symbol) -> Fn:
+def _compile_mp(expr: sp.Expr, var: Var) -> Fn:
     atom = _atom_mp(expr, var)
     if atom is not None:
         return atom
@@ -152,10 +162,13 @@ def _compile_mp(expr: sp.Expr, var: sp.Symbol) -> Fn:
     return lambda v: _check(fn(arg(v)))
 
 
-def _atom_mp(expr: sp.Expr, var: sp.Symbol) -> Fn | None:
+def _atom_mp(expr: sp.Expr, var: Var) -> Fn | None:
     """The variable or a constant; None for anything with arguments."""
     if expr == var:
         return lambda v: v
+    k = _position(expr, var)
+    if k is not None:
+        return lambda v: v[k]
     if expr.is_Integer:
         n = mpf(int(expr))  # exact at any precision, so made once
         return lambda v: n
@@ -224,9 +237,12 @@ def _power_mp(expr: sp.Expr, base_f: Fn, exp_f: Fn) -> Fn:
     return lambda v: _check(_pow_mp(base_f(v), exp_f(v), exact))
 
 
-def _compile_exact(expr: sp.Expr, var: sp.Symbol) -> Callable[[Fraction], Fraction]:
+def _compile_exact(expr: sp.Expr, var: Var) -> Callable[[Point], Fraction]:
     if expr == var:
         return lambda v: v
+    k = _position(expr, var)
+    if k is not None:
+        return lambda v: v[k]
     if expr.is_Rational:
         value = Fraction(int(expr.p), int(expr.q))
         return lambda v: value
@@ -260,15 +276,15 @@ def _compile_exact(expr: sp.Expr, var: sp.Symbol) -> Callable[[Fraction], Fracti
 MAX_EXACT_DEGREE = 256
 
 
-def is_rational_function(expr: sp.Expr, var: sp.Symbol) -> bool:
+def is_rational_function(expr: sp.Expr, var: Var) -> bool:
     """Rational functions of modest degree are evaluated exactly, with no tolerance at all;
     nested powers like ((x+1)^64+1)^64 would make exact fractions explode, so they are not."""
     return _degree(expr, var) <= MAX_EXACT_DEGREE
 
 
-def _degree(expr: sp.Expr, var: sp.Symbol) -> float:
-    """An upper bound on the degree, or infinity when `expr` is not a rational function."""
-    if expr == var:
+def _degree(expr: sp.Expr, var: Var) -> float:
+    """An upper bound on the (total) degree, or infinity when `expr` is not a rational function."""
+    if expr == var or _position(expr, var) is not None:
         return 1
     if expr.is_Rational:
         return 0
@@ -289,13 +305,13 @@ class Compiled:
 
     __slots__ = ("exact", "expr", "memo", "mp")
 
-    def __init__(self, expr: sp.Expr, var: sp.Symbol) -> None:
+    def __init__(self, expr: sp.Expr, var: Var) -> None:
         self.expr = expr
         self.exact = _compile_exact(expr, var) if is_rational_function(expr, var) else None
         self.mp = _compile_mp(expr, var)
-        self.memo: dict[Fraction, object] = {}
+        self.memo: dict[Point, object] = {}
 
-    def sample(self, point: Fraction, dps: int) -> object:
+    def sample(self, point: Point, dps: int) -> object:
         """The exact value if rational, else the value at `dps`; remembered, since the expected
         answer of a problem is checked against many answers. Raises Undefined."""
         try:
@@ -311,20 +327,22 @@ class Compiled:
             raise value
         return value
 
-    def at(self, point: Fraction, dps: int) -> mpf:
+    def at(self, point: Point, dps: int) -> mpf:
         """The value at `point` with `dps` significant digits; raises Undefined."""
         with mpmath.workdps(dps):
             try:
+                if isinstance(point, tuple):
+                    return self.mp(tuple(mpf(p.numerator) / p.denominator for p in point))
                 return self.mp(mpf(point.numerator) / point.denominator)
             except (ZeroDivisionError, ValueError, OverflowError) as exc:
                 raise Undefined(str(exc)) from None
 
-    def exact_at(self, point: Fraction) -> Fraction:
+    def exact_at(self, point: Point) -> Fraction:
         assert self.exact is not None
         return self.exact(point)
 
 
 @lru_cache(maxsize=4096)
-def compile_expr(expr: sp.Expr, var: sp.Symbol) -> Compiled:
+def compile_expr(expr: sp.Expr, var: Var) -> Compiled:
     """Compile once, evaluate many times (the expected answer of a problem is reused often)."""
     return Compiled(expr, var)
