@@ -9,6 +9,7 @@ from __future__ import annotations
 import sympy as sp
 
 from bot.math.answers import TOO_COMPLEX, Verdict, VerdictKind, check_answer, invalid
+from bot.math.multivar import VectorVerdict, check_vars, check_vars_task
 from bot.math.parser import ParseError, parse
 from bot.math.problem import Problem
 from bot.math.skills import TangentLine, Value, kind_of
@@ -17,11 +18,14 @@ from bot.math.skills.kinds import finite_real
 __all__ = [
     "KIND_WORDS",
     "TOO_COMPLEX",
+    "VectorVerdict",
     "Verdict",
     "VerdictKind",
     "check_answer",
     "check_kind",
     "check_problem",
+    "check_vars",
+    "check_vars_task",
     "invalid",
 ]
 

@@ -246,13 +246,14 @@ class _Parser:
         if self.at("op", "^"):
             op = self.advance()
             self.expect_operand(op)
-            exponent = self.exponent(base_tok)
+            exponent = self.exponent(base_tok, natural=base is sp.E)
             result = self.make_pow(base, exponent, op.pos)
         self.leave()
         return result
 
-    def exponent(self, base_tok: Tok) -> sp.Expr:
-        """The exponent after `^`: a signed factor; `e^2x` and `e^-3x` take the whole `2x`."""
+    def exponent(self, base_tok: Tok, *, natural: bool = False) -> sp.Expr:
+        """The exponent after `^`: a signed factor; `e^2x` and `e^-3x` take the whole `2x`.
+        With declared variables only e's exponent does (`e^2y`), so `x^2y^2` is x²·y²."""
         sign = 1
         if self.at("op", "-") or self.at("op", "+"):
             if self.advance().value == "-":
@@ -265,6 +266,7 @@ class _Parser:
             start.kind == "num"
             and self.at("name")
             and not self.tok.space_before
+            and (natural or not self.declared)
             and self.split(self.tok)[0] in (self.var_name, *(self.others if self.declared else ()))
         ):
             # only the variable itself joins (`e^2x`, `e^-5x`): `e^-5x(…)` and `e^2x sin x`
