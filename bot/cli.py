@@ -41,8 +41,6 @@ def cmd_check(args: argparse.Namespace) -> int:
     recycling = {} if args.max_tasks is None else {"max_tasks": args.max_tasks}
     # the pool's fork server starts loading the engine now, while this process imports it too
     with MathPool(timeout=args.timeout, **recycling) as pool:
-        from bot.math import tasks
-
         if args.jsonl is None:
             if args.expected is None or args.answer is None:
                 print("derivbot check: give EXPECTED ANSWER, or --jsonl FILE", file=sys.stderr)
@@ -51,15 +49,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             if problem:
                 print(f"derivbot check: {problem}", file=sys.stderr)
                 return 2
-            verdict = tasks.check(
-                pool,
-                args.expected,
-                args.answer,
-                function=args.function,
-                var=args.var,
-                kind=args.kind,
-                point=args.at,
-            )
+            verdict = _check_one(pool, args)
             if args.json:
                 print_json(verdict.to_dict(), out)
             else:
@@ -70,7 +60,32 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_one(pool: Any, args: argparse.Namespace) -> Any:
+    """One check in the pool: in the declared `--vars` (vectors too), or the one `--var`."""
+    from bot.math import tasks
+
+    if args.vars is None:
+        return tasks.check(
+            pool,
+            args.expected,
+            args.answer,
+            function=args.function,
+            var=args.var or "x",
+            kind=args.kind,
+            point=args.at,
+        )
+    from bot.math.check import check_vars_task
+
+    names = [n for n in args.vars.split(",") if n.strip()]
+    try:
+        return pool.run(check_vars_task, args.expected, args.answer, args.function, names, args.var)
+    except Exception as exc:
+        return tasks.verdict_for_failure(exc)
+
+
 def _kind_problem(args: argparse.Namespace) -> str | None:
+    if args.vars is not None and args.kind is not None:
+        return "--kind does not go with --vars"
     if args.kind is not None and args.at is None:
         return f"--kind {args.kind} needs --at A (the point)"
     if args.at is not None and args.kind is None:
@@ -88,6 +103,9 @@ def _print_verdict(verdict: Any, out: IO[str]) -> None:
     out.write(f"{verdict.verdict}: {verdict.message}\n")
     if verdict.mistake:
         out.write(f"mistake [{verdict.mistake}]: {verdict.diagnosis}\n")
+    for k, part in enumerate(getattr(verdict, "components", ()), 1):
+        named = f" [{part.mistake}] {part.diagnosis}" if part.mistake else ""
+        out.write(f"  component {k}: {part.verdict}: {part.message}{named}\n")
 
 
 # --- skills and generate ---------------------------------------------------------------------
@@ -353,7 +371,16 @@ def _add_engine_commands(sub: argparse._SubParsersAction) -> None:
     check.add_argument("answer", nargs="?", help="the answer to check")
     check.add_argument("--jsonl", metavar="FILE", help="check one JSON object per line (- = stdin)")
     check.add_argument("--function", help="the function that was differentiated (names mistakes)")
-    check.add_argument("--var", default="x", help="the variable (default x)")
+    check.add_argument(
+        "--var",
+        default=None,
+        help="the variable (default x); with --vars, the one a partial derivative is taken in",
+    )
+    check.add_argument(
+        "--vars",
+        metavar="X,Y",
+        help="the variables of a problem in several variables (EXPECTED may be a vector)",
+    )
     check.add_argument("--json", action="store_true", help="print the verdict as JSON")
     check.add_argument(
         "--kind",

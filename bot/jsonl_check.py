@@ -37,17 +37,50 @@ def _check_line(line: str) -> tuple[Any, dict[str, Any] | str]:
     if not isinstance(item, dict):
         return None, "each input line must be a JSON object"
     ident = item.get("id")
-    keys = ("answer", "expected", "function", "var", "answer_kind", "point")
+    keys = ("answer", "expected", "function", "var", "answer_kind", "point", "vars")
     fields = {k: item.get(k) for k in keys}
-    if not isinstance(fields["answer"], str) or not isinstance(fields["expected"], str):
+    if isinstance(fields["expected"], list) and isinstance(fields["answer"], str):
+        if not fields["expected"] or not all(isinstance(e, str) for e in fields["expected"]):
+            return ident, "`expected` must be a string or a non-empty list of strings"
+    elif not isinstance(fields["answer"], str) or not isinstance(fields["expected"], str):
         return ident, "`answer` and `expected` must be strings"
     if fields["function"] is not None and not isinstance(fields["function"], str):
         return ident, "`function` must be a string"
+    if fields["vars"] is not None or isinstance(fields["expected"], list):
+        return ident, _vars_fields(fields)
     var = fields["var"] if fields["var"] is not None else "x"
     if not (isinstance(var, str) and len(var) == 1 and var.isascii() and var.isalpha()):
         return ident, "`var` must be a single letter"
     fields["var"] = var
     return ident, _kind_fields(fields)
+
+
+def _vars_fields(fields: dict[str, Any]) -> dict[str, Any] | str:
+    """Several variables (`vars`) or a vector `expected`: `var`, if given, is the variable a
+    scalar `expected` is the partial derivative with respect to."""
+    from bot.math.parser import ParseError
+    from bot.math.variables import canonical_all
+    from bot.math.vectors import MAX_COMPONENTS
+
+    names = fields["vars"]
+    if names is None:
+        names = [fields["var"] if fields["var"] is not None else "x"]
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        return "`vars` must be a list of variable names"
+    try:
+        declared = canonical_all(names)
+        wrt = canonical_all([fields["var"]])[0] if fields["var"] is not None else None
+    except ParseError as exc:
+        return f"`vars`: {exc}"
+    if wrt is not None and wrt not in declared:
+        return "`var` must be one of `vars`"
+    if isinstance(fields["expected"], list) and len(fields["expected"]) > MAX_COMPONENTS:
+        return f"`expected` has more than {MAX_COMPONENTS} components"
+    kind = fields["answer_kind"]
+    if fields["point"] is not None or (kind is not None and kind != "expression"):
+        return "`answer_kind` and `point` are not supported with `vars` or a list `expected`"
+    fields["vars"], fields["var"] = list(declared), wrt
+    return fields
 
 
 def _kind_fields(fields: dict[str, Any]) -> dict[str, Any] | str:
@@ -88,6 +121,31 @@ def read_lines(path: str) -> Iterator[str]:
             yield from handle
 
 
+def _submit(pool: Any, fields: dict[str, Any]) -> Future:
+    from bot.math import tasks
+    from bot.math.check import check_vars_task
+
+    if fields.get("vars") is not None:
+        return pool.submit(
+            check_vars_task,
+            fields["expected"],
+            fields["answer"],
+            fields["function"],
+            fields["vars"],
+            fields["var"],
+        )
+    return pool.submit(
+        tasks.check_task,
+        fields["expected"],
+        fields["answer"],
+        fields["function"],
+        fields["var"],
+        1,
+        fields["answer_kind"],
+        fields["point"],
+    )
+
+
 def check_stream(pool: Any, lines: Iterator[str], out: IO[str]) -> None:
     """Keep every worker busy, yet print strictly in input order, each line as soon as it is
     answered: a reader thread submits, this thread prints, so a line never waits for the next."""
@@ -107,16 +165,7 @@ def check_stream(pool: Any, lines: Iterator[str], out: IO[str]) -> None:
                     pending.put((ident, _invalid_json(ident, fields)))
                     continue
                 try:
-                    future = pool.submit(
-                        tasks.check_task,
-                        fields["expected"],
-                        fields["answer"],
-                        fields["function"],
-                        fields["var"],
-                        1,
-                        fields["answer_kind"],
-                        fields["point"],
-                    )
+                    future = _submit(pool, fields)
                 except Exception as exc:  # the pool could not take it (e.g. starting)
                     pending.put((ident, _verdict_json(ident, tasks.verdict_for_failure(exc))))
                 else:

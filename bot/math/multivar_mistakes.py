@@ -122,13 +122,14 @@ def _partial_variants(
     expected: sp.Expr, context: PartialContext
 ) -> Iterator[tuple[sp.Expr, Mistake]]:
     x, f = context.wrt, context.function
+    if f is not None:
+        for v in context.variables:
+            if v != x:
+                yield sp.diff(f, v), _wrong_variable(x, v)
     for other in context.siblings:
         yield other, _wrong_variable(x, None)
     if f is None:
         return
-    for v in context.variables:
-        if v != x:
-            yield sp.diff(f, v), _wrong_variable(x, v)
     if f.has(x):
         yield (
             sp.Integer(0),
