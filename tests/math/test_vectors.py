@@ -98,7 +98,7 @@ def test_printed_expressions_in_several_variables_read_back_the_same(
 
 
 HOSTILE = st.lists(
-    st.sampled_from(list("()[]<>{},|xyqw1_^*+-/ 9e") + ["sin", "⟨", "⟩", "\\theta", "__import__"]),
+    st.sampled_from([*"()[]<>{},|xyqw1_^*+-/ 9e", "sin", "⟨", "⟩", "\\theta", "__import__"]),
     max_size=120,
 ).map("".join)
 
