@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
-from bot.math.equivalence import compare
+from bot.math.equivalence import compare, compare_many
 from bot.math.parser import parse
 
 x = sp.Symbol("x")
@@ -154,3 +154,70 @@ def test_total_cancellation_in_the_expected_answer_is_not_a_difference() -> None
     # sympy's tanh' is 1 - tanh^2, which is exactly 0 at 150 digits when x^2 ~ 200
     assert same("2x(1 - tanh(x^2)^2)", "2x/cosh(x^2)^2") is True
     assert same("2x(1 - tanh(x^2)^2)", "2x/cosh(x^2)^2 + e^(-x^2-100)") is False
+
+
+# --- several variables -----------------------------------------------------------------------
+
+XYZ = sp.symbols("x y z")
+
+
+def same_in(names: str, expected: str, answer: str) -> bool | None:
+    symbols = tuple(sp.Symbol(n) for n in names.split(","))
+    declared = names.split(",")
+    return compare_many(
+        parse(expected, vars=declared).expr, parse(answer, vars=declared).expr, symbols
+    ).equal
+
+
+SEVERAL_EQUAL = [
+    ("x,y", "2xy + y^2", "y(2x + y)"),
+    ("x,y", "cos(x - y)", "cos x cos y + sin x sin y"),
+    ("x,y", "e^(x+y)", "e^x e^y"),
+    ("x,y", "1/(xy)", "x^-1 y^-1"),
+    ("x,y", "ln(x^2 + y^2)", "2 ln(sqrt(x^2 + y^2))"),
+    ("x,y,z", "xyz + z", "z(xy + 1)"),
+    ("x,y,z", "sin(x)cos(y)e^z", "e^z cos y sin x"),
+    ("w,b", "2(w + b)", "2w + 2b"),
+]
+SEVERAL_UNEQUAL = [
+    ("x,y", "2xy", "2x"),
+    ("x,y", "2xy", "2yx + 10^-9 y"),
+    ("x,y", "x^2 y", "x y^2"),  # the variables swapped: one variable alone would not see it
+    ("x,y,z", "xyz", "xy"),
+    ("x,y,z", "x + y + z", "x + y + z^2"),
+]
+
+
+@pytest.mark.parametrize(("names", "expected", "answer"), SEVERAL_EQUAL)
+def test_equal_in_several_variables(names: str, expected: str, answer: str) -> None:
+    assert same_in(names, expected, answer) is True
+
+
+@pytest.mark.parametrize(("names", "expected", "answer"), SEVERAL_UNEQUAL)
+def test_unequal_in_several_variables(names: str, expected: str, answer: str) -> None:
+    assert same_in(names, expected, answer) is False
+
+
+def test_the_domain_in_several_variables_is_the_expected_answers() -> None:
+    # ln(xy) lives where xy > 0, both signs: ln x + ln y only where both are positive
+    assert same_in("x,y", "ln(xy)", "ln|x| + ln|y|") is True
+    assert same_in("x,y", "ln(xy)", "ln(x) + ln(y)") is False
+    # the answer may be defined more widely than the expected one
+    assert same_in("x,y", "sqrt(x-y)sqrt(x+y)", "sqrt(x^2 - y^2)") is True
+    # a narrow domain: asin(xy) needs |xy| <= 1
+    assert same_in("x,y", "y/sqrt(1 - x^2 y^2)", "y (1 - (xy)^2)^(-1/2)") is True
+
+
+def test_a_difference_names_the_point() -> None:
+    x, y = XYZ[:2]
+    result = compare_many(x * y, x * y + 1, (x, y))
+    assert result.equal is False
+    assert result.reason.startswith("differs at (x, y) = (")
+    assert isinstance(result.point, tuple) and len(result.point) == 2
+
+
+def test_one_variable_compare_samples_other_symbols_too() -> None:
+    # a partial derivative compared in x alone: y is sampled, not handed to simplify
+    x, y = XYZ[:2]
+    assert compare(2 * x * y, y * 2 * x, x).equal is True
+    assert compare(2 * x * y, 2 * x, x).equal is False
