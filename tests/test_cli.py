@@ -360,3 +360,62 @@ def test_check_jsonl_takes_answer_kind_and_point_and_says_the_other_reading() ->
     assert out["badpoint"]["verdict"] == "invalid"
     assert out["alt"]["verdict"] == "invalid" and out["alt"]["alternative"] == "(3/4)x^(-1/4)"
     assert out["plain"]["verdict"] == "correct" and out["plain"]["alternative"] is None
+
+
+def test_check_jsonl_in_several_variables_gives_a_verdict_per_component() -> None:
+    grad = ["2*x*y", "x**2"]
+    lines = [
+        {"id": "ok", "expected": grad, "answer": "(2xy, x^2)", "vars": ["x", "y"]},
+        {"id": "one", "expected": grad, "answer": "[2xy, 2x]", "vars": ["x", "y"],
+         "function": "x^2*y"},
+        {"id": "swap", "expected": grad, "answer": "<x^2, 2xy>", "vars": ["x", "y"],
+         "function": "x^2*y"},
+        {"id": "count", "expected": grad, "answer": "(2xy, x^2, 0)", "vars": ["x", "y"]},
+        {"id": "w1", "expected": "2*w1*b", "answer": "2w_1 b", "vars": ["w_1", "b"]},
+        {"id": "wrt", "expected": "w", "answer": "b", "vars": ["w", "b"], "var": "b",
+         "function": "w*b"},
+        {"id": "onevar", "expected": ["2*x", "1"], "answer": "(2x, 1)"},
+        {"id": "undeclared", "expected": "2*x", "answer": "2x + q", "vars": ["x", "y"]},
+        {"id": "badvars", "expected": "2*x", "answer": "2x", "vars": "x,y"},
+        {"id": "badname", "expected": "2*x", "answer": "2x", "vars": ["x", "xy"]},
+        {"id": "notvar", "expected": "2*x", "answer": "2x", "vars": ["x", "y"], "var": "z"},
+        {"id": "badlist", "expected": ["2*x", 3], "answer": "(2x, 3)", "vars": ["x", "y"]},
+        {"id": "kind", "expected": "2*x", "answer": "2", "vars": ["x", "y"],
+         "answer_kind": "value", "point": "1"},
+        {"id": "hostile", "expected": grad, "answer": "(9^9^9, __import__('os'))",
+         "vars": ["x", "y"]},
+        {"id": "plain", "expected": "2*x", "answer": "2x"},
+    ]  # fmt: skip
+    result = derivbot("check", "--jsonl", "-", stdin="".join(json.dumps(o) + "\n" for o in lines))
+    assert result.returncode == 0, result.stderr
+    out = {o["id"]: o for o in map(json.loads, result.stdout.splitlines())}
+    assert list(out) == [o["id"] for o in lines]
+    for o in out.values():  # every existing field is still there
+        assert set(o) >= {"id", "verdict", "message", "mistake", "diagnosis", "reading",
+                          "reading_latex", "notes", "alternative"}  # fmt: skip
+    assert out["ok"]["verdict"] == "correct" and out["ok"]["reading"] == "(2·x·y, x^2)"
+    assert [c["verdict"] for c in out["ok"]["components"]] == ["correct", "correct"]
+    assert [c["verdict"] for c in out["one"]["components"]] == ["correct", "incorrect"]
+    assert out["one"]["verdict"] == "incorrect"
+    assert [c["mistake"] for c in out["swap"]["components"]] == ["wrong_variable"] * 2
+    assert out["swap"]["mistake"] == "wrong_variable"
+    assert out["count"]["verdict"] == "incorrect" and "3 components" in out["count"]["message"]
+    assert out["w1"]["verdict"] == "correct" and "components" not in out["w1"]
+    assert out["wrt"]["verdict"] == "incorrect" and out["wrt"]["mistake"] == "wrong_variable"
+    assert out["onevar"]["verdict"] == "correct" and len(out["onevar"]["components"]) == 2
+    assert out["undeclared"]["verdict"] == "invalid" and "`q`" in out["undeclared"]["message"]
+    for bad in ("badvars", "badname", "notvar", "badlist", "kind", "hostile"):
+        assert out[bad]["verdict"] == "invalid", out[bad]
+    assert "components" not in out["plain"]
+
+
+def test_check_with_vars_on_the_command_line() -> None:
+    result = derivbot(
+        "check", "--vars", "x,y", "--function", "x^2*y", "(2*x*y, x**2)", "(x^2, 2xy)"
+    )
+    assert result.returncode == 1
+    assert "component 1: incorrect" in result.stdout and "[wrong_variable]" in result.stdout
+    right = derivbot("check", "--vars", "w,b", "--var", "b", "--json", "w", "w")
+    assert right.returncode == 0 and json.loads(right.stdout)["verdict"] == "correct"
+    mixed = derivbot("check", "--vars", "x,y", "--kind", "value", "--at", "1", "2*x", "2")
+    assert mixed.returncode == 2 and "--vars" in mixed.stderr
