@@ -22,8 +22,9 @@ from sympy.parsing.sympy_parser import (
 )
 
 from bot.math import diagnosis, numeric
-from bot.math.check import check_answer
+from bot.math.check import check_answer, check_vars
 from bot.math.generator import SKILLS, generate
+from bot.math.parser import parse
 
 SEEDS = (0, 1)
 
@@ -114,6 +115,60 @@ def run() -> dict[str, object]:
         "speed-up p99 (naive / ours)": f"{n99 / p99:.1f}x",
         "check mean (ms)": round(statistics.fmean(ours_verdict), 2),
         "generate mean (ms)": round(_generation_mean_ms(), 1),
+        **run_several(),
+    }
+
+
+#: functions of several variables (and their variables) for gradients and partial derivatives
+SEVERAL = (
+    ("x^2*y + y^3", ("x", "y")),
+    ("sin(x*y)", ("x", "y")),
+    ("exp(x*y)*cos(y)", ("x", "y")),
+    ("log(x^2 + y^2 + 1)", ("x", "y")),
+    ("x*y*z + z^2", ("x", "y", "z")),
+    ("(3*w + b - 1)^2", ("w", "b")),
+    ("(w1 + 2*w2 - 3)^2", ("w1", "w2")),
+    ("1/(1 + exp(-(2*w + b)))", ("w", "b")),  # a neuron's output at input 2
+    ("theta^2*sin(theta)", ("theta",)),
+)
+
+
+def several_corpus() -> list[tuple[list[str], str, tuple[str, ...], str, bool]]:
+    """(expected gradient, answer, variables, function, right?): right forms written as vectors
+    and wrong ones a student makes (components swapped, a wrong variable, a constant moved)."""
+    out = []
+    for text, names in SEVERAL:
+        symbols = [sp.Symbol(n) for n in names]
+        f = parse(text, vars=list(names)).expr
+        grad = [sp.diff(f, s) for s in symbols]
+        expected = [sp.sstr(g) for g in grad]
+        show = [sp.sstr(sp.expand(g)).replace("**", "^") for g in grad]
+        out.append((expected, "(" + ", ".join(expected) + ")", names, text, True))
+        out.append((expected, "[" + ", ".join(show) + "]", names, text, True))
+        if len(grad) > 1:
+            total = sp.sstr(sum(grad))
+            out.append((expected, "<" + ", ".join([total] * len(grad)) + ">", names, text, False))
+            swapped = "(" + ", ".join(reversed(expected)) + ")"
+            out.append((expected, swapped, names, text, False))
+            out.append((expected, "(" + ", ".join(expected[:-1]) + ")", names, text, False))
+    return out
+
+
+def run_several() -> dict[str, object]:
+    """Gradients and vectors (several variables): time and agreement with the corpus."""
+    times, disagree = [], 0
+    pairs = several_corpus()
+    for expected, answer, names, function, right in pairs:
+        _clear()
+        start = time.perf_counter()
+        verdict = check_vars(expected, answer, vars=list(names), function=function)
+        times.append((time.perf_counter() - start) * 1000)
+        disagree += verdict.correct != right
+    return {
+        "several variables: vector pairs": len(pairs),
+        "several variables: verdicts that disagree": disagree,
+        "several variables: check + diagnosis p50 (ms)": round(_percentile(times, 50), 2),
+        "several variables: check + diagnosis p99 (ms)": round(_percentile(times, 99), 2),
     }
 
 
@@ -128,5 +183,11 @@ def _generation_mean_ms(seeds: range = range(1000, 1010)) -> float:
 
 
 if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] == ["--several"]:  # just the several-variable part, quickly
+        for key, value in run_several().items():
+            print(f"{key}: {value}")
+        sys.exit()
     for key, value in run().items():
         print(f"{key}: {value}")

@@ -21,7 +21,7 @@ from bot.math.equivalence import compare_many, roughly
 from bot.math.multivar_mistakes import PartialContext, StepContext, name_mistake
 from bot.math.parser import ParseError, Reading, parse
 from bot.math.variables import canonical_all, listing
-from bot.math.vectors import as_reading, parse_vector, split_vector
+from bot.math.vectors import VectorReading, as_reading, parse_vector, split_vector
 
 __all__ = ["VectorVerdict", "check_vars", "check_vars_task"]
 
@@ -158,23 +158,30 @@ def _check_vector(question: _Question, answer: str) -> Verdict:
     try:
         vector = parse_vector(answer, vars=question.names)
         if vector is None:
-            parse(answer, vars=question.names)  # unreadable: say why, as for any answer
-            return Verdict(
-                "incorrect",
-                f"A vector of {n} components is expected here, written like "
-                f"({', '.join('…' for _ in range(n))}).",
-                parse(answer, vars=question.names),
-            )
+            reading = parse(answer, vars=question.names)  # unreadable: say why, as for any answer
+            if n == 1:  # a vector of one component is written as the component: `(2θ)`, `2θ`
+                vector = VectorReading((reading,))
+            else:
+                return Verdict(
+                    "incorrect",
+                    f"A vector of {n} components is expected here, written like "
+                    f"({', '.join('…' for _ in range(n))}).",
+                    reading,
+                )
     except ParseError as exc:
         return invalid(str(exc))
     whole = as_reading(vector)
     got = len(vector.components)
     if got != n:
         return Verdict(
-            "incorrect", f"Your vector has {got} components; {n} are expected here.", whole
+            "incorrect", f"Your vector has {got} components; {n} {_are(n)} expected here.", whole
         )
     parts = tuple(_check_one(question, r, k) for k, r in enumerate(vector.components))
     return _overall(parts, whole)
+
+
+def _are(n: int) -> str:
+    return "is" if n == 1 else "are"
 
 
 def _overall(parts: tuple[Verdict, ...], whole: Reading) -> VectorVerdict:

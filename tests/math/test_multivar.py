@@ -122,3 +122,10 @@ def test_bad_declarations_are_invalid(kwargs: dict, message: str) -> None:
 
 def test_an_expected_vector_may_be_written_as_text() -> None:
     assert check_vars("(2*x, 2*y)", "[2x, 2y]", vars=XY).verdict == "correct"
+
+
+@pytest.mark.parametrize("answer", ["2θ", "(2θ)", "[2theta]"])
+def test_a_vector_of_one_component_is_written_as_that_component(answer: str) -> None:
+    verdict = check_vars(["2*theta"], answer, vars=["θ"])
+    assert verdict.verdict == "correct"
+    assert [c.verdict for c in verdict.components] == ["correct"]
