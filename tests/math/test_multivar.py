@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.math.check import VectorVerdict, check_vars
+from tests.property import examples
 
 XY = ["x", "y"]
 GRADIENT = ["2*x*y", "x**2"]  # ∇(x²y)
@@ -129,3 +132,16 @@ def test_a_vector_of_one_component_is_written_as_that_component(answer: str) -> 
     verdict = check_vars(["2*theta"], answer, vars=["θ"])
     assert verdict.verdict == "correct"
     assert [c.verdict for c in verdict.components] == ["correct"]
+
+
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.sampled_from([*"()[]<>,|xyq1_^*+-/ 9e", "sin", "w1", "⟨", "∇f =", "θ"]), max_size=60
+    ).map("".join)
+)
+def test_check_vars_never_raises_for_what_a_student_types(text: str) -> None:
+    verdict = check_vars(GRADIENT, text, vars=XY)
+    assert verdict.verdict in ("correct", "incorrect", "invalid")
+    if verdict.verdict == "correct":
+        assert [c.verdict for c in verdict.components] == ["correct", "correct"]
