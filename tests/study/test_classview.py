@@ -315,7 +315,7 @@ async def test_the_csv_has_one_row_per_student_and_skill(service) -> None:
 
 
 async def test_a_server_nobody_studied_in_is_an_empty_class(service) -> None:
-    user, server = await _member(service, 9, "Teacher")
+    _, server = await _member(service, 9, "Teacher")
     view = await service.class_view(server)
     assert (view.skills, view.students, view.mistakes, view.leeches) == ((), (), (), ())
     assert (await service.class_csv(server)).splitlines() == [",".join(CSV_COLUMNS)]
