@@ -54,7 +54,7 @@ class Teacher(StudyCog):
             await send_private(interaction, NOBODY)
             return
         theme = (await self.service.preferences(user)).theme
-        file = await self._picture(grid_data(view, interaction.guild.name), theme)
+        file = await self._picture(grid_data(view), theme)
         embed = class_embed(view, interaction.guild.name, image=file is not None)
         await interaction.followup.send(
             embed=embed, file=file or discord.utils.MISSING, ephemeral=True

@@ -230,7 +230,8 @@ async def test_the_matrix_counts_this_servers_work_per_student_and_skill(service
     assert (ben.points, ben.streak) == (10, 0)
     assert set(cleo.cells) == {"power"}  # no chain cell: not started
     assert cleo.cells["power"].top_mistake == "not_differentiated"  # a tie: alphabetical
-    grid = grid_data(view, "Calculus")
+    grid = grid_data(view)
+    assert grid.title == view.server_name == "Calculus"
     assert grid.students == ("=Cleo", "Ada", "Ben") and grid.skills == view.skills
     assert grid.cells[0][1] is None
     assert (grid.cells[1][1].level, grid.cells[1][1].correct, grid.cells[1][1].attempts) == (

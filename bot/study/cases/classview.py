@@ -1,6 +1,7 @@
 """The class at a glance, for a server's teachers: students × skills (level reached, recent
 accuracy), the mistakes the class makes most with an example each, the class's leeches, and
-the same per student and skill as CSV rows for a gradebook.
+the same per student and skill as CSV rows for a gradebook (the data and its CSV and text
+forms are `bot.study.classreport`, re-exported here).
 
 Who counts as the class: the server's members with at least one answer logged in this server
 (a teacher who only looks is not a row). Members who keep their stats private are included:
@@ -12,9 +13,7 @@ schedule, which every server shares (the same numbers their `/stats` shows).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -33,107 +32,28 @@ from bot.db.models import (
     Server,
     User,
 )
-from bot.math.diagnosis import CODES
 from bot.math.generator import SKILLS
-from bot.math.render.classgrid import ClassGrid, GridCell
 from bot.study import stats as stats_module
 from bot.study.cases.base import ServiceBase
 from bot.study.cases.results import StudyError
+from bot.study.classreport import (
+    CSV_COLUMNS,
+    RECENT_PROBLEMS,
+    TOP_MISTAKES,
+    ClassLeech,
+    ClassMistake,
+    ClassStudent,
+    ClassView,
+    MistakeExample,
+    SkillCell,
+    class_csv_rows,
+    class_csv_text,
+    class_report_text,
+    grid_data,
+    mistake_words,
+)
 from bot.study.credit import FIRST_TRY_QUALITY
 from bot.study.items import item_label, parse_key
-
-#: "Recent accuracy" is over each student's last this many problems of a skill.
-RECENT_PROBLEMS = 10
-#: How many mistakes `/class` names.
-TOP_MISTAKES = 3
-CSV_COLUMNS = (
-    "student",
-    "discord_id",
-    "skill",
-    "level",
-    "reviews",
-    "problems",
-    "first_try",
-    "accuracy",
-    "last_studied",
-    "next_due",
-    "streak",
-    "points",
-    "top_mistake",
-)
-#: A spreadsheet reads a cell starting with one of these as a formula: names are user text.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-@dataclass(frozen=True)
-class SkillCell:
-    """One student's work on one skill."""
-
-    level: int  # the highest level reached (unlocked), 0 before any answer
-    levels: int
-    reviews: int  # counted reviews (that moved the schedule), in this server
-    problems: int  # problems finished in this server, practice included
-    first_try: int  # of those, solved at the first try without a hint
-    recent_problems: int  # the last RECENT_PROBLEMS of them
-    recent_first_try: int
-    points: int
-    last_studied: dt.date | None  # the student's study day of their latest answer here
-    next_due: dt.date | None
-    top_mistake: str | None  # the mistake code they make most on this skill
-
-    @property
-    def accuracy(self) -> float | None:
-        return self.first_try / self.problems if self.problems else None
-
-    @property
-    def recent_accuracy(self) -> float | None:
-        return self.recent_first_try / self.recent_problems if self.recent_problems else None
-
-
-@dataclass(frozen=True)
-class ClassStudent:
-    user_id: int
-    discord_id: int | None
-    name: str
-    streak: int
-    points: int  # earned in this server
-    cells: dict[str, SkillCell] = field(default_factory=dict)  # by skill, only those practised
-
-
-@dataclass(frozen=True)
-class MistakeExample:
-    student: str
-    skill: str
-    level: int
-    problem: str | None  # the problem's prompt (None when it could not be rebuilt)
-    answer: str  # what the student typed: user text, echo it safely
-
-
-@dataclass(frozen=True)
-class ClassMistake:
-    code: str
-    words: str  # `diagnosis.CODES`, e.g. "inner derivative missing"
-    count: int  # wrong answers with this mistake
-    students: int  # how many students made it
-    example: MistakeExample
-
-
-@dataclass(frozen=True)
-class ClassLeech:
-    item_key: str
-    label: str  # "chain · level 2", or a card's front (deck text: echo it safely)
-    students: tuple[str, ...]  # who keeps failing it, most lapses first
-    lapses: int  # over all of them
-
-
-@dataclass(frozen=True)
-class ClassView:
-    server_id: int
-    day: dt.date  # UTC today, the day the view is of
-    skills: tuple[str, ...]  # the columns: skills anyone here practised, in the registry's order
-    students: tuple[ClassStudent, ...]  # by name
-    mistakes: tuple[ClassMistake, ...]  # the TOP_MISTAKES most made, most first
-    leeches: tuple[ClassLeech, ...]  # most students first
 
 
 @dataclass
@@ -218,7 +138,11 @@ async def _read_class(
     names = {s.user_id: s.name for s in students}
     top, seeds = await _top_mistakes(session, server_id, names)
     leeches = await _leeches(session, server_id, names)
-    return ClassView(server_id, now.date(), skills, tuple(students), top, leeches), seeds
+    name = await session.scalar(select(Server.name).where(Server.id == server_id))
+    if name is None:
+        raise StudyError(f"no server {server_id}")
+    view = ClassView(server_id, name, now.date(), skills, tuple(students), top, leeches)
+    return view, seeds
 
 
 def _name(user: User) -> str:
@@ -413,8 +337,7 @@ async def _top_mistakes(
         example = MistakeExample(
             names[latest.user_id], latest.skill, latest.level, None, latest.answer_text
         )
-        words = CODES.get(code, code.replace("_", " "))
-        mistakes.append(ClassMistake(code, words, int(count), int(who), example))
+        mistakes.append(ClassMistake(code, mistake_words(code), int(count), int(who), example))
         seeds.append((latest.skill, latest.level, latest.seed))
     return tuple(mistakes), seeds
 
@@ -462,80 +385,6 @@ def _leech_label(key: str, front: str | None) -> str:
     return f"card: {flat[:60]}" + ("…" if len(flat) > 60 else "")
 
 
-# --- what front-ends draw and export ----------------------------------------------------------
-
-
-def grid_data(view: ClassView, title: str = "", *, max_students: int = 60) -> ClassGrid:
-    """The view as the plain values the renderer takes (`bot.math.render.classgrid`), at most
-    `max_students` rows (the CSV has everyone)."""
-    shown = view.students[:max_students]
-    return ClassGrid(
-        title=title,
-        day=view.day.isoformat(),
-        skills=view.skills,
-        students=tuple(s.name for s in shown),
-        cells=tuple(tuple(_grid_cell(s.cells.get(skill)) for skill in view.skills) for s in shown),
-        more=len(view.students) - len(shown),
-        recent=RECENT_PROBLEMS,
-    )
-
-
-def _grid_cell(cell: SkillCell | None) -> GridCell | None:
-    if cell is None:
-        return None
-    return GridCell(cell.level, cell.levels, cell.recent_first_try, cell.recent_problems)
-
-
-def class_csv_rows(view: ClassView) -> list[list[str]]:
-    """`CSV_COLUMNS`, then one row per student and skill (every skill the class practised; a
-    skill the student has not: zeros and blanks). Accuracy is a whole percentage of problems
-    solved at the first try without a hint; dates are ISO; the mistake is in words."""
-    out = [list(CSV_COLUMNS)]
-    for student in view.students:
-        for skill in view.skills:
-            cell = student.cells.get(skill)
-            accuracy = cell.accuracy if cell is not None else None
-            out.append(
-                [
-                    _cell_text(student.name),
-                    "" if student.discord_id is None else str(student.discord_id),
-                    skill,
-                    str(cell.level if cell else 0),
-                    str(cell.reviews if cell else 0),
-                    str(cell.problems if cell else 0),
-                    str(cell.first_try if cell else 0),
-                    "" if accuracy is None else str(round(100 * accuracy)),
-                    _iso(cell.last_studied if cell else None),
-                    _iso(cell.next_due if cell else None),
-                    str(student.streak),
-                    str(cell.points if cell else 0),
-                    CODES.get(cell.top_mistake, cell.top_mistake)
-                    if cell and cell.top_mistake
-                    else "",
-                ]
-            )
-    return out
-
-
-def class_csv_text(view: ClassView) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(class_csv_rows(view))
-    return buffer.getvalue()
-
-
-def _iso(day: dt.date | None) -> str:
-    return "" if day is None else day.isoformat()
-
-
-def _cell_text(text: str) -> str:
-    """User text made inert for spreadsheets: a leading = + - @ would start a formula."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def mistake_words(code: str) -> str:
-    return CODES.get(code, code.replace("_", " "))
-
-
 __all__ = [
     "CSV_COLUMNS",
     "RECENT_PROBLEMS",
@@ -549,6 +398,6 @@ __all__ = [
     "SkillCell",
     "class_csv_rows",
     "class_csv_text",
+    "class_report_text",
     "grid_data",
-    "mistake_words",
 ]
