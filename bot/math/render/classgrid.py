@@ -37,7 +37,7 @@ MAX_ROWS = 80  # a taller picture is unreadable in Discord; the caller says how 
 NAME_IN = 2.1  # inches for the names column
 CELL_IN = 0.78  # inches per skill column
 ROW_IN = 0.32  # inches per student row
-HEAD_IN = 1.55  # title and the slanted skill names
+HEAD_IN = 1.25  # title and the slanted skill names
 FOOT_IN = 0.75  # the key
 
 
@@ -174,14 +174,19 @@ def _colour(cell: GridCell | None, look: _Look) -> str:
 
 
 def _cell(ax, i: int, j: int, cell: GridCell | None, look: _Look) -> None:  # type: ignore[no-untyped-def]
-    ax.add_artist(
-        Rectangle((j + 0.04, i + 0.06), 0.92, 0.88, facecolor=_colour(cell, look), edgecolor="none")
-    )
+    face = _colour(cell, look)
+    ax.add_artist(Rectangle((j + 0.04, i + 0.06), 0.92, 0.88, facecolor=face, edgecolor="none"))
     if cell is None:
         _text(ax, j + 0.5, i + 0.5, "·", fontsize=9, color=look.muted, ha="center", va="center")
         return
     label = f"L{cell.level} {min(cell.correct, cell.attempts)}/{cell.attempts}"
-    _text(ax, j + 0.5, i + 0.52, label, fontsize=7.5, color=look.text, ha="center", va="center")
+    ink = look.bg if _luminance(face) > 0.45 else look.text  # readable on pale and dark alike
+    _text(ax, j + 0.5, i + 0.52, label, fontsize=7.5, color=ink, ha="center", va="center")
+
+
+def _luminance(colour: str) -> float:
+    red, green, blue = to_rgb(colour)
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
 
 
 def _key(fig: Figure, grid: ClassGrid, look: _Look, y: float) -> None:
