@@ -275,7 +275,7 @@ async def _class_report(url: str | None, guild_id: int, csv_path: str | None) ->
         Path(csv_path).write_text(text, encoding="utf-8", newline="")
         rows = len(view.students) * len(view.skills)
         print(
-            f"wrote {csv_path}: {rows} rows ({len(view.students)} students × "
+            f"wrote {csv_path}: {rows} rows ({len(view.students)} students x "
             f"{len(view.skills)} skills)"
         )
     return 0

@@ -34,7 +34,7 @@ def test_class_report_writes_the_csv_gradebook(class_db: str, tmp_path: Path) ->
         "class", "report", "--server", str(GUILD), "--csv", str(out), "--url", class_db
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout == f"wrote {out}: 6 rows (3 students × 2 skills)\n"
+    assert result.stdout == f"wrote {out}: 6 rows (3 students x 2 skills)\n"
     with out.open(newline="", encoding="utf-8") as f:
         rows = list(csv.reader(f))
     assert rows[0] == list(CSV_COLUMNS)
