@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -79,9 +79,8 @@ class ClassViewCases(ServiceBase):
                 prompt: str | None = (await self._problem(skill, level, seed)).prompt
             except (StudyError, KeyError, ValueError):
                 prompt = None
-            example = MistakeExample(**{**vars(mistake.example), "problem": prompt})
-            mistakes.append(ClassMistake(**{**vars(mistake), "example": example}))
-        return ClassView(**{**vars(view), "mistakes": tuple(mistakes)})
+            mistakes.append(replace(mistake, example=replace(mistake.example, problem=prompt)))
+        return replace(view, mistakes=tuple(mistakes))
 
     async def class_csv(self, server_id: int) -> str:
         """The gradebook: one row per student and skill (`CSV_COLUMNS`)."""
