@@ -129,7 +129,8 @@ def class_embed(view: ClassView, server: str, *, image: bool) -> discord.Embed:
     """What the picture shows, in words, with what it does not: mistakes and leeches."""
     count = len(view.students)
     described = (
-        f"{count} student{'s' if count != 1 else ''} × {len(view.skills)} skills. Each cell: "
+        f"{count} student{'s' if count != 1 else ''} × {len(view.skills)} "
+        f"skill{'s' if len(view.skills) != 1 else ''}. Each cell: "
         f"the level reached, and first tries among the last {RECENT_PROBLEMS} problems."
     )
     if not image:

@@ -105,3 +105,21 @@ async def test_an_empty_class_says_so(env, place, people) -> None:
         result = await admin.slash(channel, "class", **options)
         assert result.ephemeral and not result.response.attachments
         assert result.response.content.startswith("Nobody has answered anything")
+
+
+async def test_the_teacher_role_may_look_too(env, place, people, simcord_bot) -> None:
+    guild, channel = place
+    ada, _, admin = people
+    teachers = guild.create_role("Teachers")
+    teacher = guild.add_member(env.create_user("teacher"), roles=[teachers])
+    await _study(simcord_bot, ada, guild, "skill:power:1", wrong=False)
+    refused = await teacher.slash(channel, "class")
+    assert refused.response.content.startswith("Only teachers can do that")
+    await admin.slash(channel, "serversettings", teacher_role=teachers)
+    result = await teacher.slash(channel, "class")
+    assert result.ephemeral
+    assert [a.filename for a in result.response.attachments] == ["class.png"]
+    assert result.response.embeds[0].description.startswith(
+        "1 student × 1 skill. Each cell: the level reached"
+    )
+    assert len(env.errors) == 1  # the refusal before the role was set
