@@ -6,7 +6,8 @@ pure ``bot.srs`` room, and every grading writes the item's new state and its rev
 one transaction, keyed by the presentation token so a double click counts once.
 
 `StudyService` is composed from the use-case parts in ``bot.study.cases`` (one module each:
-people, queue, presenting, grading, library, progress, reminding, servers) over
+people, queue, presenting, grading, library, progress, reminding, servers,
+classview) over
 ``cases.base.ServiceBase``, which declares what they share. This module stays the stable entry
 point: every name callers import from it is re-exported here.
 """
@@ -14,6 +15,15 @@ point: every name callers import from it is re-exported here.
 from __future__ import annotations
 
 from bot.study.cases.base import PROBLEM_CACHE, Clock, SchedulerName
+from bot.study.cases.classview import (
+    ClassLeech,
+    ClassMistake,
+    ClassStudent,
+    ClassView,
+    ClassViewCases,
+    MistakeExample,
+    SkillCell,
+)
 from bot.study.cases.grading import (
     MAX_DURATION_S,
     POINTS_PER_CARD,
@@ -56,6 +66,7 @@ class StudyService(
     ProgressCases,
     ReminderCases,
     ServerCases,
+    ClassViewCases,
 ):
     """The one object every front-end calls; its state and constructor are
     `cases.base.ServiceBase`'s (sessions, pool, settings, clock, seeds, import limits)."""
@@ -72,10 +83,15 @@ __all__ = [
     "UNLOCK_INTERVAL",
     "AlreadyGraded",
     "CardView",
+    "ClassLeech",
+    "ClassMistake",
+    "ClassStudent",
+    "ClassView",
     "Clock",
     "ImportBusy",
     "ItemKey",
     "MemberPrivacy",
+    "MistakeExample",
     "Outcome",
     "Practice",
     "Preferences",
@@ -85,6 +101,7 @@ __all__ = [
     "SchedulerName",
     "ServerSettings",
     "SessionReport",
+    "SkillCell",
     "StudyError",
     "StudyService",
 ]
