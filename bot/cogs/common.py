@@ -79,14 +79,19 @@ async def identify(
     service: StudyService, interaction: discord.Interaction
 ) -> tuple[int, int | None]:
     """(user id, server id) for whoever is interacting; joining the server on the way, since
-    leaderboards and server decks are per server. The user id is also left in the
+    leaderboards, server decks and names are per server. The user id is also left in the
     interaction's extras, so whatever a command did, the reminders cog can tell that user
     about a paused reminder once the command is done."""
-    user = await service.user_for_discord(interaction.user.id, interaction.user.display_name)
+    person = interaction.user
+    # the account's own name, the same in a DM and in every server; a server's nickname is
+    # that server's alone (its leaderboard shows it), kept on the membership
+    user = await service.user_for_discord(person.id, person.global_name or person.name)
     interaction.extras[STUDY_USER] = user
     server = None
     if interaction.guild is not None:
-        server = await service.join_server(user, interaction.guild.id, interaction.guild.name)
+        server = await service.join_server(
+            user, interaction.guild.id, interaction.guild.name, member_name=person.display_name
+        )
     return user, server
 
 
