@@ -26,6 +26,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.math import tasks
+from bot.math.generator import Problem
 from bot.math.parser import Reading
 from bot.math.render import Rendered
 from bot.math.rules import Step
@@ -146,6 +147,30 @@ async def attach_steps(
     elif text:
         embed.add_field(name="Worked solution", value=text[:1000], inline=False)
     return file
+
+
+#: Seconds a tangent picture may take in a worker (it takes ~0.1 s; a guard, not a budget).
+PICTURE_TIMEOUT = 10.0
+
+
+async def tangent_picture(
+    pool: MathPool, problem: Problem, *, theme: str = "dark"
+) -> tuple[discord.Embed, discord.File] | None:
+    """For a problem whose answer kind shows it (a tangent line, a derivative's value at a
+    point): f and its tangent at x = a, as an embed of its own under the worked solution (an
+    embed holds one image). None for other problems, or when it cannot be drawn."""
+    file = image_file(
+        await tasks.atangent(pool, problem, theme=theme, timeout=PICTURE_TIMEOUT), "tangent.png"
+    )
+    if file is None:
+        return None
+    embed = discord.Embed(
+        title="The picture",
+        description=f"{problem.var} = {problem.point}: the derivative there is the slope of "
+        "the tangent line.",
+    )
+    embed.set_image(url="attachment://tangent.png")
+    return embed, file
 
 
 #: Every study button's label and style, by the action in its custom id (/quiz and /review
