@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import sympy as sp
 
+from bot.db.engine import transaction
+from bot.db.models import ItemState
 from bot.math.usertex import MAX_FORMULA_CHARS
 
 
@@ -132,3 +136,35 @@ async def test_tex_is_rate_limited_like_every_command(env, place, simcord_bot) -
         assert _files(drawn.response) == ["formula.png"]
     refused = await ivy.slash(channel, "tex", formula="x^2")
     assert refused.ephemeral and refused.response.content.startswith("Easy there!")
+
+
+async def test_a_tangent_problem_in_review_shows_the_picture_with_its_solution(
+    env, place, simcord_bot
+) -> None:
+    guild, channel = place
+    jo = guild.add_member(env.create_user("jo"))
+    service = simcord_bot.service
+    user = await service.user_for_discord(jo.id, "jo")
+    await service.set_user_preferences(user, new_per_day=0)
+    today = env.now().date()
+    async with transaction(service.sessions) as session:
+        session.add(
+            ItemState(
+                user_id=user,
+                item_key="skill:tangent_line:1",
+                kind="skill",
+                skill="tangent_line",
+                level=1,
+                scheduler="sm2",
+                repetitions=1,
+                interval=1,
+                introduced_day=today - dt.timedelta(days=3),
+                due_day=today - dt.timedelta(days=1),
+                last_reviewed_at=env.now() - dt.timedelta(days=2),
+            )
+        )
+    shown = (await jo.slash(channel, "review")).response
+    assert "tangent line" in shown.embeds[0].description
+    revealed = (await jo.click(shown, label="Solution")).response
+    assert _files(revealed) == ["steps.png", "tangent.png"]
+    assert revealed.embeds[1].image.url == "attachment://tangent.png"
