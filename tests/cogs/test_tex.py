@@ -168,3 +168,27 @@ async def test_a_tangent_problem_in_review_shows_the_picture_with_its_solution(
     revealed = (await jo.click(shown, label="Solution")).response
     assert _files(revealed) == ["steps.png", "tangent.png"]
     assert revealed.embeds[1].image.url == "attachment://tangent.png"
+
+
+async def test_tex_runs_in_the_pool_within_its_time_limit(
+    env, place, simcord_bot, monkeypatch
+) -> None:
+    """A formula that runs past the limit is told privately; nothing is posted for the channel."""
+    from bot.cogs.tex import TEX_TIMEOUT
+    from bot.math.workers import WorkTimeout
+
+    asked = []
+
+    async def slow(fn, *args, timeout=None, **kwargs):
+        asked.append((fn.__name__, timeout))
+        raise WorkTimeout("too slow")
+
+    monkeypatch.setattr(simcord_bot.pool, "arun", slow)
+    guild, channel = place
+    kim = guild.add_member(env.create_user("kim"))
+    result = await kim.slash(channel, "tex", formula=r"\sum_{n=1}^{\infty} \frac{1}{n^2}")
+    assert asked == [("render_formula", TEX_TIMEOUT)]
+    said = [m for m in [result.response, *result.followups] if m is not None]
+    assert said and all(m.ephemeral for m in said)
+    assert "it took too long to draw" in said[-1].content
+    assert channel.last_message is None or not channel.last_message.attachments
