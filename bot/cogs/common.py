@@ -165,9 +165,8 @@ async def tangent_picture(
     if file is None:
         return None
     embed = discord.Embed(
-        title="The picture",
-        description=f"{problem.var} = {problem.point}: the derivative there is the slope of "
-        "the tangent line.",
+        title=f"The tangent at {problem.var} = {problem.point}",
+        description="The derivative there is the slope of the tangent line.",
     )
     embed.set_image(url="attachment://tangent.png")
     return embed, file

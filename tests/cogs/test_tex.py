@@ -40,7 +40,8 @@ async def test_a_tangent_problems_solution_carries_the_tangent_picture(
     steps, picture = solution.embeds
     assert steps.title == "📖 Worked solution" and steps.image.url == "attachment://steps.png"
     assert picture.image.url == "attachment://tangent.png"
-    assert f"{problem.var} = {problem.point}" in picture.description
+    assert picture.title == f"The tangent at {problem.var} = {problem.point}"
+    assert "slope of the tangent" in picture.description
     png = await solution.attachments[1].read()
     assert png.startswith(b"\x89PNG")
 
