@@ -24,7 +24,6 @@ from bot.math.check import (
 from bot.math.generator import Problem, generate
 from bot.math.render import Rendered, render_latex, render_lines, render_tangent, tex_to_text
 from bot.math.skills import kind_of
-from bot.math.usertex import render_formula
 from bot.math.workers import MathPool, WorkerCrashed, WorkTimeout
 
 log = logging.getLogger(__name__)
@@ -184,6 +183,8 @@ async def arender_formula(
     """A student's formula drawn for others (`usertex.render_formula`) in the pool, within
     `timeout`: a refusal, a timeout or a failing pool all come back as ``png`` None with an
     ``error`` worded for the student."""
+    from bot.math.usertex import render_formula  # its checker loads mathtext: only when asked
+
     try:
         return await pool.arun(render_formula, tex, theme, timeout=timeout)
     except WorkTimeout:
