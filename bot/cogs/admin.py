@@ -90,6 +90,10 @@ class Admin(StudyCog):
         if changes:
             await self.service.set_user_preferences(user, **changes)
         notes = []
+        if timezone is not None and (reminder := await self.service.reminder(user)) is not None:
+            notes.append(  # one zone per student: the reminder moved with it
+                f"Your daily reminder follows: {reminder.local_time} ({reminder.timezone})."
+            )
         if scheduler is not None:
             updated = await self.service.set_scheduler(user, scheduler)
             notes.append(f"Scheduler is now {scheduler}; {updated} items rescheduled from history.")

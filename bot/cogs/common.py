@@ -26,6 +26,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.math import tasks
+from bot.math.generator import Problem
 from bot.math.parser import Reading
 from bot.math.render import Rendered
 from bot.math.rules import Step
@@ -79,14 +80,19 @@ async def identify(
     service: StudyService, interaction: discord.Interaction
 ) -> tuple[int, int | None]:
     """(user id, server id) for whoever is interacting; joining the server on the way, since
-    leaderboards and server decks are per server. The user id is also left in the
+    leaderboards, server decks and names are per server. The user id is also left in the
     interaction's extras, so whatever a command did, the reminders cog can tell that user
     about a paused reminder once the command is done."""
-    user = await service.user_for_discord(interaction.user.id, interaction.user.display_name)
+    person = interaction.user
+    # the account's own name, the same in a DM and in every server; a server's nickname is
+    # that server's alone (its leaderboard shows it), kept on the membership
+    user = await service.user_for_discord(person.id, person.global_name or person.name)
     interaction.extras[STUDY_USER] = user
     server = None
     if interaction.guild is not None:
-        server = await service.join_server(user, interaction.guild.id, interaction.guild.name)
+        server = await service.join_server(
+            user, interaction.guild.id, interaction.guild.name, member_name=person.display_name
+        )
     return user, server
 
 
@@ -141,6 +147,29 @@ async def attach_steps(
     elif text:
         embed.add_field(name="Worked solution", value=text[:1000], inline=False)
     return file
+
+
+#: Seconds a tangent picture may take in a worker (it takes ~0.1 s; a guard, not a budget).
+PICTURE_TIMEOUT = 10.0
+
+
+async def tangent_picture(
+    pool: MathPool, problem: Problem, *, theme: str = "dark"
+) -> tuple[discord.Embed, discord.File] | None:
+    """For a problem whose answer kind shows it (a tangent line, a derivative's value at a
+    point): f and its tangent at x = a, as an embed of its own under the worked solution (an
+    embed holds one image). None for other problems, or when it cannot be drawn."""
+    file = image_file(
+        await tasks.atangent(pool, problem, theme=theme, timeout=PICTURE_TIMEOUT), "tangent.png"
+    )
+    if file is None:
+        return None
+    embed = discord.Embed(
+        title=f"The tangent at {problem.var} = {problem.point}",
+        description="The derivative there is the slope of the tangent line.",
+    )
+    embed.set_image(url="attachment://tangent.png")
+    return embed, file
 
 
 #: Every study button's label and style, by the action in its custom id (/quiz and /review

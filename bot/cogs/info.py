@@ -30,6 +30,7 @@ EXAMPLES = {
     "deck import": "/deck import file:limits.yaml",
     "deck export": "/deck export deck:derivative-rules format:csv",
     "deck remove": "/deck remove deck:limits",
+    "tex": r"/tex formula:\frac{d}{dx} \sin x = \cos x",
     "resources": "/resources",
     "help": "/help",
 }

@@ -23,6 +23,7 @@ from bot.cogs.common import (
     persistent_view,
     reporting,
     study_button,
+    tangent_picture,
     too_fast,
 )
 from bot.cogs.embeds import BLURPLE, outcome_embed
@@ -240,16 +241,24 @@ class Quiz(StudyCog):
         outcome: Outcome,
         answer: str | None,
     ) -> None:
-        embed = outcome_embed(outcome, answer)
+        embeds = [outcome_embed(outcome, answer)]
         files = []
         reading = outcome.verdict.reading if outcome.verdict is not None else None
         if outcome.steps or reading is not None:  # in the student's theme, like the problem
             theme = (await self.service.preferences(user)).theme
-            file = await attach_steps(self.pool, embed, outcome.steps, theme=theme, reading=reading)
+            file = await attach_steps(
+                self.pool, embeds[0], outcome.steps, theme=theme, reading=reading
+            )
             files += [file] if file else []
+            if outcome.steps:  # the solution: with the tangent, for problems at a point
+                problem = await self.service.problem_for(token)
+                picture = await tangent_picture(self.pool, problem, theme=theme)
+                if picture is not None:
+                    embeds.append(picture[0])
+                    files.append(picture[1])
         actions = ("retry", "solution", "next") if outcome.can_retry else ("next",)
         await interaction.followup.send(
-            embed=embed, files=files, view=buttons(token, *actions), ephemeral=True
+            embeds=embeds, files=files, view=buttons(token, *actions), ephemeral=True
         )
 
 

@@ -170,14 +170,14 @@ class Reminders(StudyCog):
     @remind.command(name="set", description="Get a study reminder every day at a local time")
     @app_commands.describe(
         time="24-hour local time, e.g. 07:30",
-        timezone="Your time zone, e.g. America/New_York (start typing a city)",
+        timezone="Your time zone, e.g. America/New_York (start typing a city); default: yours",
         where="In your DMs (default), or in this channel",
     )
     async def remind_set(
         self,
         interaction: discord.Interaction,
         time: str,
-        timezone: str,
+        timezone: str | None = None,
         where: Literal["dm", "here"] = "dm",
     ) -> None:
         try:
@@ -187,7 +187,7 @@ class Reminders(StudyCog):
                 f"I need a 24-hour time like `07:30`; you typed {echo(time)}.", ephemeral=True
             )
             return
-        if not valid_zone(timezone.strip()):
+        if timezone is not None and not valid_zone(timezone.strip()):
             await interaction.response.send_message(
                 f"I don't know the time zone {echo(timezone)}; pick one from the list "
                 "(start typing a city, like `New York` or `Berlin`).",
@@ -204,20 +204,27 @@ class Reminders(StudyCog):
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         user, server = await self._user(interaction)
+        before = (await self.service.preferences(user)).timezone
+        zone = timezone.strip() if timezone is not None else before
         fire_at = await self.service.set_reminder(
             user,
             time.strip(),
-            timezone.strip(),
+            zone,
             where="channel" if in_channel else "dm",
             channel_id=interaction.channel_id if in_channel else None,
             server_id=server,
         )
         place = "in this channel" if in_channel else "in your DMs"
-        await interaction.followup.send(
-            f"⏰ Done: every day at **{time.strip()}** ({timezone.strip()}), {place}. "
-            f"Next one {_when(fire_at)}.",
-            ephemeral=True,
+        text = (
+            f"⏰ Done: every day at **{time.strip()}** ({zone}), {place}. "
+            f"Next one {_when(fire_at)}."
         )
+        if zone != before:  # one zone per student: say so, once, when it moves
+            text += (
+                f"\n🌐 Your time zone is now **{zone}** (it was {before}): your study day "
+                "starts and ends by it too. `/settings timezone:` changes both."
+            )
+        await interaction.followup.send(text, ephemeral=True)
 
     @remind_set.autocomplete("timezone")
     async def timezone_autocomplete(

@@ -29,6 +29,7 @@ from bot.cogs.common import (
     persistent_view,
     reporting,
     study_button,
+    tangent_picture,
     too_fast,
 )
 from bot.cogs.embeds import BLURPLE, outcome_embed, summary_embed
@@ -359,9 +360,15 @@ class Review(StudyCog):
         files = []
         theme = await self._theme(interaction)
         reading = outcome.verdict.reading if outcome.verdict is not None else None
+        embeds = [embed]
         if outcome.steps:
             file = await attach_steps(self.pool, embed, outcome.steps, theme=theme, reading=reading)
             files += [file] if file else []
+            problem = await self.service.problem_for(token)
+            picture = await tangent_picture(self.pool, problem, theme=theme)
+            if picture is not None:  # a problem at a point: f and its tangent there
+                embeds.append(picture[0])
+                files.append(picture[1])
         elif outcome.status in ("correct", "revealed", "already"):
             shown = await self.service.presentation(token, user_id=await self._user_id(interaction))
             if shown.card is not None:  # a typed card: its back is the worked answer
@@ -373,7 +380,7 @@ class Review(StudyCog):
             files += [file] if file else []
         if outcome.can_retry:
             await interaction.followup.send(
-                embed=embed,
+                embeds=embeds,
                 files=files,
                 view=buttons(token, since, "retry", "solution"),
                 ephemeral=True,
@@ -386,12 +393,12 @@ class Review(StudyCog):
             if run.queue.finished:  # nothing to press Next for: the summary right away
                 async with run.lock:
                     await self._send_next(
-                        interaction, run, note=note, before=(embed,), files=tuple(files)
+                        interaction, run, note=note, before=tuple(embeds), files=tuple(files)
                     )
                 return
         await interaction.followup.send(
             content=note,
-            embed=embed,
+            embeds=embeds,
             files=files,
             view=buttons(token, since, "next"),
             ephemeral=True,

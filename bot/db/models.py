@@ -212,6 +212,9 @@ class Membership(Base):
     leaderboard_opt_out: Mapped[bool] = mapped_column(default=False, server_default=false())
     #: others in the server may see this member's /stats (teachers always may, privately)
     stats_shared: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: the name the member goes by in this server (their nickname there), which the server's
+    #: leaderboard shows; "" until seen there (then the user's own ``display_name`` stands in)
+    display_name: Mapped[str] = mapped_column(String(NAME_LEN), server_default="")
     joined_at: Mapped[dt.datetime] = _created_at()
 
     __table_args__ = (PrimaryKeyConstraint("user_id", "server_id"),)

@@ -22,7 +22,8 @@ from bot.math.check import (
     invalid,
 )
 from bot.math.generator import Problem, generate
-from bot.math.render import Rendered, render_latex, render_lines, tex_to_text
+from bot.math.render import Rendered, render_latex, render_lines, render_tangent, tex_to_text
+from bot.math.skills import kind_of
 from bot.math.workers import MathPool, WorkerCrashed, WorkTimeout
 
 log = logging.getLogger(__name__)
@@ -174,3 +175,43 @@ async def arender(
     if result.png is not None:
         _renders.put(key, result)
     return result
+
+
+async def arender_formula(
+    pool: MathPool, tex: str, *, theme: str = "dark", timeout: float | None = None
+) -> Rendered:
+    """A student's formula drawn for others (`usertex.render_formula`) in the pool, within
+    `timeout`: a refusal, a timeout or a failing pool all come back as ``png`` None with an
+    ``error`` worded for the student."""
+    from bot.math.usertex import render_formula  # its checker loads mathtext: only when asked
+
+    try:
+        return await pool.arun(render_formula, tex, theme, timeout=timeout)
+    except WorkTimeout:
+        return Rendered(None, tex, "it took too long to draw")
+    except WorkerCrashed:
+        return Rendered(None, tex, "the renderer is restarting; try again in a moment")
+
+
+async def atangent(
+    pool: MathPool, problem: Problem, *, theme: str = "dark", timeout: float | None = None
+) -> Rendered | None:
+    """The picture of f and its tangent at the problem's point, for answer kinds that show it
+    (`shows_tangent`); None for the others, or when it cannot be drawn (a bonus: the worked
+    solution already says it all)."""
+    if not kind_of(problem).shows_tangent or problem.point is None:
+        return None
+    try:
+        rendered = await pool.arun(
+            render_tangent,
+            problem.function,
+            float(problem.point),
+            var=sp.Symbol(problem.var),
+            theme=theme,
+            timeout=timeout,
+        )
+    except Exception as exc:
+        if not isinstance(exc, _FAILURES):
+            log.exception("drawing a tangent failed", exc_info=exc)
+        return None
+    return rendered if rendered.png is not None else None

@@ -141,15 +141,17 @@ async def leaderboard(
     if server is None or not server.leaderboard_enabled:
         return Leaderboard(period, False, [], None)
     points = func.sum(ReviewLog.points)
+    # the member's name in this server (their nickname there), else their own
+    name = func.coalesce(func.nullif(Membership.display_name, ""), User.display_name)
     query = (
-        select(User.id, User.display_name, points)
+        select(User.id, name, points)
         .join(ReviewLog, ReviewLog.user_id == User.id)
         .join(
             Membership,
             (Membership.user_id == User.id) & (Membership.server_id == server_id),
         )
         .where(ReviewLog.server_id == server_id, ~Membership.leaderboard_opt_out)
-        .group_by(User.id, User.display_name)
+        .group_by(User.id, User.display_name, Membership.display_name)
         .having(points > 0)
         .order_by(points.desc(), User.id)
     )

@@ -248,6 +248,7 @@ class Value(AnswerKind):
 
     name = "number"
     title = "Evaluate the derivative"
+    shows_tangent = True  # f'(a) is the slope of the tangent at a: the picture says so
 
     def pose(self, q: Question, r: Rng) -> Posed | None:
         at = _at_point(q, r)

@@ -51,7 +51,8 @@ class ServiceBase(abc.ABC):
     _problems: dict[tuple[str, int, int], Problem]
     #: discord id -> (user id, display name) and (user id, guild id) -> server id (`people`)
     _known_users: dict[int, tuple[int, str]]
-    _known_members: dict[tuple[int, int], int]
+    #: (user, guild) -> (server row id, the member's name there)
+    _known_members: dict[tuple[int, int], tuple[int, str]]
     #: how uploads are split into worker tasks, and one deck import at a time (`library`)
     import_limits: importing.ImportLimits
     _deck_import: asyncio.Lock

@@ -3,12 +3,14 @@ privacy choices."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import srs
 from bot.db.engine import transaction
 from bot.db.models import THEMES, Membership, Server, User
 from bot.db.upsert import insert_missing
+from bot.study import reminders
 from bot.study.cases.base import ServiceBase
 from bot.study.cases.results import MemberPrivacy, Preferences, StudyError
 from bot.study.text import clean_text
@@ -75,17 +77,23 @@ class PeopleCases(ServiceBase):
                 user.display_name = str(values["display_name"])
             return user.id
 
-    async def join_server(self, user_id: int, guild_id: int, name: str = "") -> int:
-        """The server row id; makes the user a member (leaderboards are per server)."""
-        name = clean_text(name)
+    async def join_server(
+        self, user_id: int, guild_id: int, name: str = "", *, member_name: str = ""
+    ) -> int:
+        """The server row id; makes the user a member (leaderboards are per server).
+
+        ``member_name`` is what the server calls them (their nickname there): kept on the
+        membership, so each server's leaderboard shows its own name for them, and a button
+        pressed in a DM (no server, no nickname) changes none of them. "" leaves it as is."""
+        name, member_name = clean_text(name), clean_text(member_name)
         known = self._known_members.get((user_id, guild_id))
-        if known is not None:
-            return known
-        server_id = await self._join_server(user_id, guild_id, name)
-        self._known_members[(user_id, guild_id)] = server_id
+        if known is not None and (not member_name or known[1] == member_name):
+            return known[0]
+        server_id = await self._join_server(user_id, guild_id, name, member_name)
+        self._known_members[(user_id, guild_id)] = (server_id, member_name)
         return server_id
 
-    async def _join_server(self, user_id: int, guild_id: int, name: str) -> int:
+    async def _join_server(self, user_id: int, guild_id: int, name: str, member_name: str) -> int:
         find = select(Server.id).where(Server.discord_guild_id == guild_id)
         async with transaction(self.sessions) as session:
             server_id = await session.scalar(find)
@@ -95,12 +103,42 @@ class PeopleCases(ServiceBase):
                 )
                 server_id = (await session.execute(find)).scalar_one()
             await insert_missing(
-                session, Membership, ["user_id", "server_id"], user_id=user_id, server_id=server_id
+                session,
+                Membership,
+                ["user_id", "server_id"],
+                user_id=user_id,
+                server_id=server_id,
+                display_name=member_name,
             )
+            if member_name:
+                await session.execute(
+                    update(Membership)
+                    .where(
+                        Membership.user_id == user_id,
+                        Membership.server_id == server_id,
+                        Membership.display_name != member_name,
+                    )
+                    .values(display_name=member_name)
+                )
             return server_id
 
+    async def member_name(self, user_id: int, server_id: int) -> str:
+        """The name a server's pages show for a member: their name there, else their own."""
+        async with self.sessions() as session:
+            row = (
+                await session.execute(
+                    select(Membership.display_name, User.display_name)
+                    .join(User, User.id == Membership.user_id)
+                    .where(Membership.user_id == user_id, Membership.server_id == server_id)
+                )
+            ).first()
+        if row is None:
+            raise StudyError("not a member of that server")
+        return row[0] or row[1] or f"user {user_id}"
+
     async def set_user_preferences(self, user_id: int, **changes: object) -> None:
-        """Time zone, day start, daily limits, theme; the scheduler has its own call."""
+        """Time zone, day start, daily limits, theme; the scheduler has its own call. A new time
+        zone moves the student's reminder too (one zone per student, see `set_reminder`)."""
         changes = {k: clean_text(v) if isinstance(v, str) else v for k, v in changes.items()}
         unknown = set(changes) - set(PREFERENCE_LIMITS) - {"timezone", "theme"}
         if unknown:
@@ -119,6 +157,15 @@ class PeopleCases(ServiceBase):
             user = await self._user(session, user_id)
             for key, value in changes.items():
                 setattr(user, key, value)
+            if "timezone" in changes:  # one zone per student: their reminder follows it
+                await self._move_reminder(session, user_id, str(changes["timezone"]))
+
+    async def _move_reminder(self, session: AsyncSession, user_id: int, timezone: str) -> None:
+        """The student's reminder keeps its local time, now in their new zone."""
+        reminder = await reminders.get_reminder(session, user_id)
+        if reminder is not None and reminder.timezone != timezone:
+            reminder.timezone = timezone
+            reminder.next_fire_at = reminders.next_fire(reminder.local_time, timezone, self.clock())
 
     async def preferences(self, user_id: int) -> Preferences:
         async with self.sessions() as session:

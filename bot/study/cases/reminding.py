@@ -26,24 +26,31 @@ class ReminderCases(ServiceBase):
         self,
         user_id: int,
         local_time: str,
-        timezone: str,
+        timezone: str | None,
         *,
         where: str = "dm",
         channel_id: int | None = None,
         server_id: int | None = None,
     ) -> dt.datetime:
-        """Returns the next time it will fire (UTC)."""
+        """Returns the next time it will fire (UTC).
+
+        A student has one time zone: the reminder's is theirs, so setting it here moves their
+        study day too (and /settings moves the reminder), and "due today" in the reminder is
+        counted on the day they live in. ``timezone`` None (or "") keeps the student's zone."""
         async with transaction(self.sessions) as session:
+            user = await self._user(session, user_id)
+            zone = clean_text(timezone).strip() if timezone else user.timezone
             reminder = await reminders.set_reminder(
                 session,
                 user_id,
                 clean_text(local_time),
-                clean_text(timezone),
+                zone,
                 self.clock(),
                 where=where,
                 channel_id=channel_id,
                 server_id=server_id,
             )
+            user.timezone = zone
             return reminder.next_fire_at
 
     async def clear_reminder(self, user_id: int) -> bool:
