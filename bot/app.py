@@ -7,9 +7,11 @@ persistent buttons, so buttons of messages sent before a restart keep working.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 import pkgutil
+import signal
 from collections.abc import Callable
 
 import discord
@@ -18,11 +20,13 @@ from discord.ext import commands
 
 from bot import gc_policy
 from bot.cogs.common import ACTIONS_PER_MINUTE, RateLimit, Starter, report_error
+from bot.cogs.gate import Gate, admit
 from bot.config import Settings, get_settings
 from bot.db import migrate
 from bot.db.engine import create_engine, session_factory
 from bot.db.models import utcnow
 from bot.math.workers import MathPool
+from bot.metrics import Metrics
 from bot.study.service import StudyService
 
 log = logging.getLogger(__name__)
@@ -41,9 +45,18 @@ def cog_modules() -> list[str]:
     return sorted(found)
 
 
-class DerivBot(commands.Bot):
-    """The bot with its service layer; cogs reach it through `cogs.common.StudyHost`, the
-    attributes declared here."""
+class GatedTree(app_commands.CommandTree):
+    """Slash commands enter through the bot's gate (`cogs.gate`): counted, logged, and refused
+    while the bot stops."""
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        return await admit(interaction)
+
+
+class StudyBot:
+    """What the bot adds to discord.py's client, sharded or not: the service layer, the worker
+    pool, the gate; cogs reach it through `cogs.common.StudyHost`, the attributes declared here.
+    A mixin, so that `DerivBot` (one connection) and `ShardedDerivBot` (`SHARD_COUNT`) share it."""
 
     service: StudyService
     pool: MathPool
@@ -52,6 +65,8 @@ class DerivBot(commands.Bot):
     #: how a reminder's button starts a session: filled by the cogs that run one
     #: (`cogs.common.StudyCog.offer_start`), so no cog looks another up
     starters: dict[str, Starter]
+    #: every interaction passes it; closed by `stop_gracefully`
+    gate: Gate
 
     def __init__(
         self,
@@ -59,16 +74,21 @@ class DerivBot(commands.Bot):
         *,
         clock: Callable[[], object] = utcnow,
         sync_on_start: bool = True,
+        metrics: Metrics | None = None,
     ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True  # not privileged: guild names for leaderboards and server decks
-        super().__init__(
+        super().__init__(  # type: ignore[call-arg]
             command_prefix=commands.when_mentioned,  # no message-content intent: slash only
             intents=intents,
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
+            tree_cls=GatedTree,
+            **shard_options(settings),
         )
         self.settings = settings
+        self.metrics = metrics
+        self.gate = Gate(observe=metrics.observe_interaction if metrics is not None else None)
         self.clock = clock
         self.sync_on_start = sync_on_start
         self.limiter = RateLimit(limit=ACTIONS_PER_MINUTE, per=60.0)
@@ -81,6 +101,11 @@ class DerivBot(commands.Bot):
         url = self.settings.database_url
         self.engine = create_engine(url)
         self.pool = MathPool(workers=self.settings.math_workers, timeout=self.settings.math_timeout)
+        if self.metrics is not None:
+            self.metrics.watch_pool(self.pool)
+            self.metrics.watch_engine(self.engine)
+            if self.settings.metrics_port is not None:
+                self.metrics.serve(self.settings.metrics_port, self.settings.metrics_host)
         self.service = StudyService(
             session_factory(self.engine),
             self.pool,
@@ -103,7 +128,16 @@ class DerivBot(commands.Bot):
     async def on_interaction(self, _interaction: discord.Interaction) -> None:
         self.sweeper.activity()
 
+    async def stop_gracefully(self, grace: float | None = None) -> None:
+        """SIGTERM: take no new interactions, let those in flight finish (their answers are
+        graded and written) for up to ``grace`` seconds (STOP_GRACE), then close everything."""
+        limit = self.settings.stop_grace if grace is None else grace
+        log.info("stopping: %d interactions in flight", self.gate.inside)
+        await self.gate.close(limit)
+        await self.close()
+
     async def close(self) -> None:
+        self.gate.open = False
         self.sweeper.stop()
         gc_policy.undo()
         await super().close()
@@ -111,6 +145,8 @@ class DerivBot(commands.Bot):
             self.pool.close()
         if self.engine is not None:
             await self.engine.dispose()
+        if self.metrics is not None:
+            self.metrics.close()
 
     async def on_app_command_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
@@ -118,7 +154,32 @@ class DerivBot(commands.Bot):
         await report_error(interaction, error)
 
 
-__all__ = ["DerivBot", "cog_modules", "create_bot", "report_error"]
+class DerivBot(StudyBot, commands.Bot):
+    """The bot on one gateway connection (no SHARD_COUNT)."""
+
+
+class ShardedDerivBot(StudyBot, commands.AutoShardedBot):
+    """The bot running the shards SHARD_IDS of SHARD_COUNT (all of them if SHARD_IDS is unset)
+    in this process; other processes run the rest. Interactions from a server reach the
+    process holding its shard, DMs shard 0 (docs/SCALING.md)."""
+
+
+def shard_options(settings: Settings) -> dict[str, object]:
+    """discord.py's sharding arguments from the settings (none when not sharded)."""
+    if settings.shard_count is None:
+        return {}
+    return {"shard_count": settings.shard_count, "shard_ids": settings.shard_ids}
+
+
+__all__ = [
+    "DerivBot",
+    "ShardedDerivBot",
+    "StudyBot",
+    "cog_modules",
+    "create_bot",
+    "report_error",
+    "serve",
+]
 
 
 def create_bot(
@@ -126,6 +187,34 @@ def create_bot(
     *,
     clock: Callable[[], object] = utcnow,
     sync_on_start: bool = True,
-) -> DerivBot:
-    """The configured bot, not yet started: `derivbot run` starts it, tests drive it."""
-    return DerivBot(settings or get_settings(), clock=clock, sync_on_start=sync_on_start)
+    metrics: Metrics | None = None,
+) -> DerivBot | ShardedDerivBot:
+    """The configured bot, not yet started: `derivbot run` starts it, tests drive it. Sharded
+    (`AutoShardedBot`) when SHARD_COUNT is set."""
+    settings = settings or get_settings()
+    kind = ShardedDerivBot if settings.shard_count is not None else DerivBot
+    return kind(settings, clock=clock, sync_on_start=sync_on_start, metrics=metrics)
+
+
+async def serve(bot: StudyBot, token: str) -> None:
+    """Run ``bot`` until it is closed; SIGTERM and SIGINT stop it gracefully (`derivbot run`,
+    and the container's stop)."""
+    loop = asyncio.get_running_loop()
+    stopping: list[asyncio.Task[None]] = []
+
+    def on_signal(signum: int) -> None:
+        if stopping:  # a second signal: the first stop is already under way
+            return
+        log.info("received %s: stopping gracefully", signal.Signals(signum).name)
+        stopping.append(asyncio.create_task(bot.stop_gracefully()))
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, on_signal, signum)
+    try:
+        async with bot:  # type: ignore[attr-defined]
+            await bot.start(token)  # type: ignore[attr-defined]
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+        if stopping:
+            await stopping[0]

@@ -328,14 +328,37 @@ def cmd_run(args: argparse.Namespace) -> int:
             return console.main(console.Options(), note=CONSOLE_INSTEAD)
         print(NO_TOKEN)
         return 2
-    from bot.app import create_bot
+    import asyncio
+
+    from bot.app import create_bot, serve
+    from bot.metrics import Metrics
 
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    bot = create_bot(settings)
-    bot.run(settings.discord_token.get_secret_value(), log_handler=None)
+    if args.wait_db and not _wait_for_database(settings.database_url, args.wait_db):
+        return 3
+    metrics = Metrics() if settings.metrics_port is not None else None
+    bot = create_bot(settings, metrics=metrics)
+    asyncio.run(serve(bot, settings.discord_token.get_secret_value()))
     return 0
+
+
+def _wait_for_database(url: str, seconds: float) -> bool:
+    """Until the database answers (a container's database may still be starting): True, or
+    False after ``seconds`` with the last error printed."""
+    import asyncio
+
+    from bot.db.engine import wait_until_ready
+
+    error = asyncio.run(wait_until_ready(url, timeout=seconds))
+    if error is not None:
+        print(
+            f"derivbot: the database did not answer within {seconds:g} s: {error}",
+            file=sys.stderr,
+        )
+        return False
+    return True
 
 
 def cmd_console(args: argparse.Namespace) -> int:
@@ -408,6 +431,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_engine_commands(sub)
     _add_front_end_commands(sub)
     _add_database_commands(sub)
+    from bot.ops import reminders
+
+    reminders.add_parser(sub)
     return parser
 
 
@@ -481,6 +507,13 @@ def _add_front_end_commands(sub: argparse._SubParsersAction) -> None:
         "--optional-token",
         action="store_true",
         help="without a token, open the console even when stdin is not a terminal",
+    )
+    run.add_argument(
+        "--wait-db",
+        type=_positive_float,
+        default=0.0,
+        metavar="SECONDS",
+        help="first wait up to SECONDS for the database to answer (containers)",
     )
     run.set_defaults(handler=cmd_run)
     _add_console_command(sub)

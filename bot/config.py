@@ -10,11 +10,11 @@ unset, so ``DEV_GUILD_ID=`` in a ``.env`` file means "no dev guild".
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["Settings", "get_settings", "settings_table"]
 
@@ -79,6 +79,53 @@ class Settings(BaseSettings):
         ge=1,
         description="Number of math worker processes (default: from the CPU count, at most 4).",
     )
+
+    shard_count: int | None = Field(
+        default=None,
+        ge=1,
+        description="Total number of shards across every process (Discord requires sharding "
+        "from 2,500 servers). Unset: one unsharded connection.",
+    )
+    shard_ids: Annotated[list[int] | None, NoDecode] = Field(
+        default=None,
+        description="The shards this process runs, e.g. `0,1` (needs SHARD_COUNT; unset: all "
+        "of them). Several processes split the range between them.",
+    )
+    stop_grace: float = Field(
+        default=8.0,
+        gt=0,
+        le=60,
+        description="Seconds a SIGTERM waits for interactions in flight before closing (the "
+        "process exits within this plus about a second).",
+    )
+    metrics_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="Port of the Prometheus metrics endpoint (`/metrics`); unset: no endpoint.",
+    )
+    metrics_host: str = Field(
+        default="127.0.0.1",
+        description="Address the metrics endpoint listens on (`0.0.0.0` inside a container).",
+    )
+
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [int(part) for part in value.replace(" ", "").split(",") if part]
+        return value
+
+    @model_validator(mode="after")
+    def _shards_in_range(self) -> Settings:
+        if self.shard_ids is not None:
+            if self.shard_count is None:
+                raise ValueError("SHARD_IDS needs SHARD_COUNT")
+            if not self.shard_ids or len(set(self.shard_ids)) != len(self.shard_ids):
+                raise ValueError("SHARD_IDS must list distinct shard numbers")
+            if any(not 0 <= shard < self.shard_count for shard in self.shard_ids):
+                raise ValueError(f"SHARD_IDS must be between 0 and {self.shard_count - 1}")
+        return self
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -25,6 +25,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.cogs.gate import admit
+from bot.cogs.gate import failed as gate_failed
 from bot.math import tasks
 from bot.math.generator import Problem
 from bot.math.parser import Reading
@@ -279,7 +281,10 @@ def seconds(wait: float) -> str:
 
 async def too_fast(interaction: discord.Interaction) -> bool:
     """Spend one of the user's actions from the bot's shared limiter; when none is left, say
-    (privately) when to come back and return True. Call it before any work for the pool."""
+    (privately) when to come back and return True. Call it before any work for the pool.
+    It is also the gate (`cogs.gate.admit`): while the bot stops, nothing new starts."""
+    if not await admit(interaction):
+        return True
     limiter = cast(StudyHost, interaction.client).limiter
     wait = limiter.retry_after(interaction.user.id)
     if wait <= 0:
@@ -365,7 +370,10 @@ def cog_of(interaction: discord.Interaction, kind: type[C]) -> C:
 
 async def reporting(interaction: discord.Interaction, call: Callable[[], Awaitable[None]]) -> None:
     """Run `call`, telling the student about any failure: discord.py only logs the failures
-    of dynamic items and listeners, so without this the bot would go silent."""
+    of dynamic items and listeners, so without this the bot would go silent. Buttons enter
+    through the gate here (`cogs.gate`)."""
+    if not await admit(interaction):
+        return
     try:
         await call()
     except Exception as exc:
@@ -384,6 +392,7 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
         text = str(original).capitalize() + "."
     else:
         ref = secrets.token_hex(3).upper()
+        gate_failed(interaction)
         log.error("interaction failed (ref %s)", ref, exc_info=original)
         text = f"Sorry, something went wrong on my side (ref `{ref}`). Please try again."
     try:

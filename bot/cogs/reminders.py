@@ -283,6 +283,9 @@ class Reminders(StudyCog):
         report = await self.service.deliver_due_reminders(
             self.sink, discord_only=True, concurrency=SEND_AT_ONCE
         )
+        metrics = getattr(self.bot, "metrics", None)
+        if metrics is not None:
+            metrics.reminder_pass(report.sent, report.paused, report.retry)
         return report.sent
 
     # --- the button ---------------------------------------------------------------------------

@@ -34,16 +34,18 @@ holds the database's only write lock until it commits or rolls back:
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import URL, event, make_url
+from sqlalchemy import URL, event, make_url, text
 from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
-from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
+from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry, NullPool
 
 from bot.db import sqlite_driver
 
@@ -53,6 +55,7 @@ __all__ = [
     "is_sqlite",
     "session_factory",
     "transaction",
+    "wait_until_ready",
 ]
 
 #: How long a SQLite writer waits for the write lock before failing with "database is locked".
@@ -168,3 +171,27 @@ async def transaction(
     """
     async with factory() as session, session.begin():
         yield session
+
+
+async def wait_until_ready(
+    url: str | URL, *, timeout: float, interval: float = 1.0
+) -> BaseException | None:
+    """Try ``SELECT 1`` until the database answers or ``timeout`` seconds pass; the last error,
+    or None once it answered. A container's bot starts with its database, which may take a few
+    seconds to accept connections (docker-compose's healthcheck covers most of it, not all)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        while True:
+            try:
+                async with engine.connect() as conn:
+                    await asyncio.wait_for(conn.execute(text("SELECT 1")), max(interval, 1.0))
+                return None
+            except (OSError, SQLAlchemyError, TimeoutError) as exc:
+                error: BaseException = exc
+            if loop.time() + interval > deadline:
+                return error
+            await asyncio.sleep(interval)
+    finally:
+        await engine.dispose()

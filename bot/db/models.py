@@ -433,11 +433,17 @@ class QuizAttempt(Base):
     __table_args__ = (Index(None, "user_id", "created_at"),)
 
 
+CLAIM_OWNER_LEN = 64
+
+
 class Reminder(Base):
     """A user's daily study reminder (at most one per user).
 
     ``next_fire_at`` is precomputed in UTC from ``local_time`` + ``timezone`` so the reminder
     loop is one indexed range query; ``last_sent_day`` stops double sends after a restart.
+    ``claim_owner`` / ``claimed_until``: the delivery process that claimed it and until when
+    (`study.reminders.claim_due`), so several processes never send one reminder twice and a
+    dead one's claims lapse.
     """
 
     __tablename__ = "reminders"
@@ -457,6 +463,8 @@ class Reminder(Base):
     last_sent_day: Mapped[dt.date | None]
     paused: Mapped[bool] = mapped_column(default=False, server_default=false())
     paused_reason: Mapped[str | None] = mapped_column(String(200))
+    claim_owner: Mapped[str | None] = mapped_column(String(CLAIM_OWNER_LEN))
+    claimed_until: Mapped[dt.datetime | None]
 
     __table_args__ = (
         CheckConstraint("local_time LIKE '__:__'", name="local_time"),

@@ -277,6 +277,12 @@ class MathPool:
         # touch it from callbacks.
         self._pending: dict[concurrent.futures.Future[Any], ProcessPool] = {}
         self._pending_lock = threading.Lock()
+        #: for monitoring (`bot.metrics`): tasks run again after their worker died, pools
+        #: rebuilt after breaking, and functions called with each finished task's
+        #: ``(label, result)`` (from pebble's thread: they must be quick and thread-safe)
+        self.retried = 0
+        self.rebuilt = 0
+        self.observers: list[Callable[[str, Any], None]] = []
 
     # -- pool lifecycle -------------------------------------------------------------------
 
@@ -302,6 +308,7 @@ class MathPool:
                 # running a task (e.g. an idle worker killed by the OS); rebuild it rather
                 # than failing every later task.
                 log.warning("math worker pool broke; starting a new one")
+                self.rebuilt += 1
             try:
                 pool = ProcessPool(
                     max_workers=self.workers,
@@ -422,6 +429,7 @@ class MathPool:
         exc = inner.exception()
         if exc is not None and call.retries > 0 and _pool_failure(exc) and not outer.done():
             call.retries -= 1
+            self.retried += 1
             log.warning("retrying %s once: %s", call.label, _translate(exc, call.label))
             try:
                 self._attempt(call)
@@ -436,9 +444,18 @@ class MathPool:
             return
         with contextlib.suppress(concurrent.futures.InvalidStateError):  # outer cancelled
             if exc is None:
-                outer.set_result(inner.result())
+                result = inner.result()
+                self._observe(call.label, result)
+                outer.set_result(result)
             else:
                 outer.set_exception(_translate(exc, call.label))
+
+    def _observe(self, label: str, result: Any) -> None:
+        for observer in self.observers:
+            try:
+                observer(label, result)
+            except Exception:  # monitoring never breaks a task
+                log.exception("pool observer failed")
 
     @staticmethod
     def _on_outer_done(call: _Call[Any], outer: concurrent.futures.Future[Any]) -> None:

@@ -8,6 +8,13 @@ wall-clock time afresh, never by adding 24 hours.
 Delivery is a front-end's, behind one small interface: a `ReminderSink` delivers one
 `OutgoingReminder` and answers with a `Delivery` (sent, or why not and whether to pause);
 `StudyService.deliver_due_reminders` asks it for each due reminder and records the answers.
+
+Several delivery processes (bot replicas, shards, a console) may share one database. Each
+reminder is *claimed* before it is delivered (`claim_due`): on PostgreSQL the candidates are
+locked with ``FOR UPDATE SKIP LOCKED`` (a second process skips them instead of waiting), and on
+both databases the claim itself is a conditional ``UPDATE`` that succeeds only if nobody holds
+an unexpired claim, so exactly one process gets each reminder. Recording the send (`mark_sent`)
+releases the claim; a claim whose process died lapses after its lease (``CLAIM_LEASE``).
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Reminder, User
@@ -25,6 +32,9 @@ from bot.db.upsert import insert_missing
 from bot.srs.days import zone
 
 CATCH_UP = dt.timedelta(hours=6)
+#: how long a claim holds: far longer than one delivery takes, short enough that a crashed
+#: process's reminders still go out the same hour
+CLAIM_LEASE = dt.timedelta(minutes=2)
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
@@ -172,6 +182,8 @@ async def set_reminder(
         "paused": False,
         "paused_reason": None,
         "next_fire_at": next_fire(local_time, tz, now),
+        "claim_owner": None,
+        "claimed_until": None,
     }
     # one reminder per user: two settings at once (two clicks, two processes) must not both
     # insert one; the row is then locked, so the later setting wins whole
@@ -226,27 +238,96 @@ async def due_reminders(
     rows = (
         await session.execute(query.order_by(Reminder.next_fire_at).with_for_update(of=Reminder))
     ).all()
-    due: list[DueReminder] = []
-    for reminder, discord_id in rows:
-        if now - reminder.next_fire_at > CATCH_UP:
-            reminder.next_fire_at = next_fire(reminder.local_time, reminder.timezone, now)
+    return [
+        _due(reminder, discord_id) for reminder, discord_id in rows if _still_due(reminder, now)
+    ]
+
+
+def _still_due(reminder: Reminder, now: dt.datetime) -> bool:
+    """False (and moved on to its next day) for one missed by more than CATCH_UP or already
+    sent on its local day."""
+    local_day = reminder.next_fire_at.astimezone(zone(reminder.timezone)).date()
+    if now - reminder.next_fire_at > CATCH_UP or reminder.last_sent_day == local_day:
+        reminder.next_fire_at = next_fire(reminder.local_time, reminder.timezone, now)
+        reminder.claim_owner = reminder.claimed_until = None
+        return False
+    return True
+
+
+def _due(reminder: Reminder, discord_id: int | None) -> DueReminder:
+    return DueReminder(
+        reminder.id,
+        reminder.user_id,
+        discord_id,
+        reminder.where,
+        reminder.channel_id,
+        reminder.server_id,
+        reminder.next_fire_at,
+    )
+
+
+def _unclaimed(now: dt.datetime) -> ColumnElement[bool]:
+    return or_(Reminder.claimed_until.is_(None), Reminder.claimed_until <= now)
+
+
+async def claim_due(
+    session: AsyncSession,
+    now: dt.datetime,
+    owner: str,
+    *,
+    lease: dt.timedelta = CLAIM_LEASE,
+    limit: int | None = None,
+    user_id: int | None = None,
+    discord_only: bool = False,
+) -> list[DueReminder]:
+    """Claim due reminders for ``owner`` until ``now + lease``: each one is returned to exactly
+    one of the processes claiming at once. Commit before delivering (the claim is then
+    visible to the others); `mark_sent`, `pause` or `release` end it."""
+    query = (
+        select(Reminder, User.discord_id)
+        .join(User, User.id == Reminder.user_id)
+        .where(Reminder.next_fire_at <= now, ~Reminder.paused, _unclaimed(now))
+        .order_by(Reminder.next_fire_at)
+        .limit(limit)
+        .with_for_update(of=Reminder, skip_locked=True)  # PostgreSQL; SQLite serialises
+    )
+    if user_id is not None:
+        query = query.where(Reminder.user_id == user_id)
+    if discord_only:
+        query = query.where(User.discord_id.is_not(None))
+    claimed: list[DueReminder] = []
+    for reminder, discord_id in (await session.execute(query)).all():
+        if not _still_due(reminder, now):
             continue
-        local_day = reminder.next_fire_at.astimezone(zone(reminder.timezone)).date()
-        if reminder.last_sent_day == local_day:
-            reminder.next_fire_at = next_fire(reminder.local_time, reminder.timezone, now)
-            continue
-        due.append(
-            DueReminder(
-                reminder.id,
-                reminder.user_id,
-                discord_id,
-                reminder.where,
-                reminder.channel_id,
-                reminder.server_id,
-                reminder.next_fire_at,
-            )
+        taken = await session.execute(
+            update(Reminder)
+            .where(Reminder.id == reminder.id, _unclaimed(now))
+            .values(claim_owner=owner, claimed_until=now + lease)
+            .execution_options(synchronize_session=False)
         )
-    return due
+        if taken.rowcount == 1:
+            claimed.append(_due(reminder, discord_id))
+    await session.flush()
+    return claimed
+
+
+async def release(session: AsyncSession, reminder_id: int, owner: str) -> None:
+    """Give a claim back undelivered (a passing failure): the next pass tries again."""
+    await session.execute(
+        update(Reminder)
+        .where(Reminder.id == reminder_id, Reminder.claim_owner == owner)
+        .values(claim_owner=None, claimed_until=None)
+    )
+
+
+async def count_due(session: AsyncSession, now: dt.datetime) -> int:
+    """Reminders due now, claimed or not (what delivery processes still have to do)."""
+    found = await session.scalar(
+        select(func.count())
+        .select_from(Reminder)
+        .where(Reminder.next_fire_at <= now, ~Reminder.paused)
+    )
+    return int(found or 0)
 
 
 async def mark_sent(session: AsyncSession, reminder_id: int, now: dt.datetime) -> None:
@@ -255,6 +336,7 @@ async def mark_sent(session: AsyncSession, reminder_id: int, now: dt.datetime) -
         return
     reminder.last_sent_day = reminder.next_fire_at.astimezone(zone(reminder.timezone)).date()
     reminder.next_fire_at = next_fire(reminder.local_time, reminder.timezone, now)
+    reminder.claim_owner = reminder.claimed_until = None
 
 
 async def pause(session: AsyncSession, reminder_id: int, reason: str, now: dt.datetime) -> None:
@@ -265,3 +347,4 @@ async def pause(session: AsyncSession, reminder_id: int, reason: str, now: dt.da
     reminder.paused = True
     reminder.paused_reason = reason[:200]
     reminder.next_fire_at = next_fire(reminder.local_time, reminder.timezone, now)
+    reminder.claim_owner = reminder.claimed_until = None

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import logging
+import os
+import secrets
+import socket
 
 from sqlalchemy import select, update
 
@@ -65,6 +69,45 @@ class ReminderCases(ServiceBase):
             return await reminders.due_reminders(
                 session, self.clock(), user_id=user_id, discord_only=discord_only
             )
+
+    @functools.cached_property
+    def claim_owner(self) -> str:
+        """This service's name on the reminders it claims: host, process and a random part,
+        so two services in one process (tests, a console beside the bot) differ too."""
+        return f"{socket.gethostname()[:32]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+    async def claim_due_reminders(
+        self,
+        *,
+        user_id: int | None = None,
+        discord_only: bool = False,
+        limit: int | None = None,
+        lease: dt.timedelta = reminders.CLAIM_LEASE,
+    ) -> list[reminders.DueReminder]:
+        """Due reminders claimed for this service alone (see `reminders.claim_due`): several
+        processes calling this at once get disjoint sets. Record each with `reminder_sent`,
+        `reminder_undeliverable` or `release_reminder`; an unrecorded claim lapses after
+        ``lease``."""
+        async with transaction(self.sessions) as session:
+            return await reminders.claim_due(
+                session,
+                self.clock(),
+                self.claim_owner,
+                lease=lease,
+                limit=limit,
+                user_id=user_id,
+                discord_only=discord_only,
+            )
+
+    async def release_reminder(self, reminder_id: int) -> None:
+        """Give back a claimed reminder that was not delivered: the next pass tries again."""
+        async with transaction(self.sessions) as session:
+            await reminders.release(session, reminder_id, self.claim_owner)
+
+    async def reminders_left(self) -> int:
+        """Reminders due now, claimed or not: what delivery processes still have to do."""
+        async with self.sessions() as session:
+            return await reminders.count_due(session, self.clock())
 
     async def reminder_sent(self, reminder_id: int) -> None:
         async with transaction(self.sessions) as session:
@@ -127,8 +170,12 @@ class ReminderCases(ServiceBase):
         """
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
-        due = await self.reminders_due(user_id=user_id, discord_only=discord_only)
-        batch = due if limit is None else due[: max(0, limit)]
+        batch = await self.claim_due_reminders(
+            user_id=user_id,
+            discord_only=discord_only,
+            limit=None if limit is None else max(0, limit),
+        )
+        left = 0 if limit is None else await self._left_after(batch, user_id, discord_only)
         gate = asyncio.Semaphore(concurrency)
 
         async def one(reminder: reminders.DueReminder) -> str:
@@ -140,8 +187,16 @@ class ReminderCases(ServiceBase):
             sent=outcomes.count("sent"),
             paused=outcomes.count("paused"),
             retry=outcomes.count("retry"),
-            left=len(due) - len(batch),
+            left=left,
         )
+
+    async def _left_after(
+        self, batch: list[reminders.DueReminder], user_id: int | None, discord_only: bool
+    ) -> int:
+        """Due reminders this pass did not take (a ``limit``): unclaimed ones, as peeked."""
+        due = await self.reminders_due(user_id=user_id, discord_only=discord_only)
+        taken = {reminder.reminder_id for reminder in batch}
+        return sum(1 for reminder in due if reminder.reminder_id not in taken)
 
     async def _deliver_one(self, sink: reminders.ReminderSink, due: reminders.DueReminder) -> str:
         try:
@@ -155,6 +210,7 @@ class ReminderCases(ServiceBase):
             log.info("reminder %s not delivered yet: %s", due.reminder_id, delivery.reason)
         except Exception:
             log.exception("could not deliver reminder %s", due.reminder_id)
+        await self.release_reminder(due.reminder_id)
         return "retry"
 
     async def _outgoing(self, due: reminders.DueReminder) -> reminders.OutgoingReminder:
