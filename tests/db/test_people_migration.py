@@ -1,4 +1,4 @@
-"""Migration 0005_people: members keep the name they had, now per server."""
+"""Migration 0005: members keep the name they had, now per server."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ pressed in a DM (where only the account's own name is known) no longer replaces.
 
 Existing members start with the name last seen for them anywhere, as before.
 
-Revision ID: 0005_people
+Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-01
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = "0005_people"
+revision: str = "0005"
 down_revision: str | Sequence[str] | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
