@@ -6,13 +6,21 @@ pure ``bot.srs`` room, and every grading writes the item's new state and its rev
 one transaction, keyed by the presentation token so a double click counts once.
 
 `StudyService` is composed from the use-case parts in ``bot.study.cases`` (one module each:
-people, queue, presenting, grading, library, progress, reminding, servers) over
+people, queue, presenting, grading, library, progress, reminding, servers, assignments) over
 ``cases.base.ServiceBase``, which declares what they share. This module stays the stable entry
 point: every name callers import from it is re-exported here.
 """
 
 from __future__ import annotations
 
+from bot.study.cases.assignments import (
+    AssignmentCases,
+    AssignmentProgress,
+    AssignmentStatus,
+    AssignmentView,
+    StudentStatus,
+    parse_due,
+)
 from bot.study.cases.base import PROBLEM_CACHE, Clock, SchedulerName
 from bot.study.cases.grading import (
     MAX_DURATION_S,
@@ -56,6 +64,7 @@ class StudyService(
     ProgressCases,
     ReminderCases,
     ServerCases,
+    AssignmentCases,
 ):
     """The one object every front-end calls; its state and constructor are
     `cases.base.ServiceBase`'s (sessions, pool, settings, clock, seeds, import limits)."""
@@ -71,6 +80,9 @@ __all__ = [
     "PROBLEM_CACHE",
     "UNLOCK_INTERVAL",
     "AlreadyGraded",
+    "AssignmentProgress",
+    "AssignmentStatus",
+    "AssignmentView",
     "CardView",
     "Clock",
     "ImportBusy",
@@ -85,6 +97,8 @@ __all__ = [
     "SchedulerName",
     "ServerSettings",
     "SessionReport",
+    "StudentStatus",
     "StudyError",
     "StudyService",
+    "parse_due",
 ]
