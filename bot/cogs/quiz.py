@@ -25,7 +25,7 @@ from bot.cogs.common import (
     study_button,
     too_fast,
 )
-from bot.cogs.embeds import BLURPLE, outcome_embed
+from bot.cogs.embeds import BLURPLE, add_assignments, open_assignments, outcome_embed
 from bot.math import tasks
 from bot.math.generator import SKILLS
 from bot.study import wording
@@ -247,6 +247,9 @@ class Quiz(StudyCog):
             theme = (await self.service.preferences(user)).theme
             file = await attach_steps(self.pool, embed, outcome.steps, theme=theme, reading=reading)
             files += [file] if file else []
+        if not outcome.can_retry:  # graded: how far the student's assignments are now
+            server = await self.service.presentation_server(token, user_id=user)
+            add_assignments(embed, await open_assignments(self.service, user, server))
         actions = ("retry", "solution", "next") if outcome.can_retry else ("next",)
         await interaction.followup.send(
             embed=embed, files=files, view=buttons(token, *actions), ephemeral=True
