@@ -84,6 +84,7 @@ def test_due_days_as_teachers_type_them() -> None:
 async def test_create_in_the_teachers_zone_and_count_quiz_work(service, klass, clock) -> None:
     server, teacher, ada, bo = klass
     await _solve(service, ada, "skill:chain:1", server)  # before the assignment: not counted
+    clock.advance(minutes=1)
     made = await service.create_assignment(
         server, teacher, skill="chain", level=1, count=5, due="fri"
     )
@@ -110,6 +111,7 @@ async def test_create_in_the_teachers_zone_and_count_quiz_work(service, klass, c
 async def test_review_work_counts_too_and_any_level_when_none_is_set(service, klass, clock) -> None:
     server, teacher, ada, _ = klass
     await _solve(service, ada, "skill:chain:1", server)  # learned Monday: due Tuesday
+    clock.advance(minutes=1)
     await service.create_assignment(server, teacher, skill="chain", count=3, due="+7")
     clock.advance(days=1)
     queue = await service.due_queue(ada, server)

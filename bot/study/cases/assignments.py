@@ -145,7 +145,7 @@ def end_of_day(day: dt.date, tz: str) -> dt.datetime:
 
 def skill_label(skill: str, level: int | None) -> str:
     """ "Chain rule L2": the skill as the catalogue describes it, and the level if one is set."""
-    name = SKILLS[skill].description if skill in SKILLS else skill
+    name = SKILLS[skill].description.split(":")[0] if skill in SKILLS else skill
     return f"{name} L{level}" if level is not None else name
 
 
@@ -359,7 +359,7 @@ def _log_scope(row: Assignment, now: dt.datetime) -> list[ColumnElement[bool]]:
     """The review-log rows an assignment counts: its server, its window, its items."""
     where = [
         ReviewLog.server_id == row.server_id,
-        ReviewLog.reviewed_at > row.created_at,
+        ReviewLog.reviewed_at >= row.created_at,
         ReviewLog.reviewed_at < _window_end(row, now),
     ]
     if row.deck_id is not None:
@@ -411,7 +411,7 @@ async def _mistakes(
         missed = func.count()
         scope = [
             QuizAttempt.server_id == row.server_id,
-            QuizAttempt.created_at > row.created_at,
+            QuizAttempt.created_at >= row.created_at,
             QuizAttempt.created_at < _window_end(row, now),
             QuizAttempt.skill == row.skill,
             QuizAttempt.mistake.is_not(None),
