@@ -164,6 +164,11 @@ class Quiz(StudyCog):
         )
 
     async def _most_due_skill(self, user: int, server: int | None) -> str:
+        """An unfinished assignment's skill first (the soonest due), else the most due one."""
+        for progress in await open_assignments(self.service, user, server):
+            a = progress.assignment
+            if a.skill is not None and not progress.complete:
+                return skill_key(a.skill, a.level or 1)
         for key in await self.service.due_queue(user, server):
             if parse_key(key).kind == "skill":
                 return key

@@ -11,6 +11,8 @@ import pytest
 import sympy as sp
 from discord import app_commands
 
+from tests.cogs.helpers import deck_card_ids, make_due
+
 ASSIGNMENTS = "📌 Assignments"
 
 
@@ -41,7 +43,8 @@ def people(env, place):
 
 
 async def _quiz_answer(member, channel, bot, *, right: bool = True, **options):
-    """A /quiz problem answered (right, or wrong then the solution): the private replies."""
+    """A /quiz problem answered (right, or wrong then the solution): the problem and the last
+    private reply."""
     message = (await member.slash(channel, "quiz", **options)).response
     problem = await bot.service.problem_for(_ids(message)[0].split(":")[2])
     text = sp.sstr(problem.answer if right else problem.function)
@@ -49,7 +52,7 @@ async def _quiz_answer(member, channel, bot, *, right: bool = True, **options):
     reply = (await member.submit_modal(shown, {"answer": text})).response
     if not right:
         reply = (await member.click(reply, label="Solution")).response
-    return reply
+    return problem, reply
 
 
 async def test_students_are_refused_what_teachers_do(env, place, people) -> None:
@@ -75,7 +78,9 @@ async def test_create_list_status_and_close(env, place, people, simcord_bot) -> 
     assert embed.title == "📌 New assignment"
     assert embed.description == "#1 Chain rule L1 · 3 problems · due Fri 02 Jan 2026 (UTC)"
 
-    reply = await _quiz_answer(ada, channel, simcord_bot, skill="chain", level=1)
+    # /quiz with no skill gives the assigned one (a new student's queue would open on power)
+    problem, reply = await _quiz_answer(ada, channel, simcord_bot)
+    assert (problem.skill, problem.level) == ("chain", 1)
     assert reply.embeds[0].title == "✅ Correct!"
     assert _fields(reply.embeds[0])[ASSIGNMENTS] == "Chain rule L1: 1/3 done, due Fri"
     await _quiz_answer(ada, channel, simcord_bot, right=False, skill="chain", level=1)
@@ -147,3 +152,25 @@ async def test_review_stats_and_the_reminder_show_the_line(env, place, people, s
     assert await reminders.send_due() == 1
     dm = ada.user.dm_channel.last_message
     assert dm.content.endswith(f"{ASSIGNMENTS} due soon:\nPower rule L1: 1/5 done, due today")
+
+
+async def test_a_deck_assignment_counts_cards_graded_in_review(
+    env, place, people, simcord_bot
+) -> None:
+    _, channel = place
+    ada, _, teacher = people
+    made = await teacher.slash(
+        channel, "assign create", deck="derivative-rules", count=2, due="2026-01-20"
+    )
+    assert made.response.embeds[0].description == (
+        "#1 Derivative rules · 2 cards · due Tue 20 Jan 2026 (UTC)"
+    )
+    user = await simcord_bot.service.user_for_discord(ada.id, "ada")
+    card = (await deck_card_ids(simcord_bot, "derivative-rules"))[0]
+    await make_due(simcord_bot, user, [card], env.now())
+    started = (await ada.slash(channel, "review")).response
+    assert started.content.endswith(f"{ASSIGNMENTS}\nDerivative rules: 0/2 done, due Tue 20 Jan")
+    back = (await ada.click(started, label="Show answer")).response
+    await ada.click(back, label="Good")
+    mine = await ada.slash(channel, "assign list")
+    assert mine.response.embeds[0].description == "Derivative rules: 1/2 done, due Tue 20 Jan"
