@@ -26,7 +26,7 @@ from bot.cogs.common import (
     tangent_picture,
     too_fast,
 )
-from bot.cogs.embeds import BLURPLE, outcome_embed
+from bot.cogs.embeds import BLURPLE, add_assignments, open_assignments, outcome_embed
 from bot.math import tasks
 from bot.math.generator import SKILLS
 from bot.study import wording
@@ -165,6 +165,11 @@ class Quiz(StudyCog):
         )
 
     async def _most_due_skill(self, user: int, server: int | None) -> str:
+        """An unfinished assignment's skill first (the soonest due), else the most due one."""
+        for progress in await open_assignments(self.service, user, server):
+            a = progress.assignment
+            if a.skill is not None and not progress.complete:
+                return skill_key(a.skill, a.level or 1)
         for key in await self.service.due_queue(user, server):
             if parse_key(key).kind == "skill":
                 return key
@@ -256,6 +261,9 @@ class Quiz(StudyCog):
                 if picture is not None:
                     embeds.append(picture[0])
                     files.append(picture[1])
+        if not outcome.can_retry:  # graded: how far the student's assignments are now
+            server = await self.service.presentation_server(token, user_id=user)
+            add_assignments(embeds[0], await open_assignments(self.service, user, server))
         actions = ("retry", "solution", "next") if outcome.can_retry else ("next",)
         await interaction.followup.send(
             embeds=embeds, files=files, view=buttons(token, *actions), ephemeral=True

@@ -222,6 +222,7 @@ class ReminderCases(ServiceBase):
                 fallback = await session.scalar(
                     select(Server.reminder_channel_id).where(Server.id == due.server_id)
                 )
+        soon = await self.assignments_due_soon(due.user_id, due.server_id)
         return reminders.OutgoingReminder(
-            **vars(due), due_count=count, fallback_channel_id=fallback
+            **vars(due), due_count=count, fallback_channel_id=fallback, assignments=tuple(soon)
         )
