@@ -150,9 +150,7 @@ def _name(user: User, member_name: str) -> str:
     return member_name or user.display_name or user.console_name or f"user {user.id}"
 
 
-async def _members(
-    session: AsyncSession, server_id: int
-) -> tuple[dict[int, User], dict[int, str]]:
+async def _members(session: AsyncSession, server_id: int) -> tuple[dict[int, User], dict[int, str]]:
     """The server's members, and the name each has there."""
     rows = await session.execute(
         select(User, Membership.display_name)
