@@ -21,7 +21,7 @@ from bot.study.cases.grading import (
     UNLOCK_INTERVAL,
     GradingCases,
 )
-from bot.study.cases.library import LibraryCases
+from bot.study.cases.library import DeckEntry, LibraryCases
 from bot.study.cases.people import PREFERENCE_LIMITS, PeopleCases
 from bot.study.cases.presenting import PresentingCases
 from bot.study.cases.progress import ProgressCases
@@ -72,6 +72,7 @@ __all__ = [
     "UNLOCK_INTERVAL",
     "AlreadyGraded",
     "CardView",
+    "DeckEntry",
     "Clock",
     "ImportBusy",
     "ItemKey",
