@@ -144,3 +144,131 @@ async def test_a_teacher_orders_the_decks(service) -> None:
         "derivative-rules",
         "ml-derivatives",
     ]
+
+
+# --------------------------------------------------------------------------- split cards
+
+BEFORE = """\
+id: tiny
+title: Tiny
+version: 1
+cards:
+  - id: both
+    front: What are d/dx sin x and d/dx cos x?
+    back: cos x and −sin x
+  - id: other
+    front: What is d/dx (x)?
+    back: '1'
+"""
+AFTER = """\
+id: tiny
+title: Tiny
+version: 2
+cards:
+  - id: sin-part
+    front: What is d/dx sin x?
+    back: cos x
+    replaces: [both]
+  - id: cos-part
+    front: What is d/dx cos x?
+    back: −sin x
+    replaces: [both]
+  - id: other
+    front: What is d/dx (x)?
+    back: '1'
+"""
+SCHEDULE = (
+    "scheduler",
+    "repetitions",
+    "interval",
+    "ease",
+    "fsrs_state",
+    "due_day",
+    "due_at",
+    "lapses",
+    "leech_flagged",
+    "reviews",
+    "last_reviewed_at",
+    "introduced_day",
+    "unlocked",
+)
+
+
+async def _sync(service: StudyService, folder: Path, text: str) -> None:
+    (folder / "tiny.yaml").write_text(text, "utf-8")
+    assert await service.sync_shipped_decks(folder) == ["tiny"]
+
+
+async def _states(service: StudyService, user: int) -> dict[str, tuple]:
+    """card key -> (item key, schedule) for the user's states on the tiny deck's cards."""
+    async with service.sessions() as session:
+        rows = await session.execute(
+            select(Card.card_key, ItemState)
+            .join(ItemState, ItemState.card_id == Card.id)
+            .where(ItemState.user_id == user)
+        )
+        return {
+            key: (state.item_key, tuple(getattr(state, c) for c in SCHEDULE)) for key, state in rows
+        }
+
+
+async def test_a_split_cards_parts_inherit_each_students_progress_once(
+    service, clock, tmp_path: Path
+) -> None:
+    await _sync(service, tmp_path, BEFORE)
+    both = (await _keys(service, None, "tiny"))[0]
+    ada = await service.user_for_console("ada")
+    bob = await service.user_for_console("bob")  # never saw the old card
+    for _ in range(2):  # two reviews on two days: repetitions 2, interval 6
+        shown = await service.present(ada, both)
+        assert (await service.grade_card(shown.token, srs.Button.GOOD)).graded
+        clock.advance(days=1)
+    old = (await _states(service, ada))["both"]
+    assert old[1][SCHEDULE.index("repetitions")] == 2
+
+    await _sync(service, tmp_path, AFTER)
+    states = await _states(service, ada)
+    parts = await _keys(service, None, "tiny")
+    assert both not in parts and len(parts) == 3  # the old card is retired, its parts active
+    for part in ("sin-part", "cos-part"):
+        item_key, schedule = states[part]
+        assert item_key in parts
+        assert schedule == old[1]  # the same SM-2 state: due when the old card was due
+    assert states["both"] == old  # history kept on the retired card
+    assert "other" not in states
+    assert await _states(service, bob) == {}
+
+    # a second sync changes nothing, and never overwrites what a student did since
+    clock.advance(days=10)
+    shown = await service.present(ada, states["sin-part"][0])
+    assert (await service.grade_card(shown.token, srs.Button.AGAIN)).graded
+    after_review = await _states(service, ada)
+    await _sync(service, tmp_path, AFTER)
+    await _sync(service, tmp_path, AFTER)
+    assert await _states(service, ada) == after_review
+    assert after_review["sin-part"] != after_review["cos-part"]
+    # the parts are in the queue on the old card's schedule, the old card is not
+    queue = await service.due_queue(ada)
+    assert both not in queue and states["cos-part"][0] in queue
+
+
+async def test_a_scheduler_switch_keeps_a_parts_inherited_progress(
+    service, clock, tmp_path: Path
+) -> None:
+    """A part's state is re-derived from the old card's log followed by its own, so switching
+    scheduler and back gives the inherited state exactly (the log stays the one truth)."""
+    await _sync(service, tmp_path, BEFORE)
+    both = (await _keys(service, None, "tiny"))[0]
+    ada = await service.user_for_console("ada")
+    for _ in range(2):
+        shown = await service.present(ada, both)
+        assert (await service.grade_card(shown.token, srs.Button.GOOD)).graded
+        clock.advance(days=1)
+    await _sync(service, tmp_path, AFTER)
+    inherited = await _states(service, ada)
+    await service.set_scheduler(ada, "fsrs")
+    switched = await _states(service, ada)
+    assert switched["sin-part"][1][SCHEDULE.index("reviews")] == 2  # not reset to new
+    assert switched["sin-part"][1] == switched["both"][1]
+    await service.set_scheduler(ada, "sm2")
+    assert await _states(service, ada) == inherited

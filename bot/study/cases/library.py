@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -11,8 +12,9 @@ from sqlalchemy import func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import srs
 from bot.db.engine import transaction
-from bot.db.models import Card, Deck, ItemState, ServerDeck
+from bot.db.models import Card, Deck, ItemState, ReviewLog, ServerDeck
 from bot.db.upsert import insert_missing
 from bot.study import decks, importing
 from bot.study.cases import queue
@@ -260,6 +262,56 @@ async def _carry_over(session: AsyncSession, deck_id: int) -> None:
                 .from_select(["item_key", "kind", "card_id", *_SCHEDULE_COLUMNS], copied)
                 .on_conflict_do_nothing(index_elements=["user_id", "item_key"])
             )
+
+
+async def review_events(
+    session: AsyncSession, user_id: int, states: Sequence[ItemState]
+) -> dict[str, list[srs.ReviewEvent]]:
+    """Each state's counted review log as events, oldest first, for re-deriving its schedule
+    (a scheduler switch): a split card's part starts from the log of the card it replaces
+    (the first listed that the student reviewed), whose state it inherited (`_carry_over`),
+    so re-deriving it keeps that progress instead of resetting the part to new."""
+    keys = {s.item_key for s in states}
+    inherited = await _inherited(session, [s.card_id for s in states if s.card_id is not None])
+    wanted = keys | {old for olds in inherited.values() for old in olds}
+    logs = await session.execute(
+        select(ReviewLog.item_key, ReviewLog.quality, ReviewLog.reviewed_at)
+        .where(ReviewLog.user_id == user_id, ReviewLog.counted, ReviewLog.item_key.in_(wanted))
+        .order_by(ReviewLog.reviewed_at, ReviewLog.id)
+    )
+    by_key: dict[str, list[srs.ReviewEvent]] = {}
+    for key, quality, at in logs:
+        by_key.setdefault(key, []).append(srs.ReviewEvent(quality, at))
+    events = {}
+    for key in keys:
+        before = next((by_key[old] for old in inherited.get(key, ()) if old in by_key), [])
+        events[key] = [*before, *by_key.get(key, [])]
+    return events
+
+
+async def _inherited(session: AsyncSession, card_ids: list[int]) -> dict[str, list[str]]:
+    """Item key of a card -> item keys of the cards it replaces, in the order listed."""
+    if not card_ids:
+        return {}
+    rows = (
+        await session.execute(
+            select(Card.id, Card.deck_id, Card.replaces).where(Card.id.in_(card_ids))
+        )
+    ).all()
+    rows = [(cid, deck, olds) for cid, deck, olds in rows if olds]
+    if not rows:
+        return {}
+    decks = {deck for _, deck, _ in rows}
+    ids = {
+        (deck, key): cid
+        for cid, deck, key in await session.execute(
+            select(Card.id, Card.deck_id, Card.card_key).where(Card.deck_id.in_(decks))
+        )
+    }
+    return {
+        card_key(cid): [card_key(ids[deck, old]) for old in olds if (deck, old) in ids]
+        for cid, deck, olds in rows
+    }
 
 
 async def _choice(session: AsyncSession, server_id: int, deck_id: int) -> None:

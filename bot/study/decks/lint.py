@@ -39,6 +39,16 @@ _LABELLED = re.compile(
 )
 
 
+#: "1. ... 2. ..." inside running text (a folded YAML line keeps no line breaks)
+_NUMBER = re.compile(r"(?:^|\s)(\d+)[.)]\s+(?=[^\d\s])")
+
+
+def _numbered_inline(text: str) -> bool:
+    """Items numbered 1 and then 2, in that order."""
+    numbers = [int(n) for n in _NUMBER.findall(text)]
+    return 1 in numbers and 2 in numbers[numbers.index(1) + 1 :]
+
+
 def card_warnings(card: Card) -> list[str]:
     """Why `card` looks like it asks several things or answers with a list (empty: it does
     not)."""
@@ -53,7 +63,7 @@ def card_warnings(card: Card) -> list[str]:
         warnings.append("its front asks a second question")
     if _LISTING.match(front) or _AND_LIST.search(front):
         warnings.append("its front asks for a list")
-    if len(_BULLET.findall(back)) > 1:
+    if len(_BULLET.findall(back)) > 1 or _numbered_inline(back):
         warnings.append("its back is a numbered or bulleted list")
     if back.count(";") > 1:
         warnings.append(f"its back has {back.count(';') + 1} parts separated by semicolons")
