@@ -30,6 +30,9 @@ EXAMPLES = {
     "deck import": "/deck import file:limits.yaml",
     "deck export": "/deck export deck:derivative-rules format:csv",
     "deck remove": "/deck remove deck:limits",
+    "deck enable": "/deck enable deck:ml-derivatives",
+    "deck disable": "/deck disable deck:ml-derivatives",
+    "deck order": "/deck order deck:calc-class position:1",
     "resources": "/resources",
     "help": "/help",
 }
