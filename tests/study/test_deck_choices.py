@@ -272,3 +272,15 @@ async def test_a_scheduler_switch_keeps_a_parts_inherited_progress(
     assert switched["sin-part"][1] == switched["both"][1]
     await service.set_scheduler(ada, "sm2")
     assert await _states(service, ada) == inherited
+
+
+async def test_outside_a_server_every_shipped_deck_is_listed_and_enabled(service) -> None:
+    await service.sync_shipped_decks()
+    user = await service.user_for_discord(1, "ada")
+    server = await service.join_server(user, 100, "Class")
+    await service.set_deck_enabled(server, "ml-derivatives", False)  # that server's choice only
+    overview = await service.deck_overview(None)
+    assert [(e.slug, e.enabled, e.position) for e in overview] == [
+        ("derivative-rules", True, 1),
+        ("ml-derivatives", True, 2),
+    ]

@@ -337,9 +337,10 @@ async def _ordered(session: AsyncSession, server_id: int | None) -> Any:
         .correlate(Deck)
         .scalar_subquery()
     )
-    query = select(Deck, func.coalesce(choice.c.enabled, True), count).where(_seen_by(server_id))
-    if server_id is None:
+    if server_id is None:  # no server's choices apply: every deck enabled
+        query = select(Deck, literal(True), count).where(_seen_by(None))
         return await session.execute(query.order_by(*queue.deck_order(None)))
+    query = select(Deck, func.coalesce(choice.c.enabled, True), count).where(_seen_by(server_id))
     query = query.outerjoin(
         choice, (choice.c.deck_id == Deck.id) & (choice.c.server_id == server_id)
     )
