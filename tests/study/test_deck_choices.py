@@ -284,3 +284,36 @@ async def test_outside_a_server_every_shipped_deck_is_listed_and_enabled(service
         ("derivative-rules", True, 1),
         ("ml-derivatives", True, 2),
     ]
+
+
+async def test_copying_progress_twice_at_once_copies_it_once(service, clock, tmp_path) -> None:
+    """Two carry-overs racing (two processes storing the deck, or a grading creating the
+    part's state meanwhile): on PostgreSQL the second insert waits for the first and then does
+    nothing; neither fails and each part ends with one state, the old card's."""
+    import asyncio
+
+    from sqlalchemy import delete
+
+    from bot.db.engine import transaction
+    from bot.study.cases.library import _carry_over
+
+    await _sync(service, tmp_path, BEFORE)
+    both = (await _keys(service, None, "tiny"))[0]
+    ada = await service.user_for_console("ada")
+    shown = await service.present(ada, both)
+    assert (await service.grade_card(shown.token, srs.Button.GOOD)).graded
+    await _sync(service, tmp_path, AFTER)
+    old = (await _states(service, ada))["both"]
+    parts = await _keys(service, None, "tiny")
+    async with transaction(service.sessions) as session:  # as if the copy had not happened
+        await session.execute(delete(ItemState).where(ItemState.item_key.in_(parts)))
+        deck_id = await session.scalar(select(Deck.id).where(Deck.slug == "tiny"))
+
+    async def carry() -> None:
+        async with transaction(service.sessions) as session:
+            await _carry_over(session, deck_id)
+
+    await asyncio.gather(carry(), carry())
+    states = await _states(service, ada)
+    assert set(states) == {"both", "sin-part", "cos-part"}
+    assert states["sin-part"][1] == states["cos-part"][1] == old[1]
