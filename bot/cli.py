@@ -217,9 +217,14 @@ def cmd_deck(args: argparse.Namespace) -> int:
     from bot.study import decks
 
     if args.deck_command == "validate":
-        problems = decks.validate_path(
-            Path(args.path) if args.path else None, render=not args.no_render
-        )
+        path = Path(args.path) if args.path else None
+        problems = decks.validate_path(path, render=not args.no_render)
+        warnings = decks.warn_path(path)  # a card asking several things: said, not failed
+        for warning in warnings:
+            where = f"{warning.source}: " if warning.source else ""
+            print(f"warning: {where}{warning}", file=sys.stderr)
+        if warnings:
+            print(f"{len(warnings)} warning(s)", file=sys.stderr)
         for problem in problems:
             print(problem, file=sys.stderr)
         if problems:

@@ -214,6 +214,24 @@ def test_deck_validate(tmp_path: Path) -> None:
     assert "line" in result.stderr
 
 
+def test_deck_validate_warns_about_a_card_asking_several_things(tmp_path: Path) -> None:
+    shipped = derivbot("deck", "validate", "--no-render")
+    assert "warning" not in shipped.stderr  # the shipped cards each ask one thing
+    multi = tmp_path / "multi.yaml"
+    multi.write_text(
+        "id: multi\ntitle: Multi\nversion: 1\ncards:\n  - id: two\n"
+        "    front: What is d/dx eˣ? Why?\n    back: eˣ\n",
+        "utf-8",
+    )
+    result = derivbot("deck", "validate", "--no-render", str(multi))
+    assert result.returncode == 0, result.stderr  # a warning, not a failure
+    assert "all decks are valid" in result.stdout
+    assert f"warning: {multi}: line 5: cards[0]: card 'two' may ask several things" in (
+        result.stderr
+    )
+    assert "1 warning(s)" in result.stderr
+
+
 def test_run_without_a_token_explains(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
     result = subprocess.run(

@@ -62,6 +62,7 @@ __all__ = [
     "Reminder",
     "ReviewLog",
     "Server",
+    "ServerDeck",
     "Setting",
     "UTCDateTime",
     "User",
@@ -284,8 +285,30 @@ class Card(Base):
     typed_order: Mapped[int] = mapped_column(SmallInteger, default=1, server_default="1")
     position: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     retired: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # card keys of earlier cards of the deck this one takes over (a split): progress copied
+    replaces: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
 
     __table_args__ = (UniqueConstraint("deck_id", "card_key"),)
+
+
+class ServerDeck(Base):
+    """A server's choice about one deck it sees (a shipped one or its own): whether its cards
+    are studied there, and where it comes in the order new cards are introduced.
+
+    No row means the default: enabled, and ordered after the decks the teacher placed, the
+    server's own decks before the shipped ones (`bot.study.cases.queue`). Progress lives on
+    item states, so disabling a deck loses nothing."""
+
+    __tablename__ = "server_decks"
+
+    server_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("servers.id", ondelete="CASCADE"))
+    deck_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("decks.id", ondelete="CASCADE"), index=True
+    )
+    enabled: Mapped[bool] = mapped_column(default=True, server_default=true())
+    position: Mapped[int | None] = mapped_column(Integer)  # 1 first; NULL: not placed
+
+    __table_args__ = (PrimaryKeyConstraint("server_id", "deck_id"),)
 
 
 class ItemState(Base):

@@ -39,7 +39,7 @@ from bot.study.cases.grading import (
     UNLOCK_INTERVAL,
     GradingCases,
 )
-from bot.study.cases.library import LibraryCases
+from bot.study.cases.library import DeckEntry, LibraryCases
 from bot.study.cases.people import PREFERENCE_LIMITS, PeopleCases
 from bot.study.cases.presenting import PresentingCases
 from bot.study.cases.progress import ProgressCases
@@ -100,6 +100,7 @@ __all__ = [
     "ClassStudent",
     "ClassView",
     "Clock",
+    "DeckEntry",
     "ImportBusy",
     "ItemKey",
     "MemberPrivacy",

@@ -228,7 +228,7 @@ async def test_nothing_due(env, place, simcord_bot) -> None:
     ed, user = await _student(env, guild, simcord_bot, "ed", new_per_day=0)
     nothing = await ed.slash(channel, "review")
     assert nothing.ephemeral and "Nothing to review yet" in nothing.response.content
-    await _make_due(env, simcord_bot, user, ["notation"])
+    await _make_due(env, simcord_bot, user, ["notation-leibniz"])
     card = (await ed.slash(channel, "review")).response
     await _grade(ed, card, "Easy")
     caught_up = (await ed.slash(channel, "review")).response

@@ -21,6 +21,7 @@ from bot.math.generator import SKILLS, Problem
 from bot.math.rules import Step
 from bot.study import credit as credits
 from bot.study.cases.base import ServiceBase, check_owner, schedule_state, store_schedule
+from bot.study.cases.library import review_events
 from bot.study.cases.results import AlreadyGraded, Outcome, Practice, Schedule, StudyError
 from bot.study.credit import Credit, card_credit, problem_credit
 from bot.study.items import skill_key
@@ -295,16 +296,7 @@ class GradingCases(ServiceBase):
         self, session: AsyncSession, state: ItemState, user: User, scheduler: str
     ) -> None:
         """One item's state under another scheduler, from its counted log (see set_scheduler)."""
-        logs = await session.execute(
-            select(ReviewLog.quality, ReviewLog.reviewed_at)
-            .where(
-                ReviewLog.user_id == state.user_id,
-                ReviewLog.item_key == state.item_key,
-                ReviewLog.counted,
-            )
-            .order_by(ReviewLog.reviewed_at, ReviewLog.id)
-        )
-        events = [srs.ReviewEvent(quality, at) for quality, at in logs]
+        events = (await review_events(session, state.user_id, [state]))[state.item_key]
         derived = srs.replay(
             events, scheduler, tz=user.timezone, day_start_hour=user.day_start_hour
         )
