@@ -1,0 +1,274 @@
+"""How often a classic wrong answer gets the right mistake code (issue 11 §3).
+
+Each family is one wrong *formula* a student uses (the power rule on eˣ, f'' for f', + C on a
+derivative ...), applied to many functions drawn at random here, with their own generator: the
+hand-picked examples in tests/math/test_diagnosis.py are not among them, so the share named
+right is measured on answers the diagnosis was not tuned on. Every wrong answer goes through
+`check_answer` as text (sympy's printed form), as a typed answer would, and is timed.
+
+    .venv/bin/python -m bench.slips [--per-family N] [--seed S]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+from collections.abc import Callable, Iterator
+
+import sympy as sp
+
+from bot.math.check import check_answer
+
+x = sp.Symbol("x")
+Case = tuple[sp.Expr, str]  # (function, the wrong answer as typed)
+Family = Callable[[random.Random], Iterator[Case]]
+
+
+def _coef(r: random.Random) -> int:
+    return r.choice([1, 2, 3, 4, 5, 6, 7, 8, 9, -1, -2, -3, -4, -5, -6])
+
+
+def _k(r: random.Random) -> int:
+    return r.choice([2, 3, 4, 5, 6, 7, -2, -3, -4, -5])
+
+
+def _linear(r: random.Random) -> sp.Expr:
+    return _k(r) * x + r.choice([1, 2, 3, 5, 7, -1, -2, -4, -9])
+
+
+def _curved(r: random.Random) -> sp.Expr:
+    """An inside whose derivative is not a constant."""
+    a, b = r.choice([1, 2, 3, -1]), r.choice([1, 2, 5, 7, -3, -4])
+    return a * x ** r.choice([2, 3, 4]) + b if r.random() < 0.7 else a * x**3 + _k(r) * x
+
+
+def _s(e: sp.Expr) -> str:
+    return sp.sstr(e)
+
+
+def exp_power(r: random.Random) -> Iterator[Case]:
+    """The power rule on an exponential: u·e^(u−1) for e^u, x·a^(x−1) for aˣ."""
+    c = r.choice([1, 1, 2, 3, -4, 5])
+    u = r.choice([x, x, _k(r) * x])
+    if r.random() < 0.3:
+        a = r.choice([2, 3, 5, 7, 10])
+        yield c * a**u, _s(c * u * sp.Integer(a) ** (u - 1))
+        return
+    bare = sp.Mul(c, u, sp.exp(u - 1), evaluate=False)
+    yield c * sp.exp(u), _s(bare if r.random() < 0.6 else bare * sp.diff(u, x))
+
+
+def order(r: random.Random) -> Iterator[Case]:
+    """The second derivative given for the first."""
+    pick = r.randrange(6)
+    if pick == 0:
+        f = _coef(r) * x ** r.choice([3, 4, 5, 6, 7])
+    elif pick == 1:
+        f = _coef(r) * r.choice([sp.sin, sp.cos])(r.choice([x, _k(r) * x]))
+    elif pick == 2:
+        f = _coef(r) * x ** r.choice([3, 4, 5]) + _coef(r) * x**2 + _coef(r) * x
+    elif pick == 3:
+        f = sp.exp(_k(r) * x) + _coef(r) * x**3
+    elif pick == 4:
+        f = _coef(r) * sp.log(x) + _coef(r) * x**3
+    else:
+        f = _coef(r) * x ** sp.Rational(r.choice([3, 5, 7]), 2)
+    yield f, _s(sp.diff(f, x, 2))
+
+
+def integrated_c(r: random.Random) -> Iterator[Case]:
+    """+ C on a derivative (the rest right), sometimes on an antiderivative."""
+    f = _coef(r) * x ** r.choice([2, 3, 4, 5]) + r.choice([0, _coef(r) * sp.sin(x), _coef(r) * x])
+    c = r.choice(["C", "c", "K", "C", "C"])
+    if r.random() < 0.8:
+        yield f, f"{_s(sp.diff(f, x))} + {c}"
+    else:
+        yield f, f"{_s(sp.integrate(f, x))} + {c}"
+
+
+_INV = (sp.asin, sp.acos, sp.atan, sp.acot)
+_U = sp.Symbol("u")
+_INV_WRONG = (
+    1 / sp.sqrt(1 - _U**2),
+    -1 / sp.sqrt(1 - _U**2),
+    1 / (1 + _U**2),
+    -1 / (1 + _U**2),
+    1 / sp.sqrt(1 + _U**2),
+    sp.sqrt(1 - _U**2),
+)
+
+
+def inverse_trig(r: random.Random) -> Iterator[Case]:
+    """A formula from the wrong inverse trig function (or its sign, or √ swapped in or out)."""
+    func = r.choice(_INV)
+    u = r.choice([x, x, _k(r) * x, x**2])
+    c = r.choice([1, 1, 2, 3, -1])
+    right = sp.diff(func(_U), _U)
+    wrong = r.choice([w for w in _INV_WRONG if sp.simplify(w - right) != 0])
+    yield c * func(u), _s(c * wrong.subs(_U, u) * sp.diff(u, x))
+
+
+_TRIG_SWAP = {
+    sp.sin: (-sp.cos(_U),),
+    sp.cos: (sp.sin(_U),),
+    sp.tan: (-(sp.sec(_U) ** 2),),
+    sp.cot: (sp.csc(_U) ** 2,),
+    sp.sec: (-sp.sec(_U) * sp.tan(_U),),
+    sp.csc: (sp.csc(_U) * sp.cot(_U),),
+}
+
+
+def trig_sign(r: random.Random) -> Iterator[Case]:
+    """The sign of a cofunction's derivative swapped (cos' = sin, sin' = −cos ...)."""
+    func = r.choice(list(_TRIG_SWAP))
+    u = r.choice([x, x, _k(r) * x, x**2])
+    c = r.choice([1, 2, 3, -1, 5])
+    rest = r.choice([0, 0, _coef(r) * x**3])
+    (wrong,) = _TRIG_SWAP[func]
+    yield c * func(u) + rest, _s(c * wrong.subs(_U, u) * sp.diff(u, x) + sp.diff(rest, x))
+
+
+def power_off_by_one(r: random.Random) -> Iterator[Case]:
+    """The exponent raised instead of lowered: n·xⁿ⁺¹ (6x⁷ for x⁶, −3/x² for 1/x³)."""
+    n = r.choice([2, 3, 4, 5, 6, 7, 8, -1, -2, -3, -4, -5, sp.Rational(1, 2), sp.Rational(3, 2)])
+    c = _coef(r)
+    rest = r.choice([0, 0, _coef(r) * sp.sin(x), _coef(r) * x])
+    yield c * x**n + rest, _s(c * n * x ** (n + 1) + sp.diff(rest, x))
+
+
+def _constant(r: random.Random) -> tuple[sp.Expr, sp.Expr]:
+    """A constant and what it turns into when treated as a variable."""
+    pick = r.randrange(5)
+    if pick == 0:
+        n = r.choice([2, 3, 4])
+        return sp.pi**n, n * sp.pi ** (n - 1)
+    if pick == 1:
+        n = r.choice([2, 3, 4, 5])
+        return sp.exp(n), n * sp.exp(n - 1)
+    if pick == 2:
+        k = r.choice([2, 3, 5, 7, 10])
+        return sp.log(k), sp.Integer(1) / k
+    if pick == 3:
+        k = r.choice([2, 3, 5, 7])
+        return sp.sqrt(k), 1 / (2 * sp.sqrt(k))
+    k = r.choice([1, 2, 3])
+    return sp.sin(k), sp.cos(k)
+
+
+def constant(r: random.Random) -> Iterator[Case]:
+    """A constant (π², e³, ln 7, √2) differentiated as if it were a variable."""
+    c, wrong = _constant(r)
+    rest = r.choice([0, 0, _coef(r) * x ** r.choice([2, 3, 4]), _coef(r) * sp.sin(x)])
+    yield c + rest, _s(wrong + sp.diff(rest, x))
+
+
+def chain_wrong_part(r: random.Random) -> Iterator[Case]:
+    """The outer derivative taken at the inner derivative: n(g')ⁿ⁻¹, cos(g')."""
+    g = _curved(r)
+    dg = sp.diff(g, x)
+    if r.random() < 0.5:
+        n = r.choice([2, 3, 4, 5, 6, -2, -3])
+        yield g**n, _s(sp.Mul(n, sp.Pow(dg, n - 1, evaluate=False), evaluate=False))
+    else:
+        func = r.choice([sp.sin, sp.cos, sp.exp, sp.tan])
+        yield func(g), _s(sp.diff(func(_U), _U).subs(_U, dg))
+
+
+def quotient_ratio(r: random.Random) -> Iterator[Case]:
+    """f'/g' for f/g."""
+    num = r.choice([x**2, x**3, _coef(r) * x, sp.sin(x), x**2 + 1, sp.log(x)])
+    den = r.choice([sp.exp(x), sp.exp(2 * x), x**2 + 1, sp.cos(x), x**3 - 2, sp.sin(x), x + 4])
+    if num == den:
+        den = x**2 + 3
+    yield num / den, _s(sp.diff(num, x) / sp.diff(den, x))
+
+
+def chain_forgot_inner(r: random.Random) -> Iterator[Case]:
+    """The inner derivative of a linear inside forgotten: n(ax+b)ⁿ⁻¹ (also a power-rule shape)."""
+    u = _linear(r)
+    c = r.choice([1, 1, 2, 3, -2, 4])
+    n = r.choice([3, 4, 5, 6, 7, 8, -1, -2, -3, sp.Rational(1, 2), sp.Rational(-1, 2)])
+    yield c * u**n, _s(c * n * u ** (n - 1))
+
+
+FAMILIES: dict[str, tuple[Family, str]] = {
+    "exp_power": (exp_power, "exp"),
+    "order": (order, "order"),
+    "integrated_c": (integrated_c, "integrated"),
+    "inverse_trig": (inverse_trig, "inverse_trig"),
+    "trig_sign": (trig_sign, "trig"),
+    "power_off_by_one": (power_off_by_one, "power"),
+    "constant": (constant, "constant"),
+    "chain_wrong_part": (chain_wrong_part, "chain"),
+    "quotient_ratio": (quotient_ratio, "quotient"),
+    "chain_forgot_inner": (chain_forgot_inner, "chain"),
+}
+
+
+def run(per_family: int, seed: int) -> dict[str, object]:
+    r = random.Random(seed)
+    rows: dict[str, tuple[int, int]] = {}
+    times: list[float] = []
+    misses: dict[str, list[str]] = {}
+    for name, (family, code) in FAMILIES.items():
+        hit = total = 0
+        tries = 0
+        while total < per_family and tries < per_family * 5:
+            tries += 1
+            for f, answer in family(r):
+                right = sp.diff(f, x)
+                t0 = time.perf_counter()
+                verdict = check_answer(right, answer, function=f)
+                times.append(time.perf_counter() - t0)
+                if verdict.verdict == "correct":
+                    continue  # this slip makes no difference for this f
+                total += 1
+                if verdict.mistake == code:
+                    hit += 1
+                else:
+                    misses.setdefault(name, []).append(
+                        f"f={sp.sstr(f)}  answer={answer}  got {verdict.mistake}"
+                    )
+        rows[name] = (hit, total)
+    return {"rows": rows, "times": times, "misses": misses}
+
+
+def _share(hit: int, total: int) -> str:
+    return f"{hit}/{total} ({100 * hit / total:.0f} %)" if total else "-"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--per-family", type=int, default=60)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--misses", type=int, default=0, help="show up to N misses per family")
+    args = parser.parse_args()
+    check_answer("2*x", "2x", function="x**2")  # warm the imports
+    result = run(args.per_family, args.seed)
+    rows = result["rows"]
+    assert isinstance(rows, dict)
+    hits = sum(h for h, _ in rows.values())
+    total = sum(t for _, t in rows.values())
+    print("| family | named with the right code |")
+    print("|---|---|")
+    for name, (hit, n) in rows.items():
+        print(f"| {name} ({FAMILIES[name][1]}) | {_share(hit, n)} |")
+    print(f"| **all** | **{_share(hits, total)}** |")
+    times = sorted(result["times"])  # type: ignore[arg-type]
+    ms = [1000 * t for t in times]
+    p95 = ms[int(0.95 * (len(ms) - 1))]
+    print(
+        f"\ncheck + diagnosis per answer: median {statistics.median(ms):.1f} ms, "
+        f"p95 {p95:.1f} ms, max {ms[-1]:.1f} ms ({len(ms)} answers, cold caches not forced)"
+    )
+    if args.misses:
+        for name, lines in result["misses"].items():  # type: ignore[union-attr]
+            print(f"\n{name}:")
+            for line in lines[: args.misses]:
+                print("  " + line)
+
+
+if __name__ == "__main__":
+    main()
