@@ -173,7 +173,9 @@ def chain_wrong_part(r: random.Random) -> Iterator[Case]:
         yield g**n, _s(sp.Mul(n, sp.Pow(dg, n - 1, evaluate=False), evaluate=False))
     else:
         func = r.choice([sp.sin, sp.cos, sp.exp, sp.tan])
-        yield func(g), _s(sp.diff(func(_U), _U).subs(_U, dg))
+        f = func(g)
+        if f.func is func:  # not cos(−u) turned into cos(u): the slip is on f as shown
+            yield f, _s(sp.diff(func(_U), _U).subs(_U, sp.diff(f.args[0], x)))
 
 
 def quotient_ratio(r: random.Random) -> Iterator[Case]:
