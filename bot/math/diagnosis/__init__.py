@@ -148,14 +148,14 @@ def variants(function: sp.Expr, var: sp.Symbol) -> tuple[Variant, ...]:
 
 
 def _ranked(found: tuple[Variant, ...], prefer: Collection[str]) -> list[Variant]:
-    """The order to try variants in: the drilled skill's own mistakes first (a slip that fits
-    two rules is explained by the rule being practised), then the missing inner derivative,
+    """The order to try variants in: the missing inner derivative first, then the drilled
+    skill's own mistakes (a slip that fits two rules is explained by the rule being practised),
     then the rest as enumerated, the coincidence-prone ones last."""
 
-    def key(item: tuple[int, Variant]) -> tuple[int, int, int]:
+    def key(item: tuple[int, Variant]) -> tuple[int, int, int, int]:
         i, v = item
-        tier = 0 if v.kind in _FIRST else 2 if v.kind in _LAST else 1
-        return (0 if v.mistake.code in prefer else 1, tier, i)
+        first = 0 if v.kind in _FIRST else 1
+        return (first, 0 if v.mistake.code in prefer else 1, int(v.kind in _LAST), i)
 
     return [v for _, v in sorted(enumerate(found), key=key)]
 

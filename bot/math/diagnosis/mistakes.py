@@ -87,7 +87,7 @@ def _mul_mistakes(e: sp.Expr, x: sp.Symbol) -> Iterator[Found]:
     elif not den:
         if any(negative_exp(f) for f in e.args):  # x²/eˣ: shown as a quotient
             yield from _quotient_mistakes(e)
-        yield from _product_mistakes(e)
+        yield from _product_mistakes(e, x)
 
 
 def _constant_factor_mistakes(e: sp.Expr, const: sp.Expr, rest: sp.Expr) -> Iterator[Found]:
@@ -123,7 +123,7 @@ def _quotient_mistakes(e: sp.Expr) -> Iterator[Found]:
         yield Bug(e, kind), None, Mistake("quotient", text)
 
 
-def _product_mistakes(e: sp.Expr) -> Iterator[Found]:
+def _product_mistakes(e: sp.Expr, x: sp.Symbol) -> Iterator[Found]:
     yield (
         Bug(e, "product_both"),
         None,
@@ -132,9 +132,15 @@ def _product_mistakes(e: sp.Expr) -> Iterator[Found]:
             "The derivative of a product is not the product of the derivatives: (fg)' = f'g + fg'.",
         ),
     )
-    one_missing = "The product rule has two terms, (fg)' = f'g + fg'; one is missing."
-    for kind in ("product_first", "product_last"):
-        yield Bug(e, kind), None, Mistake("product", one_missing)
+    factors = e.args
+    terms = [
+        sp.Mul(*(sp.diff(f, x) if i == j else f for i, f in enumerate(factors)))
+        for j in range(len(factors))
+    ]
+    for kind, missing in (("product_first", terms[1:]), ("product_last", terms[:-1])):
+        term = show(sp.Add(*missing))
+        text = f"The product rule, (fg)' = f'g + fg', has two terms; {term} is missing."
+        yield Bug(e, kind), None, Mistake("product", text)
 
 
 def _pow_mistakes(e: sp.Expr, x: sp.Symbol) -> Iterator[Found]:
@@ -222,12 +228,10 @@ def _function_mistakes(e: sp.Expr, x: sp.Symbol) -> Iterator[Found]:
             yield _outer_at_inner_derivative_bug(e, g, x)
     if family:
         right = show(RIGHT[e.func].subs(U, sp.Symbol("u")))
+        at = f" in {show(e)}" if g != x else ""
+        text = f"Check the derivative of {name}{at}: d/du {name}(u) = {right}."
         for wrong in (-RIGHT[e.func], *CONFUSED.get(e.func, ())):
-            yield (
-                Bug(e, "family"),
-                wrong,
-                Mistake(family, f"Check the derivative of {name}: d/du {name}(u) = {right}."),
-            )
+            yield Bug(e, "family"), wrong, Mistake(family, text)
     if e.func is sp.exp:
         for kind in ("exp_power", "exp_power_bare"):
             yield Bug(e, kind), None, Mistake("exp", _exp_power_text(e, g))
@@ -244,7 +248,7 @@ def chain_bug(e: sp.Expr, inner: sp.Expr, x: sp.Symbol, code: str) -> Found:
         text = f"d/dx ln(u) = u'/u: multiply by the inner derivative ({show(inner)})' = {d_inner}."
     else:
         text = (
-            f"Chain rule: multiply by the derivative of the inside, ({show(inner)})' = {d_inner}."
+            f"Chain rule: the derivative of the inside, ({show(inner)})' = {d_inner}, is missing."
         )
     return Bug(e, "chain"), None, Mistake(code, text)
 
