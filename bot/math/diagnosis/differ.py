@@ -162,6 +162,10 @@ class Differ:
             return terms[0]
         if self.hit(e, "product_last"):
             return terms[-1]
+        if self.hit(e, "product_minus"):
+            return terms[0] - sp.Add(*terms[1:])
+        if self.hit(e, "product_minus_last"):  # the factors read in the other order
+            return terms[-1] - sp.Add(*terms[:-1])
         return sp.Add(*terms)
 
     def quotient(self, e: sp.Expr, u: sp.Expr, v: sp.Expr) -> sp.Expr:
@@ -172,6 +176,8 @@ class Differ:
             return (du * v - u * dv) / v
         if self.hit(e, "quotient_ratio"):
             return du / dv
+        if self.hit(e, "quotient_plus"):
+            return (du * v + u * dv) / v**2
         return (du * v - u * dv) / v**2
 
     def pow(self, e: sp.Expr) -> sp.Expr:
@@ -188,6 +194,8 @@ class Differ:
                 return n * b ** (n - 1)
             if self.hit(e, "exp_no_ln"):
                 return b**n * inner
+            if self.hit(e, "exp_ln_divided"):
+                return b**n / ln_b * inner
             return b**n * ln_b * inner
         # f^g with x in both: logarithmic differentiation
         if self.hit(e, "power"):
@@ -200,6 +208,8 @@ class Differ:
         x = self.var
         if self.hit(e, "outer_at_inner_derivative"):
             return n * self.d(b) ** (n - 1)
+        if self.hit(e, "reciprocal"):  # 1/g → 1/g'
+            return 1 / self.d(b ** (-n))
         inner = sp.Integer(1) if self.hit(e, "chain") else self.d(b)
         if self.hit(e, "power_not_lowered"):
             return n * b**n * inner

@@ -119,6 +119,7 @@ def _quotient_mistakes(e: sp.Expr) -> Iterator[Found]:
             "In the quotient rule the denominator is squared: (f/g)' = (f'g − fg')/g².",
         ),
         ("quotient_ratio", "The derivative of f/g is not f'/g'; use (f'g − fg')/g²."),
+        ("quotient_plus", "The quotient rule's numerator is a difference, f'g − fg', not a sum."),
     ):
         yield Bug(e, kind), None, Mistake("quotient", text)
 
@@ -140,6 +141,9 @@ def _product_mistakes(e: sp.Expr, x: sp.Symbol) -> Iterator[Found]:
     for kind, missing in (("product_first", terms[1:]), ("product_last", terms[:-1])):
         term = show(sp.Add(*missing))
         text = f"The product rule, (fg)' = f'g + fg', has two terms; {term} is missing."
+        yield Bug(e, kind), None, Mistake("product", text)
+    for kind, added in (("product_minus", terms[-1]), ("product_minus_last", terms[0])):
+        text = f"The product rule adds its terms: (fg)' = f'g + fg'; {show(added)} is added."
         yield Bug(e, kind), None, Mistake("product", text)
 
 
@@ -175,6 +179,8 @@ def _power_rule_mistakes(e: sp.Expr, b: sp.Expr, n: sp.Expr, x: sp.Symbol) -> It
         yield chain_bug(e, b, x, "chain")
         yield _outer_at_x_bug(e, b, x, "chain")
         yield _outer_at_inner_derivative_bug(e, b, x)
+    if n.is_number and n.is_negative:
+        yield _reciprocal_bug(e, b, n, x)
     on = f"Power rule on {show(e)}: "
     lower = show(n - 1)
     for kind, text in (
@@ -184,6 +190,17 @@ def _power_rule_mistakes(e: sp.Expr, b: sp.Expr, n: sp.Expr, x: sp.Symbol) -> It
         ("power_raised", f"lower the exponent by one, to {lower}, not raise it to {show(n + 1)}."),
     ):
         yield Bug(e, kind), None, Mistake("power", on + text)
+
+
+def _reciprocal_bug(e: sp.Expr, b: sp.Expr, n: sp.Expr, x: sp.Symbol) -> Found:
+    """1/g → 1/g′: only the denominator differentiated (1/x² → 1/(2x))."""
+    g = b ** (-n)
+    if b == x:
+        text = f"1/{show(g)} is not differentiated as 1/({show(g)})': write it as {show(e)} and "
+        text += f"use the power rule, to {show(n * b ** (n - 1))}."
+        return Bug(e, "reciprocal"), None, Mistake("power", text)
+    text = f"(1/g)' = −g'/g², not 1/g': here g = {show(g)}."
+    return Bug(e, "reciprocal"), None, Mistake("quotient", text)
 
 
 def _exponential_mistakes(e: sp.Expr, b: sp.Expr, n: sp.Expr, x: sp.Symbol) -> Iterator[Found]:
@@ -200,6 +217,11 @@ def _exponential_mistakes(e: sp.Expr, b: sp.Expr, n: sp.Expr, x: sp.Symbol) -> I
         Bug(e, "exp_no_ln"),
         None,
         Mistake("exp", f"(aˣ)' = aˣ·ln a: the factor ln({show(b)}) is missing."),
+    )
+    yield (
+        Bug(e, "exp_ln_divided"),
+        None,
+        Mistake("exp", f"(aˣ)' = aˣ·ln a: multiply by ln({show(b)}), do not divide by it."),
     )
     if n != x:
         yield chain_bug(e, n, x, "chain")
