@@ -246,3 +246,31 @@ def test_forgotten_inner_derivative_beats_a_coincidence_in_chain_problems() -> N
         for v in forgot:
             verdict = check_problem(problem, sp.sstr(v.expr))
             assert verdict.mistake == "chain", (f, v.expr, verdict.diagnosis)
+
+
+@pytest.mark.parametrize(
+    ("function", "answer", "code", "words"),
+    [
+        ("x^2 sin x", "2x sin x - x^2 cos x", "product", "adds its terms"),
+        ("sin(x)/x^2", "(x^2 cos x + 2x sin x)/x^4", "quotient", "a difference"),
+        ("5^x", "5^x/ln 5", "exp", "do not divide"),
+        ("1/x^2", "1/(2x)", "power", "write it as x^(-2)"),
+        ("1/(x^2+1)", "1/(2x)", "quotient", "(1/g)' = −g'/g², not 1/g'"),
+    ],
+)
+def test_sign_and_reciprocal_slips(function: str, answer: str, code: str, words: str) -> None:
+    f = parse(function).expr
+    verdict = check_answer(sp.diff(f, x), answer, function=f)
+    assert verdict.mistake == code, verdict.diagnosis
+    assert words in (verdict.diagnosis or "")
+
+
+def test_diagnosis_gives_up_within_its_cpu_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A diagnosis past its budget names nothing rather than hold the worker."""
+    import bot.math.diagnosis as diagnosis
+
+    f = parse("x^2 sin x").expr
+    wrong = parse("2x sin x").expr
+    assert diagnose(wrong, sp.diff(f, x), x, f) is not None
+    monkeypatch.setattr(diagnosis, "BUDGET_S", -1.0)
+    assert diagnose(wrong, sp.diff(f, x), x, f) is None
