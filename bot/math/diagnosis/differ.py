@@ -60,9 +60,9 @@ def _swaps(func: type, *extra: sp.Expr) -> tuple[sp.Expr, ...]:
 # Classic confusions besides a flipped sign: tan' = sec (not squared), sec' = sec^2 ...
 CONFUSED: dict[type, tuple[sp.Expr, ...]] = {
     sp.tan: (sp.sec(U), -(sp.sec(U) ** 2), sp.sec(U) * sp.tan(U)),
-    sp.sec: (sp.sec(U) ** 2, sp.tan(U) ** 2, -sp.sec(U) * sp.tan(U), sp.csc(U) * sp.cot(U)),
+    sp.sec: (sp.sec(U) ** 2, sp.tan(U) ** 2, sp.tan(U), sp.csc(U) * sp.cot(U)),
     sp.cot: (sp.csc(U) ** 2, -sp.csc(U), sp.sec(U) ** 2),
-    sp.csc: (sp.csc(U) * sp.cot(U), -(sp.csc(U) ** 2), sp.sec(U) * sp.tan(U)),
+    sp.csc: (-(sp.csc(U) ** 2), -sp.cot(U), sp.sec(U) * sp.tan(U)),
     sp.cosh: (-sp.sinh(U),),
     sp.sech: (sp.sech(U) * sp.tanh(U),),
     sp.tanh: (sp.sech(U), -(sp.sech(U) ** 2)),
@@ -143,6 +143,8 @@ class Differ:
             if self.hit(e, "log_base"):  # forgot 1/ln(b), kept any other factor
                 kept = sp.Mul(*(f for f in sp.Mul.make_args(const) if not f.has(sp.log)))
                 return kept * self.d(rest)
+            if self.hit(e, "log_base_number"):  # 1/(x·b) for log_b(x): b in place of ln b
+                return const.replace(sp.log, lambda b: b) * self.d(rest)
             return const * self.d(rest)
         factors = list(e.args)
         den = [f for f in factors if f.is_Pow and f.args[1].is_negative and f.args[1].is_number]

@@ -97,6 +97,11 @@ def _constant_factor_mistakes(e: sp.Expr, const: sp.Expr, rest: sp.Expr) -> Iter
             None,
             Mistake("log", "d/dx logₐ(x) = 1/(x·ln a): the factor 1/ln a of the base is missing."),
         )
+        yield (
+            Bug(e, "log_base_number"),
+            None,
+            Mistake("log", "d/dx logₐ(x) = 1/(x·ln a): divide by ln a, not by the base a."),
+        )
     elif const not in (-1,):
         yield (
             Bug(e, "constant_multiple"),
