@@ -329,6 +329,33 @@ def unnamed_times(seeds: range = range(4)) -> list[float]:
     return times
 
 
+def generated_variants(seeds: range = range(6)) -> tuple[int, int, int]:
+    """The engine's own wrong-rule variants of generated problems (every expression skill but
+    second derivatives), typed back through `check_problem` with the skill's preference: how
+    many are named with the code they were made with, named otherwise (another slip gives the
+    same answer), or not named / accepted (never expected)."""
+    from bot.math.check import check_problem
+    from bot.math.diagnosis import variants
+    from bot.math.generator import SKILLS, generate
+
+    same = other = lost = 0
+    for skill in SKILLS:
+        for level in range(1, SKILLS[skill].levels + 1):
+            for seed in seeds:
+                p = generate(skill, level, seed)
+                if p.answer_kind != "expression" or skill == "higher_order":
+                    continue
+                for v in variants(p.function, sp.Symbol(p.var))[:12]:
+                    verdict = check_problem(p, _s(v.expr))
+                    if verdict.mistake is None:
+                        lost += 1
+                    elif verdict.mistake == v.mistake.code:
+                        same += 1
+                    else:
+                        other += 1
+    return same, other, lost
+
+
 def _share(hit: int, total: int) -> str:
     return f"{hit}/{total} ({100 * hit / total:.0f} %)" if total else "-"
 
@@ -361,6 +388,12 @@ def main() -> None:
         f"an answer no slip explains (every variant tried): median "
         f"{statistics.median(worst):.1f} ms, p95 {worst[int(0.95 * (len(worst) - 1))]:.1f} ms, "
         f"max {worst[-1]:.1f} ms ({len(worst)} generated problems)"
+    )
+    same, other, lost = generated_variants()
+    total = same + other + lost
+    print(
+        f"the engine's own variants of generated problems: {_share(same, total)} named with "
+        f"their own code, {other} with another code that gives the same answer, {lost} not named"
     )
     if args.misses:
         for result in (alone, in_sum):
