@@ -274,3 +274,10 @@ def test_diagnosis_gives_up_within_its_cpu_budget(monkeypatch: pytest.MonkeyPatc
     assert diagnose(wrong, sp.diff(f, x), x, f) is not None
     monkeypatch.setattr(diagnosis, "BUDGET_S", -1.0)
     assert diagnose(wrong, sp.diff(f, x), x, f) is None
+
+
+def test_a_rule_named_without_its_part_says_which_part() -> None:
+    f = parse("e^(x/(x^2+1))").expr
+    verdict = check_answer(sp.diff(f, x), "e^(x/(x^2+1)) * 1/(2x)", function=f)
+    assert verdict.mistake == "quotient"
+    assert (verdict.diagnosis or "").startswith("In x/(x^2 + 1): ")

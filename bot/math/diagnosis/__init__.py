@@ -84,14 +84,24 @@ _COPY_SLIPS = frozenset({"chain", "exp_no_ln"})
 BUDGET_S = 0.5
 
 
-def _where(term: sp.Expr | None, mistake: Mistake) -> Mistake:
-    """Say which term of a sum the slip is in, unless the words already name it."""
+# codes whose words speak of the rule only (f/g, fg, aˣ): they get the node's name in front
+_GENERIC = frozenset({"product", "quotient", "exp", "log", "constant_multiple"})
+
+
+def _where(node: sp.Expr, term: sp.Expr | None, root: sp.Expr, mistake: Mistake) -> Mistake:
+    """Say where the slip is: in which part of f (for the rules whose words name no part) or
+    which term of a sum, unless the words already name it."""
+    text = mistake.explanation
+    if mistake.code in _GENERIC and node is not root and node != term:
+        name = show(node)
+        if name not in text and len(name) <= 40:
+            return Mistake(mistake.code, f"In {name}: {text}")
     if term is None:
         return mistake
     name = show(term)
-    if name in mistake.explanation or len(name) > 40:
+    if name in text or len(name) > 40:
         return mistake
-    return Mistake(mistake.code, f"In the term {name}: {mistake.explanation}")
+    return Mistake(mistake.code, f"In the term {name}: {text}")
 
 
 def _places(function: sp.Expr, var: sp.Symbol) -> list[tuple[sp.Expr, sp.Expr | None]]:
@@ -141,7 +151,7 @@ def variants(function: sp.Expr, var: sp.Symbol) -> tuple[Variant, ...]:
             add(found)
     for node, where in _places(function, var):
         for bug, alt, mistake in mistakes_at(node, var):
-            add((bug, alt, _where(where, mistake)))
+            add((bug, alt, _where(node, where, function, mistake)))
             kinds.setdefault(bug.kind, mistake.code)
     for kind, text in _EVERYWHERE.items():
         if kind in kinds:
