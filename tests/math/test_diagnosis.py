@@ -281,3 +281,15 @@ def test_a_rule_named_without_its_part_says_which_part() -> None:
     verdict = check_answer(sp.diff(f, x), "e^(x/(x^2+1)) * 1/(2x)", function=f)
     assert verdict.mistake == "quotient"
     assert (verdict.diagnosis or "").startswith("In x/(x^2 + 1): ")
+
+
+def test_a_generated_problem_prefers_its_own_skill() -> None:
+    """The answer kind passes the skill: the same slip on x²/eˣ is named by the skill drilled."""
+    import dataclasses
+
+    f = x**2 * sp.exp(-x)
+    for skill in ("quotient", "product"):
+        problem = dataclasses.replace(
+            generate(skill, 1, 3), function=f, derivative=sp.diff(f, x), answer=sp.diff(f, x)
+        )
+        assert check_problem(problem, "2x e^(-x)").mistake == skill
