@@ -127,7 +127,12 @@ class Derivative(AnswerKind):
 
     def check(self, problem: Problem, answer: str) -> Verdict:
         return check_answer(
-            problem.answer, answer, function=problem.function, var=problem.var, order=self.order
+            problem.answer,
+            answer,
+            function=problem.function,
+            var=problem.var,
+            order=self.order,
+            prefer=(problem.skill,),  # a slip that fits two rules: the drilled one
         )
 
 
