@@ -25,8 +25,6 @@ from bot.math.rules import (
     expr_text,
     frac,
     paren,
-    result_step,
-    rule_steps,
     steps,
 )
 from bot.math.skills.pieces import PI, TRIG, R, Rng, W
@@ -142,10 +140,8 @@ class SecondDerivative(Derivative):
         if answer == 0:
             return None
         sol = (
-            *rule_steps(q.tree, q.var, budget=5),
-            result_step(q.f, q.var, q.d),
-            *rule_steps(derive(q.d, q.var), q.var, budget=5),
-            result_step(q.f, q.var, answer, order=2),
+            *steps(q.tree, q.var, result=q.d, max_steps=6),
+            *steps(derive(q.d, q.var), q.var, result=answer, max_steps=6, order=2, of=q.f),
         )
         return Posed(
             answer=answer,
@@ -239,7 +235,7 @@ def _at_point(q: Question, r: Rng) -> _AtPoint | None:
         + f"{q.v} = {a_l}}} = {expr_latex(da)}",
         f"Evaluate at {q.v} = {a_t}: {q.name}'({a_t}) = {expr_text(da)}",
     )
-    sol = [*rule_steps(q.tree, q.var, budget=8), result_step(q.f, q.var, q.d), evaluate]
+    sol = [*steps(q.tree, q.var, result=q.d, max_steps=9), evaluate]
     return _AtPoint(a, fa, da, sol)
 
 
