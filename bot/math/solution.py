@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import sympy
 
-from bot.math.derivation import RuleNode
+from bot.math.derivation import RuleNode, iter_nodes
 from bot.math.printing import (
     bracket,
     d_latex,
@@ -36,6 +36,7 @@ __all__ = [
     "constant_and_core",
     "result_step",
     "rule_steps",
+    "shown_pieces",
     "steps",
 ]
 
@@ -95,7 +96,14 @@ class _Math:
 
 
 def constant_and_core(node: RuleNode) -> tuple[sympy.Expr, RuleNode]:
-    """`c·g` as (c, g's node); (1, node) when there is no constant factor to take out."""
+    """`c·g` as (c, g's node); (1, node) when there is no constant factor to take out.
+
+    An added constant is dropped too: tan²x + 1 is differentiated as tan²x, so its one live
+    term is not a piece whose derivative is already the whole answer."""
+    if node.rule == "sum":
+        live = [k for k in node.children if k.rule != "constant"]
+        if len(live) == 1:
+            return constant_and_core(live[0])
     if node.rule == "constant_multiple":
         (kid,) = node.children
         return sympy.simplify(node.expr / kid.expr), kid
@@ -374,6 +382,13 @@ def _collect(node: RuleNode, var: sympy.Symbol, depth: int, out: list[tuple[int,
         if core.rule in _COMPOSITE and not _simple_sum(core):
             _collect(kid, var, depth + 1, out)
         out.append((depth + 1, _piece_step(kid, var)))
+
+
+def shown_pieces(node: RuleNode, var: sympy.Symbol) -> list[RuleNode]:
+    """The nodes whose derivatives the solution works out before its last line."""
+    lines: list[tuple[int, Step]] = []
+    _collect(node, var, 0, lines)
+    return [p for p in iter_nodes(node) if any(s.of == p.expr for _, s in lines)]
 
 
 def _dedupe(lines: list[tuple[int, Step]]) -> list[tuple[int, Step]]:

@@ -39,6 +39,7 @@ from bot.study.cases.results import (
     Schedule,
     ServerSettings,
     SessionReport,
+    ShownHint,
     StudyError,
 )
 from bot.study.cases.servers import ServerCases
@@ -85,6 +86,7 @@ __all__ = [
     "SchedulerName",
     "ServerSettings",
     "SessionReport",
+    "ShownHint",
     "StudyError",
     "StudyService",
 ]

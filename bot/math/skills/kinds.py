@@ -16,6 +16,13 @@ import sympy
 
 from bot.math.answers import Verdict, check_answer
 from bot.math.equivalence import compare
+from bot.math.hints import (
+    Hint,
+    derivative_hints,
+    second_derivative_hints,
+    tangent_hints,
+    value_hints,
+)
 from bot.math.rules import (
     RuleNode,
     Step,
@@ -101,6 +108,10 @@ class AnswerKind:
         """The verdict on a typed answer; never raises for student input."""
         raise NotImplementedError
 
+    def hints(self, q: Question, posed: Posed) -> tuple[Hint, ...]:
+        """The hint ladder (`bot.math.hints`): nearer the answer each rung, never stating it."""
+        return derivative_hints(q.tree, q.var)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
@@ -149,6 +160,9 @@ class SecondDerivative(Derivative):
             prompt_latex=frac("d^{2}", f"d{q.v}^{{2}}") + bracket(q.latex),
             steps=sol,
         )
+
+    def hints(self, q: Question, posed: Posed) -> tuple[Hint, ...]:
+        return second_derivative_hints(q.tree, q.d, q.var, derive(q.d, q.var))
 
 
 # --------------------------------------------------------------------------- at a point
@@ -264,6 +278,10 @@ class Value(AnswerKind):
             answer, problem.answer, var=problem.var, point=problem.point, function=problem.function
         )
 
+    def hints(self, q: Question, posed: Posed) -> tuple[Hint, ...]:
+        assert posed.point is not None
+        return value_hints(q.tree, q.var, posed.point)
+
     def check_at(
         self,
         answer: str,
@@ -330,6 +348,10 @@ class TangentLine(AnswerKind):
             steps=tuple(sol),
             point=a,
         )
+
+    def hints(self, q: Question, posed: Posed) -> tuple[Hint, ...]:
+        assert posed.point is not None
+        return tangent_hints(q.tree, q.var, posed.point, q.f.subs(q.var, posed.point))
 
     def check(self, problem: Problem, answer: str) -> Verdict:
         return self.check_at(
