@@ -427,12 +427,55 @@ def _paren(e: sympy.Expr, *, latex: bool) -> str:
 
 
 def derivative_hints(
-    node: RuleNode, var: sympy.Symbol, *, name: _Name | None = None
+    node: RuleNode,
+    var: sympy.Symbol,
+    *,
+    name: _Name | None = None,
+    answer: sympy.Expr | None = None,
 ) -> tuple[Hint, ...]:
-    """The ladder for f′ from f's rule tree: the rule, the pieces, how they fit together."""
+    """The ladder for f′ from f's rule tree: the rule, the pieces, how they fit together.
+
+    A rung that would show an expression equal to `answer` (default f′; the value or the line
+    for the kinds at a point, where a term or a factor can be the answer by coincidence) says
+    only which rule to use instead."""
     rungs = [_rule_rung(node, var), _pieces_rung(node, var)]
     last = _assembly_rung(node, var, name or _Name())
-    return tuple(rungs + ([last] if last is not None else []))
+    rungs += [last] if last is not None else []
+    answer = node.derivative if answer is None else answer
+    return tuple(
+        _plain_rung(i, node) if any(_same(m, answer) for m in rung.mentions) else rung
+        for i, rung in enumerate(rungs)
+    )
+
+
+def _same(a: sympy.Expr, b: sympy.Expr) -> bool:
+    """Equal as written or once multiplied out: how a coincidence would show."""
+    if bool(a.is_number) != bool(b.is_number):
+        return False
+    try:
+        return a == b or sympy.expand(a - b) == 0
+    except (TypeError, ValueError):
+        return False
+
+
+def _plain_rung(index: int, node: RuleNode) -> Hint:
+    """A rung in words only: the rule, or how to go on, with no expression from f in it."""
+    core = constant_and_core(node)[1]
+    title = leaf_title(core) if core.rule not in _COMPOSITE else _TITLE_WORDS[core.rule]
+    if index == 0:
+        return _Rung().say(f"Start with the {title}.").hint()
+    if index == 1:
+        return _Rung().say("Work out each piece that rule needs, each by its own rule.").hint()
+    return _Rung().say("Put the pieces you found into the rule, then simplify.").hint()
+
+
+_TITLE_WORDS = {
+    "sum": "sum rule",
+    "product": "product rule",
+    "quotient": "quotient rule",
+    "chain": "chain rule",
+    "log_diff": "logarithmic differentiation",
+}
 
 
 def _then(hint: Hint, words: str, math: tuple[str, str] | None = None) -> Hint:
@@ -443,17 +486,19 @@ def _then(hint: Hint, words: str, math: tuple[str, str] | None = None) -> Hint:
     return r.say(".").hint()
 
 
-def value_hints(node: RuleNode, var: sympy.Symbol, point: sympy.Expr) -> tuple[Hint, ...]:
+def value_hints(
+    node: RuleNode, var: sympy.Symbol, point: sympy.Expr, value: sympy.Expr
+) -> tuple[Hint, ...]:
     """f′(a): the derivative's ladder, each rung ending on what to do with the point."""
     at = (f"{expr_latex(var)} = {expr_latex(point)}", f"{var} = {expr_text(point)}")
-    rungs = list(derivative_hints(node, var))
+    rungs = list(derivative_hints(node, var, answer=value))
     rungs[0] = _then(rungs[0], "Find f′ first, then put in ", at)
     rungs[-1] = _then(rungs[-1], "Then put in ", at)
     return tuple(rungs)
 
 
 def tangent_hints(
-    node: RuleNode, var: sympy.Symbol, point: sympy.Expr, height: sympy.Expr
+    node: RuleNode, var: sympy.Symbol, point: sympy.Expr, height: sympy.Expr, line: sympy.Expr
 ) -> tuple[Hint, ...]:
     """The tangent line at a: its formula and f(a) first, then the slope's ladder."""
     a_l, a_t, v = expr_latex(point), expr_text(point), str(var)
@@ -465,7 +510,7 @@ def tangent_hints(
     )
     r.say(", and ").equals(f"f({a_l})", height, f"f({a_t})")
     r.say(". The slope comes from f′. ")
-    intro, first = r.hint(), derivative_hints(node, var)
+    intro, first = r.hint(), derivative_hints(node, var, answer=line)
     rungs = [Hint(intro.text + first[0].text, intro.latex + first[0].latex), *first[1:]]
     rungs[-1] = _then(rungs[-1], "Then put in ", (f"{v} = {a_l}", f"{v} = {a_t}"))
     return tuple(rungs)
@@ -479,7 +524,7 @@ def second_derivative_hints(
     opening = derivative_hints(node, var)[0]
     one = _Rung().say("Differentiate twice. First f′: ").hint()
     rungs = [Hint(one.text + opening.text, one.latex + opening.latex)]
-    again = derivative_hints(second, var, name=_Name("f″", "f''"))
+    again = derivative_hints(second, var, name=_Name("f″", "f''"), answer=second.derivative)
     r = _Rung().math(f"f'({v}) = {expr_latex(first)}", f"f′({v}) = {expr_text(first)}")
     r.say(". Now differentiate f′: ")
     two = r.hint()

@@ -314,14 +314,10 @@ def _naming_step(node: RuleNode, var: sympy.Symbol) -> Step:
     c, core = constant_and_core(node)
     title = rule_title(node)
     if _is_leaf(core) and c == 1 and core.rule == "power":
-        n = core.expr.args[1]
+        # the rule in general: its n is put in by the last line (at x = 1, n is f'(1) itself)
         shown = _Math(
-            d_latex(var, var ** sympy.Symbol("n"))
-            + " = n "
-            + expr_latex(var)
-            + r"^{n - 1},\ n = "
-            + expr_latex(n),
-            f"d/d{var} ({var}^n) = n·{var}^(n - 1) with n = {expr_text(n)}",
+            d_latex(var, var ** sympy.Symbol("n")) + " = n " + expr_latex(var) + "^{n - 1}",
+            f"d/d{var} ({var}^n) = n·{var}^(n - 1)",
         )
     elif _is_leaf(core) and c == 1:
         shown = _Math(d_latex(var, core.expr), f"{d_text(var, core.expr)}, from the table")

@@ -280,7 +280,7 @@ class Value(AnswerKind):
 
     def hints(self, q: Question, posed: Posed) -> tuple[Hint, ...]:
         assert posed.point is not None
-        return value_hints(q.tree, q.var, posed.point)
+        return value_hints(q.tree, q.var, posed.point, posed.answer)
 
     def check_at(
         self,
@@ -351,7 +351,8 @@ class TangentLine(AnswerKind):
 
     def hints(self, q: Question, posed: Posed) -> tuple[Hint, ...]:
         assert posed.point is not None
-        return tangent_hints(q.tree, q.var, posed.point, q.f.subs(q.var, posed.point))
+        height = q.f.subs(q.var, posed.point)
+        return tangent_hints(q.tree, q.var, posed.point, height, posed.answer)
 
     def check(self, problem: Problem, answer: str) -> Verdict:
         return self.check_at(
