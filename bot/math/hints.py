@@ -75,6 +75,16 @@ class _Rung:
     def d(self, var: sympy.Symbol, e: sympy.Expr) -> _Rung:
         return self.math(d_latex(var, e), d_text(var, e))
 
+    def add(self, words: _Words) -> _Rung:
+        for part in words:
+            if isinstance(part, str):
+                self.say(part)
+            elif isinstance(part, tuple):
+                self.math(*part)
+            else:
+                self.expr(part)
+        return self
+
     def hint(self) -> Hint:
         return Hint("".join(self.text), "".join(self.latex), tuple(self.mentions))
 
@@ -243,43 +253,43 @@ def _log_base(e: sympy.Expr) -> sympy.Expr:
     return sympy.E
 
 
-def _how(node: RuleNode, var: sympy.Symbol) -> str:
+# words, and expressions (or ready (LaTeX, text) pairs) to show as math among them
+_Words = list[str | sympy.Expr | tuple[str, str]]
+
+
+def _how(node: RuleNode, var: sympy.Symbol) -> _Words:
     """How a piece's derivative is found, in a few words (its rule, never its value)."""
     c, core = constant_and_core(node)
     if node.rule == "constant":
-        return "a constant"
+        return ["a constant"]
     if node.rule == "identity":
-        return f"the derivative of {var} is 1"
+        return [f"the derivative of {var} is 1"]
     if node.derivative.is_number and node.rule in ("sum", "constant_multiple"):
-        return "a straight line, so its slope"
+        return ["a straight line, so its slope"]
     if c != 1 and not core.children and core.rule not in _COMPOSITE:
-        return f"a constant times the {_leaf_words(core)}"
+        return ["a constant times the ", *_leaf_words(core)]
     if core.rule == "chain":
-        return f"chain rule with the inner function {expr_text(core.inner)}"
+        assert core.inner is not None
+        return ["chain rule with the inner function ", core.inner]
     if core.rule in _COMPOSITE:
-        return {
-            "sum": "term by term",
-            "product": "product rule",
-            "quotient": "quotient rule",
-            "log_diff": "logarithmic differentiation",
-        }[core.rule]
+        return [_TITLE_WORDS[core.rule]]
     return _leaf_words(core)
 
 
-def _rewrite(node: RuleNode) -> str:
+def _rewrite(node: RuleNode) -> _Words:
     """ ", written as x^(-1)" for 1/x or sqrt(x): the power rule needs the exponent seen."""
     base, n = node.expr.args
-    shown = f"{expr_text(base)}^({expr_text(n)})"
-    if (n.is_Integer and n > 0) or expr_text(node.expr) == shown:
-        return ""
-    return f", written as {shown}"
+    text = f"{expr_text(base)}^({expr_text(n)})"
+    if (n.is_Integer and n > 0) or expr_text(node.expr) == text:
+        return []
+    return [", written as ", (f"{expr_latex(base)}^{{{expr_latex(n)}}}", text)]
 
 
-def _leaf_words(node: RuleNode) -> str:
+def _leaf_words(node: RuleNode) -> _Words:
     if node.rule == "power":
-        return f"power rule{_rewrite(node)}"
+        return ["power rule", *_rewrite(node)]
     title = leaf_title(node)
-    return title[0].lower() + title[1:]
+    return [title[0].lower() + title[1:]]
 
 
 # --------------------------------------------------------------------------- rung 1: the rule
@@ -318,9 +328,9 @@ def _rule_rung(node: RuleNode, var: sympy.Symbol) -> Hint:
         )
         r.say("both sides: ").equals(r"\ln y", core.children[0].expr, "ln y").say(".")
     elif core.rule == "power":
-        r.say("Power rule for ").expr(core.expr).say(f"{_rewrite(core)}.")
+        r.say("Power rule for ").expr(core.expr).add(_rewrite(core)).say(".")
     else:
-        r.expr(core.expr).say(f" comes straight from the table: {_leaf_words(core)}.")
+        r.expr(core.expr).say(" comes straight from the table: ").add(_leaf_words(core)).say(".")
     return r.hint()
 
 
@@ -335,7 +345,7 @@ def _pieces_rung(node: RuleNode, var: sympy.Symbol) -> Hint:
         for i, kid in enumerate(core.children):
             term = constant_and_core(kid)[1]
             r.say("; " if i else "").expr(term.expr if not kid.derivative.is_number else kid.expr)
-            r.say(": " + _how(term if not kid.derivative.is_number else kid, var))
+            r.say(": ").add(_how(term if not kid.derivative.is_number else kid, var))
         r.say(". A constant factor stays in front.")
     elif core.rule in ("product", "quotient"):
         r.say("You need ")
@@ -346,18 +356,19 @@ def _pieces_rung(node: RuleNode, var: sympy.Symbol) -> Hint:
             r.math(
                 f"{prime[1]} = {d_latex(var, kid.expr)}", f"{prime[0]} = {d_text(var, kid.expr)}"
             )
-            r.say(f" ({_how(kid, var)})")
+            r.say(" (").add(_how(kid, var)).say(")")
         r.say(".")
     elif core.rule == "chain":
         outer, inner = core.children
         u = next(iter(outer.expr.free_symbols - core.expr.free_symbols), sympy.Symbol("u"))
         r.say("You need the outer derivative ").math(d_latex(u, outer.expr), d_text(u, outer.expr))
-        r.say(f" ({_how(outer, u)}, in u) and the inner derivative ").d(var, inner.expr)
-        r.say(f" ({_how(inner, var)}).")
+        r.say(" (").add(_how(outer, u)).say(", in u) and the inner derivative ").d(var, inner.expr)
+        r.say(" (").add(_how(inner, var)).say(").")
     elif core.rule == "log_diff":
         kid = core.children[0]
         r.say("Differentiate the right side, ").d(var, kid.expr)
-        r.say(f": {_how(kid, var)}. The left side gives ").math(r"\frac{y'}{y}", "y′/y").say(".")
+        r.say(": ").add(_how(kid, var)).say(". The left side gives ")
+        r.math(r"\frac{y'}{y}", "y′/y").say(".")
     else:
         _recall(core, var, r)
     return r.hint()
