@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import sympy
 
 from bot.math.derivation import RuleNode, iter_nodes
+from bot.math.equivalence import compare, roughly
 from bot.math.printing import (
     bracket,
     d_latex,
@@ -388,13 +389,37 @@ def shown_pieces(node: RuleNode, var: sympy.Symbol) -> list[RuleNode]:
 
 
 def _dedupe(lines: list[tuple[int, Step]]) -> list[tuple[int, Step]]:
+    """Each piece once: the same line, or the same function written another way ((4w + 3)^2
+    and (-4w - 3)^2 in one loss), is worked out the first time only."""
     seen: set[str] = set()
+    worked: list[sympy.Expr] = []
     out = []
     for depth, step in lines:
-        if step.latex not in seen:
-            seen.add(step.latex)
-            out.append((depth, step))
+        if step.latex in seen or (depth > 0 and _same_as_any(step.of, worked)):
+            continue
+        seen.add(step.latex)
+        if depth > 0 and step.of is not None:
+            worked.append(step.of)
+        out.append((depth, step))
     return out
+
+
+def _same_as_any(expr: sympy.Expr | None, others: list[sympy.Expr]) -> bool:
+    if expr is None:
+        return False
+    symbols = expr.free_symbols
+    if len(symbols) != 1:
+        return False
+    (var,) = symbols
+    for other in others:
+        if other.free_symbols != symbols:
+            continue
+        if sympy.expand(other - expr) == 0:
+            return True
+        # 1 - 1/(e^w + 1) and 1/(1 + e^-w): the same function, written another way
+        if roughly(other, expr, var, rtol=1e-12) and compare(other, expr, var).equal:
+            return True
+    return False
 
 
 def rule_steps(node: RuleNode, var: sympy.Symbol, budget: int = MAX_STEPS - 1) -> list[Step]:

@@ -150,10 +150,10 @@ class SecondDerivative(Derivative):
         answer = sympy.diff(q.f, q.var, 2)
         if answer == 0:
             return None
-        sol = (
-            *steps(q.tree, q.var, result=q.d, max_steps=6),
-            *steps(derive(q.d, q.var), q.var, result=answer, max_steps=6, order=2, of=q.f),
-        )
+        first = steps(q.tree, q.var, result=q.d, max_steps=6)
+        again = steps(derive(q.d, q.var), q.var, result=answer, max_steps=6, order=2, of=q.f)
+        done = {s.latex for s in first}  # a piece worked out for f' is not worked out again
+        sol = (*first, *(s for s in again if s.latex not in done))
         return Posed(
             answer=answer,
             prompt=f"Find the second derivative {q.name}''({q.v}) of {q.name}({q.v}) = {q.text}",
