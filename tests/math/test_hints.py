@@ -135,11 +135,12 @@ def test_hint_rungs_render(skill: str) -> None:
 
 
 def test_product_ladder_names_the_rule_then_the_pieces_then_the_formula() -> None:
-    u, v = 5 * sympy.log(x), sympy.sin(x)
-    first, second, third = derivative_hints(derive(u * v, x), x)
+    u, v = sympy.log(x), sympy.sin(x)
+    first, second, third = derivative_hints(derive(5 * u * v, x), x)
+    assert first.text.startswith("The constant 5 stays in front.")
     assert f"Product rule with u = {expr_text(u)} and v = {expr_text(v)}" in first.text
     assert "u′ = d/dx" in second.text and "v′ = d/dx" in second.text
-    assert "f′ = u′·v + u·v′" in third.text and "put in the 2 derivatives" in third.text
+    assert "f′ = 5·(u′·v + u·v′)" in third.text and "put in the 2 derivatives" in third.text
     assert "$u' = " in second.latex  # the picture has the same rung, math in $...$
 
 
