@@ -427,13 +427,6 @@ def _group(body: str, c: sympy.Expr) -> str:
     return body if c == 1 else f"({body})"
 
 
-def _paren(e: sympy.Expr, *, latex: bool) -> str:
-    body = expr_latex(e) if latex else expr_text(e)
-    if e.is_Add:
-        return (r"\left(" + body + r"\right)") if latex else f"({body})"
-    return body
-
-
 # --------------------------------------------------------------------------- the ladders
 
 
