@@ -1,9 +1,10 @@
 """Render the pictures the README shows into docs/images/: `python -m bench.readme_images`.
 
 Real output of the engine (a generated problem, its worked solution and hint ladder, a
-tangent-line plot, the /stats dashboard), saved exactly as the console saves them: on the theme's background, so they
-read on GitHub's light and dark pages alike. The dashboard's student is made up (a fixed random
-history); everything else comes from fixed seeds, so a re-run only changes what the code changed.
+tangent-line plot, the /stats dashboard), saved exactly as the console saves them: on the
+theme's background, so they read on GitHub's light and dark pages alike. The dashboard's
+student is made up (a fixed random history); everything else comes from fixed seeds, so a
+re-run only changes what the code changed.
 """
 
 from __future__ import annotations
