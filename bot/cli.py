@@ -147,6 +147,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
             print_json(problem.to_json(), sys.stdout)
         else:
             print(f"[{problem.skill} L{problem.level} seed {problem.seed}] {problem.prompt}")
+            for i, hint in enumerate(problem.hints, 1):
+                print(f"    hint {i}/{len(problem.hints)}: {hint.text}")
             for step in problem.steps:
                 print(f"    {step.text}")
             print(f"    answer: {problem.answer}")

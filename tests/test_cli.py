@@ -162,6 +162,12 @@ def test_generate_jsonl(skill: str) -> None:
         # derivative is d/dx of function, always
         assert sp.simplify(parse(p["derivative"]).expr - sp.diff(f, x)) == 0
         assert p["steps"] and all(s["latex"] for s in p["steps"])
+        # the hint ladder: text and a LaTeX line per rung, never the answer itself
+        assert 2 <= len(p["hints"]) <= 3
+        answer = parse(p["answer"]).expr
+        for rung in p["hints"]:
+            assert set(rung) == {"text", "latex"} and rung["text"] and rung["latex"]
+            assert sp.sstr(answer) not in rung["text"].replace("^", "**")
     again = derivbot(
         "generate", "--skill", skill, "--level", "2", "--count", "3", "--seed", "7", "--jsonl"
     )

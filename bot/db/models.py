@@ -425,6 +425,8 @@ class Presentation(Base):
     answered_at: Mapped[dt.datetime | None]
     tries: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     hinted: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # how many rungs of the problem's hint ladder were shown: the next press shows the next one
+    hints_shown: Mapped[int] = mapped_column(SmallInteger, default=0, server_default=text("0"))
     # loaded together with the presentation when grading, never lazily (async has no lazy I/O)
     user: Mapped[User] = relationship(lazy="raise_on_sql", viewonly=True)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import sympy
 
+from bot.math.hints import Hint
 from bot.math.rules import RuleNode, Step
 
 __all__ = ["Problem"]
@@ -14,7 +15,8 @@ __all__ = ["Problem"]
 
 @dataclass(frozen=True)
 class Problem:
-    """One exercise with its answer and worked solution; `derivative` is always sympy.diff."""
+    """One exercise with its answer, worked solution and hint ladder; `derivative` is always
+    sympy.diff. `hints` are shown one rung per press of Hint; none of them states the answer."""
 
     skill: str
     level: int
@@ -29,6 +31,7 @@ class Problem:
     prompt_latex: str
     rule_tree: RuleNode
     steps: tuple[Step, ...]
+    hints: tuple[Hint, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON-able dict; expressions as sympy str() so they can be rebuilt by a parser."""
@@ -48,4 +51,5 @@ class Problem:
                 {"rule": s.rule, "title": s.title, "latex": s.latex, "text": s.text}
                 for s in self.steps
             ],
+            "hints": [h.to_json() for h in self.hints],
         }

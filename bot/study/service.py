@@ -57,6 +57,7 @@ from bot.study.cases.results import (
     Schedule,
     ServerSettings,
     SessionReport,
+    ShownHint,
     StudyError,
 )
 from bot.study.cases.servers import ServerCases
@@ -114,6 +115,7 @@ __all__ = [
     "SchedulerName",
     "ServerSettings",
     "SessionReport",
+    "ShownHint",
     "SkillCell",
     "StudentStatus",
     "StudyError",

@@ -147,6 +147,7 @@ def check_problem(p: Problem) -> None:
         "prompt",
         "latex",
         "steps",
+        "hints",
     }
     assert data["function"] == str(f) and data["answer"] == str(p.answer)
     assert data["latex"] == p.prompt_latex

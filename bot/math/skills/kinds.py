@@ -16,6 +16,13 @@ import sympy
 
 from bot.math.answers import Verdict, check_answer
 from bot.math.equivalence import compare
+from bot.math.hints import (
+    Hint,
+    derivative_hints,
+    second_derivative_hints,
+    tangent_hints,
+    value_hints,
+)
 from bot.math.rules import (
     RuleNode,
     Step,
@@ -25,8 +32,6 @@ from bot.math.rules import (
     expr_text,
     frac,
     paren,
-    result_step,
-    rule_steps,
     steps,
 )
 from bot.math.skills.pieces import PI, TRIG, R, Rng, W
@@ -103,6 +108,10 @@ class AnswerKind:
         """The verdict on a typed answer; never raises for student input."""
         raise NotImplementedError
 
+    def hints(self, q: Question, posed: Posed) -> tuple[Hint, ...]:
+        """The hint ladder (`bot.math.hints`): nearer the answer each rung, never stating it."""
+        return derivative_hints(q.tree, q.var)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
@@ -146,18 +155,19 @@ class SecondDerivative(Derivative):
         answer = sympy.diff(q.f, q.var, 2)
         if answer == 0:
             return None
-        sol = (
-            *rule_steps(q.tree, q.var, budget=5),
-            result_step(q.f, q.var, q.d),
-            *rule_steps(derive(q.d, q.var), q.var, budget=5),
-            result_step(q.f, q.var, answer, order=2),
-        )
+        first = steps(q.tree, q.var, result=q.d, max_steps=6)
+        again = steps(derive(q.d, q.var), q.var, result=answer, max_steps=6, order=2, of=q.f)
+        done = {s.latex for s in first}  # a piece worked out for f' is not worked out again
+        sol = (*first, *(s for s in again if s.latex not in done))
         return Posed(
             answer=answer,
             prompt=f"Find the second derivative {q.name}''({q.v}) of {q.name}({q.v}) = {q.text}",
             prompt_latex=frac("d^{2}", f"d{q.v}^{{2}}") + bracket(q.latex),
             steps=sol,
         )
+
+    def hints(self, q: Question, posed: Posed) -> tuple[Hint, ...]:
+        return second_derivative_hints(q.tree, q.d, q.var, derive(q.d, q.var))
 
 
 # --------------------------------------------------------------------------- at a point
@@ -244,7 +254,7 @@ def _at_point(q: Question, r: Rng) -> _AtPoint | None:
         + f"{q.v} = {a_l}}} = {expr_latex(da)}",
         f"Evaluate at {q.v} = {a_t}: {q.name}'({a_t}) = {expr_text(da)}",
     )
-    sol = [*rule_steps(q.tree, q.var, budget=8), result_step(q.f, q.var, q.d), evaluate]
+    sol = [*steps(q.tree, q.var, result=q.d, max_steps=9), evaluate]
     return _AtPoint(a, fa, da, sol)
 
 
@@ -273,6 +283,10 @@ class Value(AnswerKind):
         return self.check_at(
             answer, problem.answer, var=problem.var, point=problem.point, function=problem.function
         )
+
+    def hints(self, q: Question, posed: Posed) -> tuple[Hint, ...]:
+        assert posed.point is not None
+        return value_hints(q.tree, q.var, posed.point, posed.answer)
 
     def check_at(
         self,
@@ -340,6 +354,11 @@ class TangentLine(AnswerKind):
             steps=tuple(sol),
             point=a,
         )
+
+    def hints(self, q: Question, posed: Posed) -> tuple[Hint, ...]:
+        assert posed.point is not None
+        height = q.f.subs(q.var, posed.point)
+        return tangent_hints(q.tree, q.var, posed.point, height, posed.answer)
 
     def check(self, problem: Problem, answer: str) -> Verdict:
         return self.check_at(

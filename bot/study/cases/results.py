@@ -47,6 +47,32 @@ class Presented:
 
 
 @dataclass(frozen=True)
+class ShownHint:
+    """One rung of a problem's hint ladder as shown: rung `number` of `total` ("Hint 2/3").
+
+    `text` is for chat; `latex` is a line of words with `$math$` spans (draw it with
+    `render_lines`). `title` and `rule` let it stand where a worked step used to."""
+
+    number: int
+    total: int
+    text: str
+    latex: str
+
+    @property
+    def title(self) -> str:
+        return f"Hint {self.number}/{self.total}"
+
+    @property
+    def rule(self) -> str:
+        return "hint"
+
+    @property
+    def last(self) -> bool:
+        """No rung after this one: the next help is the solution."""
+        return self.number >= self.total
+
+
+@dataclass(frozen=True)
 class Schedule:
     scheduler: str
     due_day: dt.date | None
