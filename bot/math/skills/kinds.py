@@ -16,6 +16,7 @@ import sympy
 
 from bot.math.answers import Verdict, check_answer
 from bot.math.equivalence import compare
+from bot.math.forms import teacher_form
 from bot.math.rules import (
     RuleNode,
     Step,
@@ -48,7 +49,8 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Question:
-    """What every kind starts from: f, its derivative, its variable and its rule tree."""
+    """What every kind starts from: f, its derivative (in a teacher's form: sec^2(x), not
+    tan(x)^2 + 1), its variable and its rule tree."""
 
     f: sympy.Expr
     d: sympy.Expr
@@ -138,7 +140,7 @@ class SecondDerivative(Derivative):
     order = 2
 
     def pose(self, q: Question, r: Rng) -> Posed | None:
-        answer = sympy.diff(q.f, q.var, 2)
+        answer = teacher_form(sympy.diff(q.f, q.var, 2))
         if answer == 0:
             return None
         sol = (
