@@ -72,6 +72,8 @@ def _pow(expr: sympy.Expr) -> sympy.Expr:
     base, exp = expr.base, expr.exp
     if exp.is_Integer and _all_negative(base):
         return (-1) ** exp * _pow(sympy.Pow(-base, exp))
+    if exp.is_Integer and exp % 2 == 0 and base.is_Add and base.could_extract_minus_sign():
+        return sympy.Pow(-base, exp)  # (2 - 4w)^2 = (4w - 2)^2
     if exp.is_Integer and exp < 0 and type(base) in _RECIPROCAL:
         return _RECIPROCAL[type(base)](*base.args) ** (-exp)
     return expr

@@ -8,6 +8,7 @@ A new kind of answer (a vector, several parts) is one subclass of `AnswerKind`, 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
@@ -75,6 +76,16 @@ class Question:
         return expr_latex(self.f)
 
 
+def _result(q: Question, result: sympy.Expr, order: int = 1) -> Step:
+    """The closing line in the function's own name: `L'(w) = …` for a loss, not `f'(w)`."""
+    step = result_step(q.f, q.var, result, order=order)
+    if q.name == "f":
+        return step
+    primes = "'" * order
+    text = step.text.replace(f"f{primes}({q.v})", f"{q.name}{primes}({q.v})", 1)
+    return dataclasses.replace(step, text=text)
+
+
 @dataclass(frozen=True)
 class Posed:
     """A question as a student sees it, with its answer and worked solution."""
@@ -124,7 +135,7 @@ class Derivative(AnswerKind):
             answer=q.d,
             prompt=prompt,
             prompt_latex=frac("d", f"d{q.v}") + bracket(q.latex),
-            steps=tuple(steps(q.tree, q.var, result=q.d)),
+            steps=(*steps(q.tree, q.var, result=q.d)[:-1], _result(q, q.d)),
         )
 
     def check(self, problem: Problem, answer: str) -> Verdict:
@@ -145,9 +156,9 @@ class SecondDerivative(Derivative):
             return None
         sol = (
             *rule_steps(q.tree, q.var, budget=5),
-            result_step(q.f, q.var, q.d),
+            _result(q, q.d),
             *rule_steps(derive(q.d, q.var), q.var, budget=5),
-            result_step(q.f, q.var, answer, order=2),
+            _result(q, answer, order=2),
         )
         return Posed(
             answer=answer,
@@ -241,7 +252,7 @@ def _at_point(q: Question, r: Rng) -> _AtPoint | None:
         + f"{q.v} = {a_l}}} = {expr_latex(da)}",
         f"Evaluate at {q.v} = {a_t}: {q.name}'({a_t}) = {expr_text(da)}",
     )
-    sol = [*rule_steps(q.tree, q.var, budget=8), result_step(q.f, q.var, q.d), evaluate]
+    sol = [*rule_steps(q.tree, q.var, budget=8), _result(q, q.d), evaluate]
     return _AtPoint(a, fa, da, sol)
 
 
