@@ -29,12 +29,17 @@ _RECIPROCAL = {
     sympy.csch: sympy.sinh,
 }
 
-#: f(u)·g(u) written as one function: sin·sec = tan, cos·csc = cot (and the hyperbolic pairs).
+#: f(u)·g(u) written as one function: sin·sec = tan, cos·csc = cot, sec·cot = csc, csc·tan =
+#: sec (and the hyperbolic pairs).
 _PAIRS = (
     (sympy.sin, sympy.sec, sympy.tan),
     (sympy.cos, sympy.csc, sympy.cot),
     (sympy.sinh, sympy.sech, sympy.tanh),
     (sympy.cosh, sympy.csch, sympy.coth),
+    (sympy.sec, sympy.cot, sympy.csc),
+    (sympy.csc, sympy.tan, sympy.sec),
+    (sympy.sech, sympy.coth, sympy.csch),
+    (sympy.csch, sympy.tanh, sympy.sech),
 )
 
 #: k·f(u)^2 + s·k = k·g(u)^2, by the Pythagorean identities: (f, s, g, sign of the result).

@@ -11,6 +11,7 @@ import functools
 import sympy
 from sympy.printing.latex import LatexPrinter
 
+from bot.math.forms import teacher_form
 from bot.math.textform import TeacherText
 
 __all__ = [
@@ -90,15 +91,16 @@ _TEXT = _Text()
 
 @functools.lru_cache(maxsize=8192)
 def expr_latex(expr: sympy.Expr) -> str:
-    """LaTeX that matplotlib mathtext can draw; ln for natural log and log_b for other bases."""
-    return _LATEX.doprint(expr)
+    """LaTeX that matplotlib mathtext can draw; ln for natural log and log_b for other bases,
+    in a teacher's form (sec^2 for tan^2 + 1, `bot.math.forms`)."""
+    return _LATEX.doprint(teacher_form(expr))
 
 
 @functools.lru_cache(maxsize=8192)
 def expr_text(expr: sympy.Expr) -> str:
     """A plain one-line form a student could type back, as a teacher writes it (`e^(2x)`,
     `ln(x)`, `log_3(x)`, `sec^2(x)`, `5x^3`); our parser reads it back to the same expression."""
-    return _TEXT.doprint(expr)
+    return _TEXT.doprint(teacher_form(expr))
 
 
 def paren(body: str) -> str:

@@ -1,10 +1,10 @@
 """Plain text as a teacher writes it, which our parser reads back to the same expression.
 
 `e^(2x + 3)`, `ln(x)`, `log_3(x)`, `sec^2(x)`, `sqrt(x)`, implicit products (`5x^3`,
-`2x cos(x^2)`), fractions as `num/den` with the denominator bracketed when it is a product. Students
-copy these strings into their answers and `derivbot generate --jsonl` hands them to `derivbot check`,
-so every form printed here must parse (`bot.math.parser`) to an equal expression; the round-trip
-test over every generated problem holds it to that.
+`2x cos(x^2)`), fractions as `num/den` with the denominator bracketed when it is a product.
+Students copy these strings into their answers and `derivbot generate --jsonl` hands them to
+`derivbot check`, so every form printed here must parse (`bot.math.parser`) to an equal
+expression; the round-trip test over every generated problem holds it to that.
 """
 
 from __future__ import annotations
@@ -54,19 +54,27 @@ def _atomic(expr: sympy.Expr) -> bool:
 
 
 def _rank(factor: sympy.Expr) -> int:
-    """Order of factors in a product, as on the board: `2pi x^2 sin(x) e^x 3^x ln(3) (x + 1)`."""
+    """Order of factors in a product, as on the board: `2pi x^2 (x + 1)^3 e^x sin(x) 3^x ln(3)`."""
     if factor.is_Integer:
         return 0
     if factor.is_number:
-        return 5 if isinstance(factor, sympy.log) else 1
+        return 7 if isinstance(factor, sympy.log) else 1
     base = factor.base if factor.is_Pow else factor
     if base.is_Symbol:
         return 2
-    if isinstance(base, sympy.exp) or (factor.is_Pow and base.is_number):
-        return 4
     if base.is_Add:
+        return 3
+    if isinstance(base, sympy.exp):
+        return 4
+    if factor.is_Pow and base.is_number:
         return 6
-    return 3
+    return 5
+
+
+def _glued(factor: sympy.Expr) -> bool:
+    """Written right after a coefficient with no space: the variable, e, pi, a bracket."""
+    base = factor.base if factor.is_Pow else factor
+    return base.is_Symbol or base.is_Add or base is sympy.pi or isinstance(base, sympy.exp)
 
 
 class TeacherText(StrPrinter):
@@ -134,8 +142,8 @@ class TeacherText(StrPrinter):
                 out = body
             elif body[0].isdigit():
                 out += "·" + body
-            elif out.isdigit():
-                out += body  # the coefficient: 5x, 2(x + 1), 3sqrt(3)
+            elif out.isdigit() and _glued(factor):
+                out += body  # the coefficient: 5x^3, 2(x + 1), 2e^(3x), 2pi; `-21 tan(3x)`
             else:
                 out += " " + body
         return out
