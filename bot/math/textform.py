@@ -72,9 +72,10 @@ def _rank(factor: sympy.Expr) -> int:
 
 
 def _glued(factor: sympy.Expr) -> bool:
-    """Written right after a coefficient with no space: the variable, e, pi, a bracket."""
+    """Written right after a coefficient with no space: the variable, e, pi, a bracket, e^u."""
     base = factor.base if factor.is_Pow else factor
-    return base.is_Symbol or base.is_Add or base is sympy.pi or isinstance(base, sympy.exp)
+    glued = base.is_Symbol or base.is_Add or base in (sympy.pi, sympy.E)
+    return glued or isinstance(base, sympy.exp)
 
 
 class TeacherText(StrPrinter):
@@ -126,11 +127,8 @@ class TeacherText(StrPrinter):
         return num, den
 
     def _plain_denominator(self, factor: sympy.Expr) -> bool:
-        if factor.is_Add or factor.is_Mul:
-            return False
-        if factor.is_Pow and factor.exp.is_Rational and factor.exp.q != 1:
-            return factor.exp == sympy.Rational(1, 2)  # sqrt(u), not u^(3/2)
-        return True
+        """One factor written after `/` unbracketed: x^2, x^(1/3), sqrt(u), (x + 1)^2, e^x."""
+        return not (factor.is_Add or factor.is_Mul)
 
     def _juxtapose(self, factors: list[sympy.Expr]) -> str:
         """Factors written side by side: `5x^3`, `2x cos(x^2)`, `2·3^x` (digits never touch)."""

@@ -125,6 +125,8 @@ def test_a_loss_is_called_l_in_its_result() -> None:
         (sympy.Rational(3, 4) * x**2, "3x^2/4"),
         (sympy.sin(x) / (x**2 + 1), "sin(x)/(x^2 + 1)"),
         (1 / (2 * x**3), "1/(2x^3)"),
+        (x ** sympy.Rational(-1, 3), "1/x^(1/3)"),
+        (3 * sympy.E * x - 3 * sympy.E, "3e x - 3e"),
         (x ** sympy.Rational(-1, 2), "1/sqrt(x)"),
         (sympy.asin(x), "arcsin(x)"),
         (sympy.pi / 6, "pi/6"),
