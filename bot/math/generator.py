@@ -17,6 +17,7 @@ import random
 import sympy
 
 from bot.math.equivalence import compare, roughly
+from bot.math.forms import teacher_form
 from bot.math.problem import Problem
 from bot.math.rules import RuleNode, derive, shown_pieces
 from bot.math.skills import SKILLS, Question, Skill
@@ -45,7 +46,7 @@ def generate(skill: str, level: int, seed: int) -> Problem:
 
 def _attempt(s: Skill, level: int, seed: int, r: Rng) -> Problem | None:
     """One draw: None when f is degenerate, hides the practised rule, or makes a poor question."""
-    f = s.candidate(level, r)
+    f = teacher_form(s.candidate(level, r))  # shown as a teacher writes it: cot(u), not 1/tan(u)
     var = W if f.has(W) else X
     d = _worth_asking(f, var)
     if d is None:
@@ -53,7 +54,7 @@ def _attempt(s: Skill, level: int, seed: int, r: Rng) -> Problem | None:
     tree = derive(f, var)
     if not s.fits(level, tree) or _piece_is_whole(tree, d, var):
         return None
-    question = Question(f, d, var, tree)
+    question = Question(f, teacher_form(d), var, tree)
     posed = s.kind.pose(question, r)
     if posed is None:
         return None

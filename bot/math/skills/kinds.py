@@ -8,6 +8,7 @@ A new kind of answer (a vector, several parts) is one subclass of `AnswerKind`, 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
@@ -16,6 +17,7 @@ import sympy
 
 from bot.math.answers import Verdict, check_answer
 from bot.math.equivalence import compare
+from bot.math.forms import teacher_form
 from bot.math.hints import (
     Hint,
     derivative_hints,
@@ -53,7 +55,8 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Question:
-    """What every kind starts from: f, its derivative, its variable and its rule tree."""
+    """What every kind starts from: f, its derivative (in a teacher's form: sec^2(x), not
+    tan(x)^2 + 1), its variable and its rule tree."""
 
     f: sympy.Expr
     d: sympy.Expr
@@ -76,6 +79,23 @@ class Question:
     @functools.cached_property
     def latex(self) -> str:
         return expr_latex(self.f)
+
+
+def _named(q: Question, step: Step, order: int = 1) -> Step:
+    """A closing line in the function's own name: `L'(w) = …` for a loss, not `f'(w)`."""
+    if q.name == "f":
+        return step
+    primes = "'" * order
+    text = step.text.replace(f"f{primes}({q.v})", f"{q.name}{primes}({q.v})", 1)
+    return dataclasses.replace(step, text=text)
+
+
+def _solution(q: Question, *, max_steps: int | None = None) -> list[Step]:
+    """The worked solution for f' (`solution.steps`), its last line in the function's name."""
+    found = steps(
+        q.tree, q.var, result=q.d, **({} if max_steps is None else {"max_steps": max_steps})
+    )
+    return [*found[:-1], _named(q, found[-1])]
 
 
 @dataclass(frozen=True)
@@ -131,7 +151,7 @@ class Derivative(AnswerKind):
             answer=q.d,
             prompt=prompt,
             prompt_latex=frac("d", f"d{q.v}") + bracket(q.latex),
-            steps=tuple(steps(q.tree, q.var, result=q.d)),
+            steps=tuple(_solution(q)),
         )
 
     def check(self, problem: Problem, answer: str) -> Verdict:
@@ -152,13 +172,14 @@ class SecondDerivative(Derivative):
     order = 2
 
     def pose(self, q: Question, r: Rng) -> Posed | None:
-        answer = sympy.diff(q.f, q.var, 2)
+        answer = teacher_form(sympy.diff(q.f, q.var, 2))
         if answer == 0:
             return None
-        first = steps(q.tree, q.var, result=q.d, max_steps=6)
+        first = _solution(q, max_steps=6)
         again = steps(derive(q.d, q.var), q.var, result=answer, max_steps=6, order=2, of=q.f)
         done = {s.latex for s in first}  # a piece worked out for f' is not worked out again
-        sol = (*first, *(s for s in again if s.latex not in done))
+        rest = [s for s in again[:-1] if s.latex not in done]
+        sol = (*first, *rest, _named(q, again[-1], order=2))
         return Posed(
             answer=answer,
             prompt=f"Find the second derivative {q.name}''({q.v}) of {q.name}({q.v}) = {q.text}",
@@ -254,7 +275,7 @@ def _at_point(q: Question, r: Rng) -> _AtPoint | None:
         + f"{q.v} = {a_l}}} = {expr_latex(da)}",
         f"Evaluate at {q.v} = {a_t}: {q.name}'({a_t}) = {expr_text(da)}",
     )
-    sol = [*steps(q.tree, q.var, result=q.d, max_steps=9), evaluate]
+    sol = [*_solution(q, max_steps=9), evaluate]
     return _AtPoint(a, fa, da, sol)
 
 
