@@ -370,6 +370,7 @@ class ReviewLog(Base):
     __table_args__ = (
         Index(None, "server_id", "local_day"),  # leaderboard: a server's points per day
         Index(None, "user_id", "local_day"),  # stats, streaks, reviews done today
+        Index(None, "user_id", "reviewed_at"),  # a session's summary: the log since it began
         CheckConstraint(_in("kind", ITEM_KINDS), name="kind"),
         CheckConstraint(_in("scheduler", SCHEDULERS), name="scheduler"),
     )
@@ -407,6 +408,7 @@ class Presentation(Base):
     __table_args__ = (
         Index(None, "user_id", "created_at"),
         Index(None, "created_at"),  # pruning old presentations
+        Index(None, "answered_at"),  # pruning graded presentations
         CheckConstraint(_in("kind", ITEM_KINDS), name="kind"),
     )
 

@@ -1,0 +1,31 @@
+"""Indexes for pruning presentations and for a student's recent review log.
+
+- ``presentations(answered_at)``: the pruning pass deletes graded presentations by age
+  (``answered_at < ? OR created_at < ?``; ``created_at`` already has its index).
+- ``review_log(user_id, reviewed_at)``: the session summary reads one student's log since the
+  session began; with only ``(user_id, local_day)`` it walked their whole history.
+
+Revision ID: 0007_dbops
+Revises: 0006
+Create Date: 2026-12-01
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision: str = "0007_dbops"
+down_revision: str | Sequence[str] | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_index("ix_presentations_answered_at", "presentations", ["answered_at"])
+    op.create_index("ix_review_log_user_id_reviewed_at", "review_log", ["user_id", "reviewed_at"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_review_log_user_id_reviewed_at", table_name="review_log")
+    op.drop_index("ix_presentations_answered_at", table_name="presentations")
