@@ -104,3 +104,39 @@ async def test_optimize_database_runs(service) -> None:
     await service.user_for_console("cy")
     await service.optimize_database()
     assert await _count(service, Presentation) == 0
+
+
+@pytest.fixture
+async def old_and_new(db_url, pool) -> str:
+    """A problem shown in March (long expired by now) and one shown just now."""
+    from bot.db.engine import create_engine, session_factory
+    from bot.db.models import utcnow
+
+    engine = create_engine(db_url)
+    try:
+        settings = Settings(database_url=db_url, _env_file=None)
+        then = StudyService(
+            session_factory(engine),
+            pool,
+            settings=settings,
+            clock=lambda: dt.datetime(2026, 3, 2, tzinfo=dt.UTC),
+            seeds=seeded(),
+        )
+        user = await then.user_for_console("dee")
+        await then.present(user, "skill:power:1")
+        now = StudyService(session_factory(engine), pool, settings=settings, clock=utcnow)
+        await now.present(user, "skill:power:1")
+    finally:
+        await engine.dispose()
+    return db_url
+
+
+def test_cli_db_prune(old_and_new: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.cli import main
+
+    assert main(["db", "prune", "--url", old_and_new]) == 0
+    assert "pruned 1 presentations" in capsys.readouterr().out
+    assert main(["db", "prune", "--url", old_and_new]) == 0  # the fresh one stays
+    assert "pruned 0 presentations" in capsys.readouterr().out
+    assert main(["db", "prune", "--url", old_and_new, "--unanswered-days", "-1"]) == 2
+    assert main(["db", "optimize", "--url", old_and_new]) == 0
