@@ -432,7 +432,10 @@ class QuizAttempt(Base):
     mistake: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = _created_at()
 
-    __table_args__ = (Index(None, "user_id", "created_at"),)
+    __table_args__ = (
+        Index(None, "user_id", "created_at"),
+        Index(None, "server_id", "user_id"),  # /class: a server's mistakes
+    )
 
 
 CLAIM_OWNER_LEN = 64

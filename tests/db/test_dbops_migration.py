@@ -1,5 +1,5 @@
-"""Migration 0007_dbops: the pruning and session-summary indexes come and go (both backends),
-and the planner uses them."""
+"""Migration 0007_dbops: the pruning, session-summary and /class indexes come and go (both
+backends), and the planner uses them."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from bot.db.engine import create_engine
 NEW = {
     ("presentations", "ix_presentations_answered_at"),
     ("review_log", "ix_review_log_user_id_reviewed_at"),
+    ("quiz_attempts", "ix_quiz_attempts_server_id_user_id"),
 }
 
 
@@ -25,7 +26,7 @@ async def _indexes(url: str) -> set[tuple[str, str]]:
                 found = inspect(sync)
                 return {
                     (table, ix["name"])
-                    for table in ("presentations", "review_log")
+                    for table in ("presentations", "review_log", "quiz_attempts")
                     for ix in found.get_indexes(table)
                 }
 
