@@ -1,11 +1,12 @@
-"""The database's upkeep while the bot runs: every hour, presentations no button can still need
-are pruned and the planner's statistics refreshed (`StudyService.prune_presentations`,
-`optimize_database`). No commands; the same pass runs from `derivbot db prune` for a bot that
-is not running. Several processes on one database may all run it: deleting what is already
-gone does nothing."""
+"""The database's upkeep while the bot runs: every hour (`UPKEEP_HOURS`), presentations no
+button can still need are pruned and the planner's statistics refreshed
+(`StudyService.prune_presentations`, `optimize_database`). No commands; the same pass runs
+from `derivbot db prune` for a bot that is not running. Several processes on one database may
+all run it: deleting what is already gone does nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from discord.ext import commands, tasks
@@ -14,13 +15,19 @@ from bot.cogs.common import StudyCog
 
 log = logging.getLogger(__name__)
 
-#: Hours between two upkeep passes.
+#: Hours between two upkeep passes unless the settings say otherwise (`upkeep_hours`).
 EVERY_HOURS = 1.0
+#: Seconds after start-up before the first pass: a start is busy enough (migrations, decks,
+#: the first interactions), and the clock a test or a restart sets is in place by then.
+FIRST_DELAY_S = 600.0
 
 
 class Upkeep(StudyCog):
     async def cog_load(self) -> None:
-        self.upkeep_loop.start()
+        hours = self.service.settings.upkeep_hours
+        if hours > 0:
+            self.upkeep_loop.change_interval(hours=hours)
+            self.upkeep_loop.start()
 
     async def cog_unload(self) -> None:
         self.upkeep_loop.cancel()
@@ -35,6 +42,7 @@ class Upkeep(StudyCog):
     @upkeep_loop.before_loop
     async def _before_loop(self) -> None:
         await self.bot.wait_until_ready()
+        await asyncio.sleep(min(FIRST_DELAY_S, self.service.settings.upkeep_hours * 3600))
 
     async def run_once(self) -> int:
         """One pass: prune, then refresh statistics; returns how many presentations went."""
