@@ -228,6 +228,7 @@ async def copy_database(
     finally:
         await source.dispose()
         await target.dispose()
+    await migrate.analyze(target_url)  # the planner's statistics describe the copied rows
     return await verify(source_url, target_url)
 
 

@@ -178,3 +178,45 @@ async def test_checksums_notice_a_changed_value(seeded_sqlite: str, tmp_path: Pa
     checks = {c.table: c for c in await copying.verify(seeded_sqlite, target)}
     assert not checks["users"].ok and checks["users"].target_rows == 3
     assert checks["cards"].ok and checks["cards"].target_rows == count
+
+
+async def test_a_killed_copy_run_again_completes(seeded_sqlite: str, empty_db_url: str) -> None:
+    """The real thing: `derivbot db copy` killed (SIGKILL) mid-way, then run again."""
+    import asyncio
+    import os
+    import signal
+    import sys
+
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "db",
+        "copy",
+        "--from",
+        seeded_sqlite,
+        "--to",
+        empty_db_url,
+        "--batch",
+        "1",
+        stderr=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.DEVNULL,
+    )
+    assert process.stderr is not None
+    seen = b""
+    while b"review_log: " not in seen:  # a few tables in: kill it
+        chunk = await asyncio.wait_for(process.stderr.read(256), 60)
+        assert chunk, f"the copy ended before it could be killed: {seen[-300:]!r}"
+        seen += chunk
+    os.kill(process.pid, signal.SIGKILL)
+    await process.wait()
+    assert process.returncode == -signal.SIGKILL
+    partial = await copying.verify(seeded_sqlite, empty_db_url)
+    assert not all(c.ok for c in partial)
+    assert any(c.target_rows for c in partial)
+
+    again = await asyncio.to_thread(
+        main, ["db", "copy", "--from", seeded_sqlite, "--to", empty_db_url, "--quiet"]
+    )
+    assert again == 0
+    assert all(c.ok for c in await copying.verify(seeded_sqlite, empty_db_url))
