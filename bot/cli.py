@@ -438,9 +438,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_engine_commands(sub)
     _add_front_end_commands(sub)
     _add_database_commands(sub)
-    from bot.ops import reminders
+    from bot.ops import dbcopy, reminders
 
     reminders.add_parser(sub)
+    dbcopy.add_parser(sub)
     return parser
 
 

@@ -394,6 +394,7 @@ class ReviewLog(Base):
     __table_args__ = (
         Index(None, "server_id", "local_day"),  # leaderboard: a server's points per day
         Index(None, "user_id", "local_day"),  # stats, streaks, reviews done today
+        Index(None, "user_id", "reviewed_at"),  # a session's summary: the log since it began
         CheckConstraint(_in("kind", ITEM_KINDS), name="kind"),
         CheckConstraint(_in("scheduler", SCHEDULERS), name="scheduler"),
     )
@@ -433,6 +434,7 @@ class Presentation(Base):
     __table_args__ = (
         Index(None, "user_id", "created_at"),
         Index(None, "created_at"),  # pruning old presentations
+        Index(None, "answered_at"),  # pruning graded presentations
         CheckConstraint(_in("kind", ITEM_KINDS), name="kind"),
     )
 
@@ -456,7 +458,10 @@ class QuizAttempt(Base):
     mistake: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = _created_at()
 
-    __table_args__ = (Index(None, "user_id", "created_at"),)
+    __table_args__ = (
+        Index(None, "user_id", "created_at"),
+        Index(None, "server_id", "user_id"),  # /class: a server's mistakes
+    )
 
 
 CLAIM_OWNER_LEN = 64

@@ -7,7 +7,7 @@ one transaction, keyed by the presentation token so a double click counts once.
 
 `StudyService` is composed from the use-case parts in ``bot.study.cases`` (one module each:
 people, queue, presenting, grading, library, progress, reminding, servers,
-classview, assignments) over
+classview, assignments, upkeep) over
 ``cases.base.ServiceBase``, which declares what they share. This module stays the stable entry
 point: every name callers import from it is re-exported here.
 """
@@ -46,6 +46,7 @@ from bot.study.cases.progress import ProgressCases
 from bot.study.cases.queue import QueueCases
 from bot.study.cases.reminding import ReminderCases
 from bot.study.cases.results import (
+    EXPIRED,
     AlreadyGraded,
     CardView,
     MemberPrivacy,
@@ -61,6 +62,7 @@ from bot.study.cases.results import (
     StudyError,
 )
 from bot.study.cases.servers import ServerCases
+from bot.study.cases.upkeep import ANSWERED_KEEP, UNANSWERED_KEEP, Pruned, UpkeepCases
 from bot.study.importing import ImportBusy
 from bot.study.items import ItemKey
 from bot.study.wording import LEECH_NOTE, PRACTICE_NOTES
@@ -77,12 +79,15 @@ class StudyService(
     ServerCases,
     ClassViewCases,
     AssignmentCases,
+    UpkeepCases,
 ):
     """The one object every front-end calls; its state and constructor are
     `cases.base.ServiceBase`'s (sessions, pool, settings, clock, seeds, import limits)."""
 
 
 __all__ = [
+    "ANSWERED_KEEP",
+    "EXPIRED",
     "LEECH_NOTE",
     "MAX_DURATION_S",
     "POINTS_PER_CARD",
@@ -90,6 +95,7 @@ __all__ = [
     "PRACTICE_NOTES",
     "PREFERENCE_LIMITS",
     "PROBLEM_CACHE",
+    "UNANSWERED_KEEP",
     "UNLOCK_INTERVAL",
     "AlreadyGraded",
     "AssignmentProgress",
@@ -110,6 +116,7 @@ __all__ = [
     "Practice",
     "Preferences",
     "Presented",
+    "Pruned",
     "ReminderInfo",
     "Schedule",
     "SchedulerName",

@@ -16,6 +16,11 @@ class StudyError(LookupError):
     """A request the service cannot serve (unknown token, someone else's item, ...)."""
 
 
+#: What a button or answer box says once its presentation is gone (pruned after a while, see
+#: `cases.upkeep`): a calm note, not an error.
+EXPIRED = "this problem has expired (old ones are cleared away after a while); start a fresh one"
+
+
 class AlreadyGraded(Exception):
     """Raised inside a grading transaction when its presentation was graded concurrently."""
 
