@@ -35,7 +35,7 @@ async def _indexes(url: str) -> set[tuple[str, str]]:
         await engine.dispose()
 
 
-async def test_0007_adds_and_removes_its_indexes(empty_db_url: str) -> None:
+async def test_0010_adds_and_removes_its_indexes(empty_db_url: str) -> None:
     await asyncio.to_thread(migrate.upgrade, empty_db_url, "0009")
     assert not NEW & await _indexes(empty_db_url)
     await asyncio.to_thread(migrate.upgrade, empty_db_url, "0010")
