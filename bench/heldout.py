@@ -49,6 +49,11 @@ def main() -> None:
         elif not ok:
             misses.append((row, got))
     named = sum(n for n, _ in family.values())
+    strict = sum(
+        by_id.get(r["id"], {}).get("mistake")
+        == (r["code"][0] if isinstance(r["code"], list) else r["code"])
+        for r in rows
+    )
     print(f"{len(rows)} wrong answers, {took:.1f} s")
     if accepted:
         print(f"SEVERE: {len(accepted)} wrong answers ACCEPTED as correct:")
@@ -58,6 +63,7 @@ def main() -> None:
         print(f"  {name:38} {n:3}/{total:<3} {100 * n / total:5.1f} %")
     share = 100 * named / len(rows)
     print(f"overall: {named}/{len(rows)} = {share:.1f} % named with the right code")
+    print(f"strict (only the first code listed counts): {100 * strict / len(rows):.1f} %")
     if "--misses" in sys.argv:
         for row, got in misses:
             print(
