@@ -293,3 +293,50 @@ def test_a_generated_problem_prefers_its_own_skill() -> None:
             generate(skill, 1, 3), function=f, derivative=sp.diff(f, x), answer=sp.diff(f, x)
         )
         assert check_problem(problem, "2x e^(-x)").mistake == skill
+
+
+@pytest.mark.parametrize(
+    ("function", "answer", "code", "words"),
+    [
+        ("x^5 - 3x", "5x^4 + 3", "sign", "The derivative of the term -3·x is -3"),
+        ("x^4 + cos(x)", "4x^3 + cos(x)", "not_differentiated", "cos(x) is copied"),
+        ("cos(x^3)", "3x^2", "chain", "kept only the inner derivative"),
+        ("ln(cos(x^2))", "2x/cos(x^2)", "chain", "kept only the inner derivative (x^2)'"),
+        ("tan(2x)", "2csc^2(2x)", "trig", "d/du tan(u) = sec(u)^2"),
+        ("sec(x)", "-csc(x)", "trig", "d/du sec(u)"),
+        ("tanh(x)", "sec^2(x)", "hyperbolic", "d/du tanh(u)"),
+        ("arccos(x)", "-1/sqrt(x^2-1)", "inverse_trig", "d/du acos(u)"),
+        ("x^(4/5)", "(4/5)x^(1/5)", "power", "not 1/5"),
+        ("x^(1/4)", "(1/4)x^(-1/4)", "power", "not -1/4"),
+        ("pi x^3", "3pi x^2 + x^3", "constant", "pi is a constant factor"),
+        ("ln(3) x^2", "2ln(3) x + x^2/3", "constant", "log(3) is a constant factor"),
+        ("log_7(x)", "ln(7)/x", "log", "ln a goes under x"),
+    ],
+)
+def test_heldout_families_are_named(function: str, answer: str, code: str, words: str) -> None:
+    """Families bench/heldout.py found unnamed: a term's sign or derivative lost, u' alone, trig
+    and hyperbolic mix-ups, a wrong new exponent, a constant factor given a derivative."""
+    f = parse(function).expr
+    verdict = check_answer(sp.diff(f, x), answer, function=f)
+    assert verdict.verdict == "incorrect"
+    assert verdict.mistake == code, verdict.diagnosis
+    assert words in (verdict.diagnosis or ""), verdict.diagnosis
+
+
+def test_sign_is_named_when_the_search_runs_out_of_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """More variants make a long search likelier to run out of CPU time; an answer that is just
+    f' with the wrong sign must still be named."""
+    import bot.math.diagnosis as diagnosis
+
+    class Clock:  # the deadline and one comparison in time, then the budget is spent
+        calls = 0
+
+        def process_time(self) -> float:
+            self.calls += 1
+            return 0.0 if self.calls <= 2 else 10.0
+
+    monkeypatch.setattr(diagnosis, "time", Clock())
+    f = parse("x^3 + sin(x) + arctan(x)").expr
+    mistake = diagnose(-sp.diff(f, x), sp.diff(f, x), x, f)
+    assert mistake is not None and mistake.code == "sign"
+    assert diagnose(sp.diff(f, x) + 1, sp.diff(f, x), x, f) is None

@@ -74,7 +74,15 @@ _EVERYWHERE = {
 # brought down, times the inner 5").
 _FIRST = frozenset({"chain"})
 # Tried last: wrong rules whose result mostly coincides with a likelier slip.
-_LAST = frozenset({"power_not_lowered", "power_not_down", "constant_multiple"})
+_LAST = frozenset(
+    {
+        "power_not_lowered",
+        "power_not_down",
+        "constant_multiple",
+        "term_kept",
+        "term_sign",
+    }
+)
 # f answered for f is named by these instead when one fits: e^(3x) for e^(3x) lacks the 3,
 # 2ˣ for 2ˣ the ln 2; otherwise it is "not differentiated", however the shape may coincide.
 _COPY_SLIPS = frozenset({"chain", "exp_no_ln"})
@@ -201,6 +209,12 @@ def diagnose(
     sign = Mistake("sign", "Your answer has the wrong sign overall; check your minus signs.")
     if function is None:
         return sign if compare(-expected, answer, var).equal is True else None
+    # the overall sign is tried first but named last (a specific rule that flips the sign, as
+    # cos' = +sin, explains more), so a long search that runs out of time still names it
+    try:
+        flipped = same(-nth(function, var, order))
+    except _OutOfTime:
+        return None
     try:
         if order == 1:
             plain = transform is None
@@ -214,9 +228,9 @@ def diagnose(
             return Mistake(
                 "integrated", "That is an antiderivative (you integrated); differentiate instead."
             )
-        return sign if same(-nth(function, var, order)) else None
+        return sign if flipped else None
     except _OutOfTime:
-        return None
+        return sign if flipped else None
 
 
 class _OutOfTime(Exception):

@@ -49,7 +49,11 @@ _INVERSE_FORMS = (
     1 / sp.sqrt(1 + U**2),
     -1 / sp.sqrt(1 + U**2),
     sp.sqrt(1 - U**2),
+    -sp.sqrt(1 - U**2),
     1 / (1 - U**2),
+    1 / sp.sqrt(U**2 - 1),  # arcsec's root, or the root's inside turned round
+    -1 / sp.sqrt(U**2 - 1),
+    1 / (1 + U) ** 2,  # (1 + x)² for 1 + x²
 )
 
 
@@ -57,19 +61,44 @@ def _swaps(func: type, *extra: sp.Expr) -> tuple[sp.Expr, ...]:
     return tuple(w for w in (*_INVERSE_FORMS, *extra) if w != RIGHT[func] and w != -RIGHT[func])
 
 
-# Classic confusions besides a flipped sign: tan' = sec (not squared), sec' = sec^2 ...
+TRIG = (sp.sin, sp.cos, sp.tan, sp.sec, sp.csc, sp.cot)
+# tan, sec, csc, cot (sin and cos, the most common nodes, only get the wrong sign, so they cost
+# no more): a derivative mixed up with any other's (cot' = −sec², tan' = csc²), with the
+# function itself (sec' = tan, csc' = sec), or with a mismatched pair (sec' = sec·cot), either sign
+_TRIG_MIXUPS = tuple(
+    s * w
+    for w in (
+        *(RIGHT[g] for g in TRIG),
+        *(g(U) for g in TRIG),
+        sp.sec(U) * sp.cot(U),
+        sp.csc(U) * sp.tan(U),
+    )
+    for s in (1, -1)
+)
+
+
+def _mixups(func: type, *first: sp.Expr) -> tuple[sp.Expr, ...]:
+    # ±f itself is left out: f copied, or −sin for sin, which is f'' (`order`)
+    left_out = (RIGHT[func], func(U), -func(U))
+    return tuple(dict.fromkeys(w for w in (*first, *_TRIG_MIXUPS) if w not in left_out))
+
+
+# Classic confusions besides a flipped sign: tan' = sec (not squared), sec' = sec^2 ...; a
+# hyperbolic function given its trig twin's derivative (tanh' = sec²); an inverse function's
+# derivative as 1/f' (arcsin' = 1/cos)
 CONFUSED: dict[type, tuple[sp.Expr, ...]] = {
-    sp.tan: (sp.sec(U), -(sp.sec(U) ** 2), sp.sec(U) * sp.tan(U)),
-    sp.sec: (sp.sec(U) ** 2, sp.tan(U) ** 2, sp.tan(U), sp.csc(U) * sp.cot(U)),
-    sp.cot: (sp.csc(U) ** 2, -sp.csc(U), sp.sec(U) ** 2),
-    sp.csc: (-(sp.csc(U) ** 2), -sp.cot(U), sp.sec(U) * sp.tan(U)),
-    sp.cosh: (-sp.sinh(U),),
-    sp.sech: (sp.sech(U) * sp.tanh(U),),
-    sp.tanh: (sp.sech(U), -(sp.sech(U) ** 2)),
-    sp.acos: _swaps(sp.acos),
+    sp.tan: _mixups(sp.tan, sp.sec(U), -(sp.sec(U) ** 2), sp.sec(U) * sp.tan(U)),
+    sp.sec: _mixups(sp.sec, sp.sec(U) ** 2, sp.tan(U) ** 2, sp.tan(U), sp.csc(U) * sp.cot(U)),
+    sp.cot: _mixups(sp.cot, sp.csc(U) ** 2, -sp.csc(U), sp.sec(U) ** 2),
+    sp.csc: _mixups(sp.csc, -(sp.csc(U) ** 2), -sp.cot(U), sp.sec(U) * sp.tan(U)),
+    sp.sinh: (-sp.cos(U), sp.cos(U)),
+    sp.cosh: (-sp.sinh(U), -sp.sin(U)),
+    sp.sech: (sp.sech(U) * sp.tanh(U), sp.sec(U) * sp.tan(U)),
+    sp.tanh: (sp.sech(U), -(sp.sech(U) ** 2), sp.sec(U) ** 2),
+    sp.acos: _swaps(sp.acos, -1 / sp.sin(U)),
     sp.acot: _swaps(sp.acot),
-    sp.atan: _swaps(sp.atan, sp.sec(U) ** 2),
-    sp.asin: _swaps(sp.asin, sp.cos(U)),
+    sp.atan: _swaps(sp.atan, sp.sec(U) ** 2, sp.cos(U) ** 2),
+    sp.asin: _swaps(sp.asin, sp.cos(U), 1 / sp.cos(U)),
 }
 
 
@@ -125,13 +154,21 @@ class Differ:
             return sp.Integer(1)
         if e.is_Add:
             return sp.Add(
-                *(self.d(t) if t.has(x) or not self.hit(e, "constant") else t for t in e.args)
+                *(self.term(t) if t.has(x) or not self.hit(e, "constant") else t for t in e.args)
             )
         if e.is_Mul:
             return self.mul(e)
         if e.is_Pow:
             return self.pow(e)
         return self.func(e)
+
+    def term(self, t: sp.Expr) -> sp.Expr:
+        """A term of a sum: copied undifferentiated, or its derivative's sign lost."""
+        if self.hit(t, "term_kept"):
+            return t
+        if self.hit(t, "term_sign"):
+            return -self.d(t)
+        return self.d(t)
 
     def mul(self, e: sp.Expr) -> sp.Expr:
         x = self.var
@@ -145,6 +182,10 @@ class Differ:
                 return kept * self.d(rest)
             if self.hit(e, "log_base_number"):  # 1/(x·b) for log_b(x): b in place of ln b
                 return const.replace(sp.log, lambda b: b) * self.d(rest)
+            if self.hit(e, "log_base_upside"):  # ln(b)/x for log_b(x)
+                return self.d(rest) / const
+            if self.hit(e, "constant_factor_as_var"):  # π·x² → 2πx + x²: (π)' taken as 1
+                return as_variable(const) * rest + const * self.d(rest)
             return const * self.d(rest)
         factors = list(e.args)
         den = [f for f in factors if f.is_Pow and f.args[1].is_negative and f.args[1].is_number]
@@ -194,6 +235,8 @@ class Differ:
                 return n * b ** (n - 1) * inner
             if self.hit(e, "exp_power_bare"):
                 return n * b ** (n - 1)
+            if self.hit(e, "inner_only"):
+                return self.d(n)
             if self.hit(e, "exp_no_ln"):
                 return b**n * inner
             if self.hit(e, "exp_ln_divided"):
@@ -212,6 +255,8 @@ class Differ:
             return n * self.d(b) ** (n - 1)
         if self.hit(e, "reciprocal"):  # 1/g → 1/g'
             return 1 / self.d(b ** (-n))
+        if self.hit(e, "inner_only"):
+            return self.d(b)
         inner = sp.Integer(1) if self.hit(e, "chain") else self.d(b)
         if self.hit(e, "power_not_lowered"):
             return n * b**n * inner
@@ -221,6 +266,10 @@ class Differ:
             return (n - 1) * b ** (n - 1) * inner
         if self.hit(e, "power_raised"):
             return n * b ** (n + 1) * inner
+        if self.hit(e, "power_flipped"):  # n − 1 worked out as 1 − n: (2/3)x^(1/3)
+            return n * b ** (1 - n) * inner
+        if self.hit(e, "power_negated"):  # the exponent's sign flipped: (1/3)x^(-1/3)
+            return n * b ** (-n) * inner
         if self.hit(e, "outer_at_x"):
             return n * x ** (n - 1) * inner
         return n * b ** (n - 1) * inner
@@ -240,6 +289,8 @@ class Differ:
             outer = 1 / sp.log(U)
         if self.hit(e, "outer_at_inner_derivative"):
             return outer.subs(U, self.d(g))
+        if self.hit(e, "inner_only"):
+            return self.d(g)
         inner = sp.Integer(1) if self.hit(e, "chain") else self.d(g)
         at = self.var if self.hit(e, "outer_at_x") else g
         return outer.subs(U, at) * inner

@@ -40,6 +40,7 @@ def mistakes_at(e: sp.Expr, x: sp.Symbol) -> Iterator[Found]:
     """Each wrong rule that applies at node `e`, with the explanation."""
     if e.is_Add:
         yield from _constant_term_mistakes(e, x)
+        yield from _term_mistakes(e, x)
     if e.is_Mul:
         yield from _mul_mistakes(e, x)
     elif e.is_Pow:
@@ -73,6 +74,27 @@ def _constant_term_mistakes(e: sp.Expr, x: sp.Symbol) -> Iterator[Found]:
             yield found
 
 
+def _term_mistakes(e: sp.Expr, x: sp.Symbol) -> Iterator[Found]:
+    """One term of a sum copied undifferentiated, or its derivative's sign lost."""
+    for t in e.args:
+        if not t.has(x):
+            continue
+        right = show(sp.diff(t, x))
+        kept = f"The term {show(t)} is copied, not differentiated: its derivative is {right}."
+        yield Bug(t, "term_kept"), None, Mistake("not_differentiated", kept)
+        sign = f"The derivative of the term {show(t)} is {right}: check its sign."
+        yield Bug(t, "term_sign"), None, Mistake("sign", sign)
+
+
+def inner_only_bug(e: sp.Expr, inner: sp.Expr, x: sp.Symbol) -> Found:
+    """g'(x) alone for f(g(x)): only the inside differentiated."""
+    text = (
+        f"Chain rule: (f(g))' = f'(g)·g'; you kept only the inner derivative "
+        f"({show(inner)})' = {show(sp.diff(inner, x))}; multiply it by the outer derivative."
+    )
+    return Bug(e, "inner_only"), None, Mistake("chain", text)
+
+
 def _mul_mistakes(e: sp.Expr, x: sp.Symbol) -> Iterator[Found]:
     const = sp.Mul(*(f for f in e.args if not f.has(x)))
     rest = sp.Mul(*(f for f in e.args if f.has(x)))
@@ -93,6 +115,11 @@ def _mul_mistakes(e: sp.Expr, x: sp.Symbol) -> Iterator[Found]:
 def _constant_factor_mistakes(e: sp.Expr, const: sp.Expr, rest: sp.Expr) -> Iterator[Found]:
     if const.has(sp.log) and rest.func is sp.log:
         yield (
+            Bug(e, "log_base_upside"),
+            None,
+            Mistake("log", "d/dx logₐ(x) = 1/(x·ln a): ln a goes under x, not over it."),
+        )
+        yield (
             Bug(e, "log_base"),
             None,
             Mistake("log", "d/dx logₐ(x) = 1/(x·ln a): the factor 1/ln a of the base is missing."),
@@ -111,6 +138,13 @@ def _constant_factor_mistakes(e: sp.Expr, const: sp.Expr, rest: sp.Expr) -> Iter
                 f"A constant factor stays when you differentiate: keep the {show(const)}.",
             ),
         )
+    wrong = as_variable(const)
+    if wrong != 0:
+        text = (
+            f"{show(const)} is a constant factor: keep it, and give it no derivative of its own "
+            f"(not {show(wrong)}): (c·f)' = c·f'."
+        )
+        yield Bug(e, "constant_factor_as_var"), None, Mistake("constant", text)
 
 
 def _quotient_mistakes(e: sp.Expr) -> Iterator[Found]:
@@ -184,6 +218,7 @@ def _power_rule_mistakes(e: sp.Expr, b: sp.Expr, n: sp.Expr, x: sp.Symbol) -> It
         yield chain_bug(e, b, x, "chain")
         yield _outer_at_x_bug(e, b, x, "chain")
         yield _outer_at_inner_derivative_bug(e, b, x)
+        yield inner_only_bug(e, b, x)
     if n.is_number and n.is_negative:
         yield _reciprocal_bug(e, b, n, x)
     on = f"Power rule on {show(e)}: "
@@ -194,6 +229,12 @@ def _power_rule_mistakes(e: sp.Expr, b: sp.Expr, n: sp.Expr, x: sp.Symbol) -> It
         ("power_new_exponent", "the factor in front is the original exponent n, not n − 1."),
         ("power_raised", f"lower the exponent by one, to {lower}, not raise it to {show(n + 1)}."),
     ):
+        yield Bug(e, kind), None, Mistake("power", on + text)
+    wrong = [("power_flipped", 1 - n)] if n not in (0, 1) else []
+    if n.is_number and not n.is_integer:
+        wrong.append(("power_negated", -n))
+    for kind, m in wrong:
+        text = f"the new exponent is {show(n)} − 1 = {lower}, not {show(m)}."
         yield Bug(e, kind), None, Mistake("power", on + text)
 
 
@@ -230,6 +271,7 @@ def _exponential_mistakes(e: sp.Expr, b: sp.Expr, n: sp.Expr, x: sp.Symbol) -> I
     )
     if n != x:
         yield chain_bug(e, n, x, "chain")
+        yield inner_only_bug(e, n, x)
 
 
 def _exp_power_text(e: sp.Expr, n: sp.Expr) -> str:
@@ -253,6 +295,7 @@ def _function_mistakes(e: sp.Expr, x: sp.Symbol) -> Iterator[Found]:
         yield _outer_at_x_bug(e, g, x, "log" if e.func is sp.log else "chain")
         if not is_linear(g, x):
             yield _outer_at_inner_derivative_bug(e, g, x)
+        yield inner_only_bug(e, g, x)
     if family:
         right = show(RIGHT[e.func].subs(U, sp.Symbol("u")))
         at = f" in {show(e)}" if g != x else ""
