@@ -32,10 +32,10 @@ CASES = [
     ("cot(x)", "csc(x)^2", "trig"),
     ("asin(x)", "-1/sqrt(1-x^2)", "inverse_trig"),
     ("cosh(x)", "-sinh(x)", "hyperbolic"),
-    # e^(3x) for e^(3x) is named as the missing factor 3, the more useful reading
-    ("e^(3x)", "e^(3x) + 0*x + 1 - 1", "exp"),
+    # e^(3x) for e^(3x): the inner derivative 3 is missing, a chain slip (the words say e^(kx))
+    ("e^(3x)", "e^(3x) + 0*x + 1 - 1", "chain"),
     ("sin(x)", "sin x", "not_differentiated"),
-    ("x e^(3x)", "e^(3x) + x e^(3x)", "exp"),
+    ("x e^(3x)", "e^(3x) + x e^(3x)", "chain"),
     ("2^x", "x 2^(x-1)", "exp"),
     ("2^x", "2^x x^0 + 0", "exp"),  # the missing ln 2
     ("9*log(x, 3)", "9/x", "log"),

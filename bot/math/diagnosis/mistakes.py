@@ -286,12 +286,9 @@ def _function_mistakes(e: sp.Expr, x: sp.Symbol) -> Iterator[Found]:
     name = fname(e.func)
     family = FAMILY.get(e.func)
     if g != x:
-        if e.func is sp.log:
-            yield chain_bug(e, g, x, "log")
-        elif e.func is sp.exp:
-            yield chain_bug(e, g, x, "exp" if is_linear(g, x) else "chain")
-        else:
-            yield chain_bug(e, g, x, "chain")
+        # e^(3x) for e^(3x): the inner derivative forgotten, a chain slip (the words still give
+        # e^(kx)'s rule); 1/u for ln(u) is the log rule half-remembered (d/du ln u = u'/u)
+        yield chain_bug(e, g, x, "log" if e.func is sp.log else "chain")
         yield _outer_at_x_bug(e, g, x, "log" if e.func is sp.log else "chain")
         if not is_linear(g, x):
             yield _outer_at_inner_derivative_bug(e, g, x)
@@ -312,9 +309,12 @@ def _function_mistakes(e: sp.Expr, x: sp.Symbol) -> Iterator[Found]:
 def chain_bug(e: sp.Expr, inner: sp.Expr, x: sp.Symbol, code: str) -> Found:
     """The inner derivative forgotten: f'(g(x)) for f(g(x))."""
     d_inner = show(sp.diff(inner, x))
-    if code == "exp":
-        text = f"d/dx e^(kx) = k·e^(kx): the factor {d_inner} from the exponent is missing."
-    elif code == "log":
+    if e.func is sp.exp and is_linear(inner, x):
+        text = (
+            f"Chain rule: d/dx e^(kx) = k·e^(kx), so the factor {d_inner} from the exponent "
+            "is missing."
+        )
+    elif e.func is sp.log:
         text = f"d/dx ln(u) = u'/u: multiply by the inner derivative ({show(inner)})' = {d_inner}."
     else:
         text = (
