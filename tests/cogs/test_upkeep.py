@@ -74,4 +74,4 @@ async def test_the_upkeep_loop_prunes_what_expired(env, place, simcord_bot) -> N
     assert "This problem has expired" in reply.response.content
     await env.advance_time(10)
     hint = await bo.click(fresh, label="Hint")  # the fresh one is untouched
-    assert hint.response.embeds[0].title.startswith("Hint:")
+    assert hint.response.embeds[0].title.startswith("💡 Hint 1/")
