@@ -45,6 +45,9 @@ def generate(skill: str, level: int, seed: int) -> Problem:
 
 def _attempt(s: Skill, level: int, seed: int, r: Rng) -> Problem | None:
     """One draw: None when f is degenerate, hides the practised rule, or makes a poor question."""
+    attempt = getattr(s.kind, "attempt", None)  # a kind of several variables builds it all
+    if attempt is not None:
+        return attempt(s, level, seed, r)
     f = s.candidate(level, r)
     var = W if f.has(W) else X
     d = _worth_asking(f, var)

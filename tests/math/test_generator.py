@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from bot.math.generator import SKILLS, Problem, Skill, generate
 from bot.math.rules import expr_latex, rules_used
+from bot.math.skills.kinds_multi import MultiKind
 from tests.math.test_rules import (
     assert_mathtext,
     assert_same_function,
@@ -23,7 +24,10 @@ from tests.math.test_rules import (
 from tests.property import examples
 
 SEEDS = range(40)
-SKILL_LEVELS = [(s, lv) for s in SKILLS for lv in range(1, SKILLS[s].levels + 1)]
+# skills of one variable; those of several (`kinds_multi`) have their own tests
+# (tests/math/test_multi_skills.py)
+ONE_VARIABLE = [s for s in SKILLS if not isinstance(SKILLS[s].kind, MultiKind)]
+SKILL_LEVELS = [(s, lv) for s in ONE_VARIABLE for lv in range(1, SKILLS[s].levels + 1)]
 IDS = [f"{s}-{lv}" for s, lv in SKILL_LEVELS]
 # A few spread-out points first, then a fine grid for functions with a narrow domain.
 SAMPLE_POINTS = (
@@ -147,7 +151,9 @@ def check_problem(p: Problem) -> None:
         "prompt",
         "latex",
         "steps",
+        "vars",
     }
+    assert data["vars"] == [p.var]
     assert data["function"] == str(f) and data["answer"] == str(p.answer)
     assert data["latex"] == p.prompt_latex
     assert [s["rule"] for s in data["steps"]] == [s.rule for s in p.steps]
@@ -176,6 +182,10 @@ def test_skills_are_ordered_and_complete() -> None:
         "at_point",
         "tangent_line",
         "ml",
+        "partial",
+        "gradient",
+        "gradient_step",
+        "backprop",
     ]
     for name, skill in SKILLS.items():
         assert isinstance(skill, Skill)
