@@ -148,6 +148,8 @@ def gradient_step_l(level: int) -> Callable[[Rng], Drawn | None]:
         if made is None:
             return None
         steps, end = made
+        if all(v == 0 for v in end):
+            return None  # "0" is what a student guesses: never the answer
         vars_ = tuple(str(p) for p in loss.params)
         start_text = ", ".join(f"{p} = {expr_text(v)}" for p, v in zip(vars_, start, strict=True))
         times = "two steps" if count == 2 else "one step"
