@@ -89,6 +89,8 @@ def test_non_degenerate_and_varied(skill: str, level: int) -> None:
         prompts.add(p.prompt)
         assert not all(a == 0 for a in _vector(p)), p.prompt
         assert p.vars and p.steps and p.prompt_latex
+        # as for every problem, `derivative` is d/d(var) of the function (var: the first)
+        assert p.var == p.vars[0] and p.derivative == sp.diff(p.function, sp.Symbol(p.var))
         if skill in ("partial", "gradient"):
             assert p.function.free_symbols == {X, Y}  # f is of both variables
     assert len(prompts) >= 18, f"only {len(prompts)} distinct problems in {len(SEEDS)} seeds"

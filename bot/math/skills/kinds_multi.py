@@ -51,7 +51,6 @@ class Drawn:
     """What a several-variable skill drew and posed: everything a `Problem` needs."""
 
     function: sympy.Expr
-    derivative: sympy.Expr
     answer: sympy.Expr
     vars: tuple[str, ...]
     prompt: str
@@ -88,7 +87,8 @@ class MultiKind(AnswerKind):
             seed=seed,
             var=drawn.vars[0],
             function=drawn.function,
-            derivative=drawn.derivative,
+            # as for every problem: d/d(var) of the function, var the first declared variable
+            derivative=sympy.diff(drawn.function, sympy.Symbol(drawn.vars[0])),
             answer=drawn.answer,
             answer_kind=self.name,
             point=drawn.point,
@@ -160,11 +160,11 @@ def step_context(problem: Problem) -> StepContext | None:
     symbols = tuple(sympy.Symbol(v) for v in problem.vars)
     rate = sympy.Rational(str(problem.extra["learning_rate"]))
     start = tuple(sympy.Rational(s) for s in problem.extra["start"])
-    grad = problem.derivative
-    if isinstance(grad, sympy.Tuple):
-        g0 = tuple(g.subs(dict(zip(symbols, start, strict=True))) for g in grad)
+    at = dict(zip(symbols, start, strict=True))
+    g0 = tuple(sympy.diff(problem.function, s).subs(at) for s in symbols)
+    if len(symbols) > 1:
         return StepContext(symbols, start, g0, rate)
-    return StepContext(symbols, start[0], grad.subs(symbols[0], start[0]), rate)
+    return StepContext(symbols, start[0], g0[0], rate)
 
 
 class MultiPartKind(MultiKind):

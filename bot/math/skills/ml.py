@@ -156,7 +156,6 @@ def gradient_step_l(level: int) -> Callable[[Rng], Drawn | None]:
         ask = "the point after them" if count == 2 else "the next point"
         return Drawn(
             function=loss.expr,
-            derivative=sympy.Tuple(*grad) if len(grad) > 1 else grad[0],
             answer=sympy.Tuple(*end) if len(end) > 1 else end[0],
             vars=vars_,
             prompt=f"Gradient descent on {loss.text}: start at {start_text} with learning rate "
@@ -363,7 +362,6 @@ def backprop_l(level: int) -> Callable[[Rng], Drawn | None]:
         function = n.function()
         return Drawn(
             function=function,
-            derivative=sympy.Tuple(*[sympy.diff(function, p) for p in n.params]),
             answer=sympy.Tuple(*f.grads),
             vars=tuple(str(p) for p in n.params),
             prompt=f"Backpropagate through {chain} with {given}: the forward values, the local "

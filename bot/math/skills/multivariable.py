@@ -121,7 +121,6 @@ def partial_l(level: int) -> Callable[[Rng], Drawn | None]:
         d = ds[XY.index(v)]
         return Drawn(
             function=f,
-            derivative=d,
             answer=d,
             vars=_NAMES,
             prompt=f"Find {d_text(v)} for f(x, y) = {expr_text(f)}",
@@ -183,7 +182,6 @@ def gradient_l(level: int) -> Callable[[Rng], Drawn | None]:
         if level < 3:
             return Drawn(
                 function=f,
-                derivative=sympy.Tuple(*grad),
                 answer=sympy.Tuple(*grad),
                 vars=_NAMES,
                 prompt=f"Find the gradient ∇f of f(x, y) = {expr_text(f)}",
@@ -210,7 +208,6 @@ def gradient_l(level: int) -> Callable[[Rng], Drawn | None]:
         )
         return Drawn(
             function=f,
-            derivative=sympy.Tuple(*grad),
             answer=sympy.Tuple(*values),
             vars=_NAMES,
             prompt=f"Find the gradient ∇f({a}, {b}) of f(x, y) = {expr_text(f)} at ({a}, {b})",
