@@ -401,6 +401,8 @@ class Presentation(Base):
     answered_at: Mapped[dt.datetime | None]
     tries: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     hinted: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: the part a multi-part problem is at (0-based): its parts are answered in turn
+    part: Mapped[int] = mapped_column(SmallInteger, default=0, server_default=text("0"))
     # loaded together with the presentation when grading, never lazily (async has no lazy I/O)
     user: Mapped[User] = relationship(lazy="raise_on_sql", viewonly=True)
 
