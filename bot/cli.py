@@ -115,37 +115,14 @@ def cmd_skills(args: argparse.Namespace) -> int:
     from bot.math.generator import SKILLS
 
     if args.json:
-        print_json([_skill_json(s) for s in SKILLS.values()], sys.stdout)
+        from bot.math.skills.listing import skill_json
+
+        print_json([skill_json(s) for s in SKILLS.values()], sys.stdout)
     else:
         width = max(len(name) for name in SKILLS)
         for skill in SKILLS.values():
             print(f"{skill.name:<{width}}  levels 1-{skill.levels}  {skill.description}")
     return 0
-
-
-#: the words of `derivbot skills --json` for the one-variable kinds (those of several variables
-#: carry theirs, `json_word`): the words `derivbot check --kind` takes
-_KIND_JSON = {"number": "value", "line": "tangent"}
-
-
-def _skill_json(s: Any) -> dict[str, Any]:
-    """A skill's row: the stable fields, then its answer kind and its variables."""
-    from bot.math.generator import generate
-
-    kind = s.kind
-    word = getattr(kind, "json_word", _KIND_JSON.get(kind.name, kind.name))
-    return {
-        "name": s.name,
-        "levels": s.levels,
-        "description": s.description,
-        "answer_kind": word,
-        # the variables its problems declare, over its levels (backprop's grow with the graph)
-        "vars": list(
-            dict.fromkeys(
-                v for lv in range(1, s.levels + 1) for v in generate(s.name, lv, 0).variables
-            )
-        ),
-    }
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
