@@ -73,3 +73,63 @@ async def test_backprop_part_by_part(env, place, simcord_bot) -> None:
     # the whole had a wrong part: the solution comes, with the solved graph
     assert any(e.title == "The computation graph" for e in last.embeds)
     assert any(a.filename == "graph.png" for a in last.attachments)
+
+
+async def _due_problem(env, bot, user: int, skill: str, level: int) -> str:
+    """A skill level learned earlier and due for review now (SM-2, interval 1)."""
+    import datetime as dt
+
+    from bot.db.engine import transaction
+    from bot.db.models import ItemState
+    from bot.study.items import skill_key
+
+    now = env.now()
+    key = skill_key(skill, level)
+    async with transaction(bot.service.sessions) as session:
+        session.add(
+            ItemState(
+                user_id=user,
+                item_key=key,
+                kind="skill",
+                skill=skill,
+                level=level,
+                scheduler="sm2",
+                repetitions=1,
+                interval=1,
+                introduced_day=now.date() - dt.timedelta(days=3),
+                due_day=now.date() - dt.timedelta(days=1),
+                last_reviewed_at=now - dt.timedelta(days=2),
+            )
+        )
+    return key
+
+
+async def test_review_backprop_part_by_part_then_stats(env, place, simcord_bot) -> None:
+    guild, channel = place
+    rui = guild.add_member(env.create_user("rui"))
+    user = await simcord_bot.service.user_for_discord(rui.id, "rui")
+    await simcord_bot.service.set_user_preferences(user, new_per_day=0)
+    await _due_problem(env, simcord_bot, user, "backprop", 1)
+    shown = (await rui.slash(channel, "review")).response
+    assert shown.embeds[0].title == "Backpropagate"
+    assert "Part 1 of 5" in shown.embeds[0].description
+    assert any(a.filename == "graph.png" for a in shown.attachments)
+    token = _custom_ids(shown)[0].split(":")[2]
+    problem = await simcord_bot.service.problem_for(token)
+    reply = shown
+    for k, part in enumerate(problem.parts):
+        text = sp.sstr(part.answer + 1) if k == 0 else sp.sstr(part.answer)
+        reply = await _answer(rui, reply, text)
+        if k == 0:  # the wrong first part: its verdict, then part 2, answered next
+            assert reply.embeds[0].title == "❌ Not quite"
+            assert f"The right value: {sp.sstr(part.answer)}" in reply.embeds[0].description
+            assert "Next, part 2 of 5" in reply.embeds[0].description
+        if k < len(problem.parts) - 1:
+            assert _actions(reply) == ["answer", "solution"]
+    assert [e.title for e in reply.embeds] == ["❌ Not quite", "The computation graph"]
+    assert "Again later in this session" in reply.content  # a wrong part: re-drilled
+    assert _actions(reply) == ["next"]
+    stats = await rui.slash(channel, "stats")
+    assert stats.acknowledged and stats.response.attachments  # the dashboard
+    progress = await simcord_bot.service.stats(user)
+    assert progress.accuracy_per_skill["backprop"] == (0, 1)  # finished, not at the first try
