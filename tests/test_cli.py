@@ -432,9 +432,16 @@ def test_skills_json_gives_answer_kind_and_vars() -> None:
     assert rows["gradient_step"]["vars"] == ["w", "b"]
     assert rows["backprop"]["answer_kind"] == "multipart"
     assert {"w", "b"} <= set(rows["backprop"]["vars"])
+    assert rows["limit_definition"]["answer_kind"] == "multipart"
+    assert rows["implicit"]["answer_kind"] == "expression"
+    assert rows["implicit"]["vars"] == ["x", "y"]
+    assert rows["nth_derivative"]["answer_kind"] == "expression"
 
 
-@pytest.mark.parametrize("skill", ["partial", "gradient", "gradient_step", "backprop"])
+@pytest.mark.parametrize(
+    "skill",
+    ["partial", "gradient", "gradient_step", "backprop", "implicit", "limit_definition"],
+)
 def test_generated_answers_of_several_variables_pass_derivbot_check(skill: str) -> None:
     """Each level's rows: the new fields, and every string answer accepted by `derivbot check
     --jsonl` with the row's `vars` (the round trip other tools rely on)."""
@@ -457,7 +464,7 @@ def test_generated_answers_of_several_variables_pass_derivbot_check(skill: str) 
             checks.append({"vars": row["vars"], "expected": row["gradient"], "answer": "(0, 0)"})
         if skill == "gradient_step":
             assert row["start"] and row["learning_rate"]
-        if skill == "backprop":
+        if skill in ("backprop", "limit_definition"):
             for part in row["parts"]:
                 checks.append({"vars": part["vars"], "expected": part["answer"],
                                "answer": part["answer"]})  # fmt: skip

@@ -186,6 +186,9 @@ def test_skills_are_ordered_and_complete() -> None:
         "gradient",
         "gradient_step",
         "backprop",
+        "implicit",
+        "limit_definition",
+        "nth_derivative",
     ]
     for name, skill in SKILLS.items():
         assert isinstance(skill, Skill)

@@ -15,7 +15,15 @@ from bot.math.multivar import check_vars
 from bot.math.skills import kind_of
 from tests.math.test_rules import assert_mathtext
 
-MULTI = ("partial", "gradient", "gradient_step", "backprop")
+MULTI = (
+    "partial",
+    "gradient",
+    "gradient_step",
+    "backprop",
+    "implicit",
+    "limit_definition",
+    "nth_derivative",
+)
 SEEDS = range(25)
 LEVELS = [(s, lv) for s in MULTI for lv in (1, 2, 3)]
 IDS = [f"{s}-{lv}" for s, lv in LEVELS]
@@ -54,6 +62,12 @@ def _recompute(p: Problem) -> tuple[sp.Expr, ...]:
             values = dict(zip(symbols, at, strict=True))
             at = [a - rate * sp.diff(f, s).subs(values) for a, s in zip(at, symbols, strict=True)]
         return tuple(at)
+    if p.skill == "implicit":  # F(x, y) = c: dy/dx = −F_x/F_y
+        return (-sp.diff(f, X) / sp.diff(f, Y),)
+    if p.skill == "limit_definition":
+        return (sp.diff(f, X).subs(X, p.point),)
+    if p.skill == "nth_derivative":
+        return (sp.diff(f, X, p.extra["order"]),)
     assert p.skill == "backprop"
     given = {n["id"]: n["value"] for n in p.extra["graph"]["nodes"]}
     at = {
@@ -201,3 +215,35 @@ def test_hint_ladders_never_give_the_answer(skill: str) -> None:
                 for a in answers:
                     if len(a) > 2:  # a digit may appear in any sentence
                         assert a not in text and a not in latex
+
+
+def test_limit_definition_wants_the_quotient_simplified() -> None:
+    p = problem("limit_definition", 1, 2)
+    a, h = p.point, sp.Symbol("h")
+    kind = kind_of(p)
+    raw = f"(({sp.sstr(p.function.subs(X, a + h))}) - ({sp.sstr(p.function.subs(X, a))}))/h"
+    unsimplified = kind.check_part(p, 0, raw)
+    assert unsimplified.verdict == "incorrect" and "simplify" in unsimplified.message
+    assert kind.check_part(p, 0, sp.sstr(sp.expand(p.parts[0].answer))).verdict == "correct"
+    assert kind.check_part(p, 1, sp.sstr(p.parts[1].answer)).verdict == "correct"
+    # the quotient's limit is the derivative at a, recomputed
+    assert sp.limit(p.parts[0].answer, h, 0) == sp.diff(p.function, X).subs(X, a) == p.answer
+
+
+def test_implicit_names_the_sign_slip() -> None:
+    p = problem("implicit", 1, 0)
+    fx, fy = sp.diff(p.function, X), sp.diff(p.function, Y)
+    verdict = check_problem(p, sp.sstr(fx / fy))
+    assert verdict.verdict == "incorrect" and verdict.mistake == "sign"
+    upside = check_problem(p, sp.sstr(-fy / fx))
+    assert upside.verdict == "incorrect" and "dx/dy" in upside.message
+
+
+def test_nth_derivative_names_a_wrong_order() -> None:
+    p = problem("nth_derivative", 1, 0)
+    n = p.extra["order"]
+    assert n == 3
+    verdict = check_problem(p, sp.sstr(sp.diff(p.function, X, 2)))
+    assert verdict.verdict == "incorrect" and verdict.mistake == "order"
+    assert "number 2" in verdict.diagnosis and "once more" in verdict.diagnosis
+    assert problem("nth_derivative", 3, 0).extra["order"] == 4

@@ -9,8 +9,17 @@ from __future__ import annotations
 from bot.math.rules import RuleNode, iter_nodes
 from bot.math.skills.applied import log_diff_l, ml_l
 from bot.math.skills.functions import exp_l, inverse_trig_l, log_l, trig_like
+from bot.math.skills.implicit import implicit_l, limit_definition_l, nth_derivative_l
 from bot.math.skills.kinds import Derivative, SecondDerivative, TangentLine, Value
-from bot.math.skills.kinds_multi import GradientKind, MultiPartKind, PartialKind, StepKind
+from bot.math.skills.kinds_multi import (
+    GradientKind,
+    ImplicitKind,
+    LimitKind,
+    MultiPartKind,
+    NthDerivativeKind,
+    PartialKind,
+    StepKind,
+)
 from bot.math.skills.ml import backprop_l, gradient_step_l
 from bot.math.skills.multivariable import gradient_l, partial_l
 from bot.math.skills.pieces import HYP, TRIG, Builder
@@ -188,5 +197,35 @@ register(
         300,
         backprop_l,  # type: ignore[arg-type]
         kind=MultiPartKind(),
+    )
+)
+register(
+    Skill(
+        "implicit",
+        3,
+        "Implicit differentiation: dy/dx of a curve F(x, y) = c",
+        120,
+        implicit_l,  # type: ignore[arg-type]
+        kind=ImplicitKind(),
+    )
+)
+register(
+    Skill(
+        "limit_definition",
+        3,
+        "The derivative from its limit definition",
+        180,
+        limit_definition_l,  # type: ignore[arg-type]
+        kind=LimitKind(),
+    )
+)
+register(
+    Skill(
+        "nth_derivative",
+        3,
+        "Third and fourth derivatives",
+        150,
+        nth_derivative_l,  # type: ignore[arg-type]
+        kind=NthDerivativeKind(),
     )
 )

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import sympy
 
-from bot.math.answers import Verdict, invalid
+from bot.math.answers import Verdict, check_answer, invalid
+from bot.math.equivalence import compare_many
 from bot.math.multivar import check_vars
 from bot.math.multivar_mistakes import StepContext
 from bot.math.rules import RuleNode, Step, derive
@@ -31,8 +32,11 @@ __all__ = [
     "PART_SEPARATOR",
     "Drawn",
     "GradientKind",
+    "ImplicitKind",
+    "LimitKind",
     "MultiKind",
     "MultiPartKind",
+    "NthDerivativeKind",
     "PartialKind",
     "StepKind",
 ]
@@ -180,12 +184,17 @@ class MultiPartKind(MultiKind):
         if not 0 <= k < len(problem.parts):
             return invalid(f"this problem has {len(problem.parts)} parts")
         part = problem.parts[k]
-        return check_vars(part.answer, answer, vars=part.vars)
+        verdict = check_vars(part.answer, answer, vars=part.vars)
+        if verdict.correct and k in problem.extra.get("defined_at_zero", ()):
+            return _defined_at_zero(verdict, part.vars[0])
+        return verdict
 
     def check(self, problem: Problem, answer: str) -> Verdict:
-        """The parts joined by `;`; without `;`, the final gradient (its `answer`) alone."""
+        """The parts joined by `;`; without `;`, the final answer (its `answer`) alone."""
         if PART_SEPARATOR not in answer:
-            return check_vars(list(problem.answer), answer, vars=problem.vars)
+            final = problem.answer
+            expected = list(final) if isinstance(final, sympy.Tuple) else final
+            return check_vars(expected, answer, vars=problem.vars)
         pieces = answer.split(PART_SEPARATOR)
         n = len(problem.parts)
         if len(pieces) != n:
@@ -209,3 +218,91 @@ class MultiPartKind(MultiKind):
             first.mistake,
             first.diagnosis,
         )
+
+
+def _defined_at_zero(verdict: Verdict, var: str) -> Verdict:
+    """A difference quotient is simplified when h = 0 can be put in: the h cancelled."""
+    assert verdict.reading is not None
+    value = verdict.reading.expr.subs(sympy.Symbol(var), 0)
+    if value.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
+        return Verdict(
+            "incorrect",
+            f"That equals the quotient, but simplify it: cancel the {var} so that {var} = 0 can "
+            "be put in.",
+            verdict.reading,
+        )
+    return verdict
+
+
+class LimitKind(MultiPartKind):
+    """The derivative from its limit definition: the difference quotient simplified, then
+    its limit, f'(a)."""
+
+    name = "limit"
+    title = "Derivative from the definition"
+    json_word = "multipart"
+
+
+def _equal(a: sympy.Expr, b: sympy.Expr, symbols: tuple[sympy.Symbol, ...]) -> bool:
+    try:
+        return compare_many(a, b, symbols).equal is True
+    except (TypeError, ValueError, ZeroDivisionError):
+        return False
+
+
+class ImplicitKind(MultiKind):
+    """dy/dx of a curve F(x, y) = c, in terms of x and y."""
+
+    name = "implicit"
+    title = "Differentiate implicitly"
+    json_word = "expression"
+
+    def check(self, problem: Problem, answer: str) -> Verdict:
+        verdict = check_vars(problem.answer, answer, vars=problem.vars)
+        if verdict.verdict != "incorrect" or verdict.reading is None or verdict.mistake:
+            return verdict
+        x, y = (sympy.Symbol(v) for v in problem.vars)
+        fx, fy = (sympy.diff(problem.function, v) for v in (x, y))
+        got = verdict.reading.expr
+        if _equal(fx / fy, got, (x, y)):
+            return Verdict(
+                "incorrect",
+                "Not quite.",
+                verdict.reading,
+                "sign",
+                "Moving the x-terms across changes their sign: dy/dx = −(∂F/∂x)/(∂F/∂y).",
+            )
+        if _equal(-fy / fx, got, (x, y)):
+            return Verdict(
+                "incorrect",
+                "That is dx/dy, upside down: solve for dy/dx = −(∂F/∂x)/(∂F/∂y).",
+                verdict.reading,
+            )
+        return verdict
+
+
+class NthDerivativeKind(MultiKind):
+    """The third or fourth derivative: the order is the problem's (`extra["order"]`); an
+    answer of a neighbouring order is named."""
+
+    name = "nth"
+    title = "Higher derivative"
+    json_word = "expression"
+
+    def check(self, problem: Problem, answer: str) -> Verdict:
+        verdict = check_answer(problem.answer, answer, var=problem.var)
+        if verdict.verdict != "incorrect" or verdict.reading is None:
+            return verdict
+        n, x = int(problem.extra["order"]), sympy.Symbol(problem.var)
+        got = verdict.reading.expr
+        for k, how in ((n - 1, "once more"), (n + 1, "one time fewer"), (n - 2, "twice more")):
+            if k >= 1 and _equal(sympy.diff(problem.function, x, k), got, (x,)):
+                return Verdict(
+                    "incorrect",
+                    "Not quite.",
+                    verdict.reading,
+                    "order",
+                    f"That is derivative number {k}; this one asks for number {n}: "
+                    f"differentiate {how}.",
+                )
+        return verdict
