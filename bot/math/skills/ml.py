@@ -334,6 +334,41 @@ def _graph(n: _Neuron, values: dict[sympy.Symbol, sympy.Expr], f: _Forward) -> d
     return {"nodes": nodes, "edges": edges}
 
 
+def _wrapped(shown: str, value: sympy.Expr, *, tex: bool = False) -> str:
+    """A negative factor in brackets, so a product reads unambiguously."""
+    if not value.could_extract_minus_sign():
+        return shown
+    return r"\left(" + shown + r"\right)" if tex else f"({shown})"
+
+
+def _backprop_steps(n: _Neuron, f: _Forward, parts: tuple[Part, ...]) -> tuple[Step, ...]:
+    """One line per part; a gradient's line multiplies the local derivatives on its path."""
+    sigmoid = n.activation == "sigmoid"
+    dl_dz = (f.dl_da, f.da_dz) if sigmoid else (f.dl_da,)
+    path_t = "∂L/∂a · ∂a/∂z" if sigmoid else "∂L/∂z"
+    out = []
+    inputs = (*n.xs, 1)
+    backward = parts[len(parts) - len(n.params) :]
+    for p in parts[: len(parts) - len(n.params)]:
+        out.append(
+            Step("backprop", p.prompt.split(":")[0], p.prompt_latex + " = " + expr_latex(p.answer),
+                 f"{p.prompt} = {expr_text(p.answer)}")
+        )  # fmt: skip
+    for param, x, p in zip(n.params, inputs, backward, strict=True):
+        factors = [*dl_dz, sympy.Integer(x)]
+        product_t = " · ".join(_wrapped(expr_text(v), v) for v in factors)
+        product_l = r" \cdot ".join(_wrapped(expr_latex(v), v, tex=True) for v in factors)
+        out.append(
+            Step(
+                "backprop",
+                f"Backward: ∂L/∂{param}",
+                p.prompt_latex + " = " + product_l + " = " + expr_latex(p.answer),
+                f"∂L/∂{param} = {path_t} · ∂z/∂{param} = {product_t} = {expr_text(p.answer)}",
+            )
+        )
+    return tuple(out)
+
+
 def backprop_l(level: int) -> Callable[[Rng], Drawn | None]:
     def build(r: Rng) -> Drawn | None:
         n, values = _draw_neuron(level, r)
@@ -349,15 +384,7 @@ def backprop_l(level: int) -> Callable[[Rng], Drawn | None]:
         z_t, a_t, loss_t = _names(n)
         chain = f"z = {z_t}" + (f", a = {a_t}" if n.activation == "sigmoid" else "")
         chain += f", L = {loss_t if n.activation == 'sigmoid' else '(z − y)²'}"
-        steps = tuple(
-            Step(
-                "backprop",
-                p.prompt.split(":")[0],
-                p.prompt_latex + " = " + expr_latex(p.answer),
-                f"{p.prompt} = {expr_text(p.answer)}",
-            )
-            for p in parts
-        )
+        steps = _backprop_steps(n, f, parts)
         grad_names = ", ".join(f"∂L/∂{p}" for p in n.params)
         function = n.function()
         return Drawn(
