@@ -223,7 +223,8 @@ def test_limit_definition_wants_the_quotient_simplified() -> None:
     kind = kind_of(p)
     raw = f"(({sp.sstr(p.function.subs(X, a + h))}) - ({sp.sstr(p.function.subs(X, a))}))/h"
     unsimplified = kind.check_part(p, 0, raw)
-    assert unsimplified.verdict == "incorrect" and "simplify" in unsimplified.message
+    # the right value, not simplified: sent again (nothing graded), not a wrong part
+    assert unsimplified.verdict == "invalid" and "simplify" in unsimplified.message
     assert kind.check_part(p, 0, sp.sstr(sp.expand(p.parts[0].answer))).verdict == "correct"
     assert kind.check_part(p, 1, sp.sstr(p.parts[1].answer)).verdict == "correct"
     # the quotient's limit is the derivative at a, recomputed

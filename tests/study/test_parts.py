@@ -80,3 +80,18 @@ async def test_a_hint_for_backprop_gives_no_part_away(service) -> None:
     hint = await service.hint(shown.token)
     assert hint is not None and "forward" in hint.text.lower()
     assert all(sp.sstr(p.answer) not in hint.text for p in shown.problem.parts if p.answer != 1)
+
+
+async def test_an_unsimplified_quotient_is_sent_again(service) -> None:
+    user = await service.user_for_console("lou")
+    shown = await service.present_seeded(user, "skill:limit_definition:1", 4)
+    p = shown.problem
+    x, h = sp.symbols("x h")
+    a = p.point
+    raw = f"(({sp.sstr(p.function.subs(x, a + h))}) - ({sp.sstr(p.function.subs(x, a))}))/h"
+    again = await service.submit_answer(shown.token, raw)
+    assert again.status == "invalid" and again.can_retry and "simplify" in again.verdict.message
+    first = await service.submit_answer(shown.token, sp.sstr(sp.expand(p.parts[0].answer)))
+    assert first.status == "correct" and first.next_part == p.parts[1].prompt
+    last = await service.submit_answer(shown.token, sp.sstr(p.answer))
+    assert last.status == "correct" and last.graded and last.quality >= 4

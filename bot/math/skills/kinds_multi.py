@@ -221,12 +221,13 @@ class MultiPartKind(MultiKind):
 
 
 def _defined_at_zero(verdict: Verdict, var: str) -> Verdict:
-    """A difference quotient is simplified when h = 0 can be put in: the h cancelled."""
+    """A difference quotient is simplified when h = 0 can be put in: the h cancelled. The
+    value is right, so it is sent again simplified (`invalid`: nothing graded, no try spent)."""
     assert verdict.reading is not None
     value = verdict.reading.expr.subs(sympy.Symbol(var), 0)
     if value.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
         return Verdict(
-            "incorrect",
+            "invalid",
             f"That equals the quotient, but simplify it: cancel the {var} so that {var} = 0 can "
             "be put in.",
             verdict.reading,
