@@ -8,12 +8,15 @@ import json
 
 import pytest
 import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.math.check import check_problem
 from bot.math.generator import SKILLS, Problem, generate
 from bot.math.multivar import check_vars
 from bot.math.skills import kind_of
 from tests.math.test_rules import assert_mathtext
+from tests.property import examples
 
 MULTI = (
     "partial",
@@ -248,3 +251,13 @@ def test_nth_derivative_names_a_wrong_order() -> None:
     assert verdict.verdict == "incorrect" and verdict.mistake == "order"
     assert "number 2" in verdict.diagnosis and "once more" in verdict.diagnosis
     assert problem("nth_derivative", 3, 0).extra["order"] == 4
+
+
+@settings(max_examples=examples(30), deadline=None)
+@given(skill=st.sampled_from(MULTI), level=st.integers(1, 3), seed=st.integers(0, 2**40))
+def test_any_seed_gives_a_right_answer(skill: str, level: int, seed: int) -> None:
+    p = generate(skill, level, seed)
+    expected = _recompute(p)
+    assert all(_same(a, b) for a, b in zip(_vector(p), expected, strict=True)), p.prompt
+    assert check_problem(p, sp.sstr(p.answer)).verdict == "correct", p.prompt
+    assert_mathtext(p.prompt_latex)
