@@ -25,6 +25,7 @@ from bot.math import diagnosis, numeric
 from bot.math.check import check_answer, check_vars
 from bot.math.generator import SKILLS, generate
 from bot.math.parser import parse
+from bot.math.skills.kinds_multi import MultiKind
 
 SEEDS = (0, 1)
 
@@ -44,6 +45,8 @@ def corpus() -> list[Pair]:
     for skill in SKILLS:
         if skill in ("at_point", "tangent_line", "higher_order"):
             continue  # these ask for something other than f'; the check itself is the same
+        if isinstance(SKILLS[skill].kind, MultiKind):
+            continue  # several variables: `run_several` measures those
         for level in range(1, SKILLS[skill].levels + 1):
             for seed in SEEDS:
                 p = generate(skill, level, seed)

@@ -115,13 +115,9 @@ def cmd_skills(args: argparse.Namespace) -> int:
     from bot.math.generator import SKILLS
 
     if args.json:
-        print_json(
-            [
-                {"name": s.name, "levels": s.levels, "description": s.description}
-                for s in SKILLS.values()
-            ],
-            sys.stdout,
-        )
+        from bot.math.skills.listing import skill_json
+
+        print_json([skill_json(s) for s in SKILLS.values()], sys.stdout)
     else:
         width = max(len(name) for name in SKILLS)
         for skill in SKILLS.values():

@@ -443,3 +443,59 @@ def test_check_with_vars_on_the_command_line() -> None:
     assert right.returncode == 0 and json.loads(right.stdout)["verdict"] == "correct"
     mixed = derivbot("check", "--vars", "x,y", "--kind", "value", "--at", "1", "2*x", "2")
     assert mixed.returncode == 2 and "--vars" in mixed.stderr
+
+
+def test_skills_json_gives_answer_kind_and_vars() -> None:
+    rows = {s["name"]: s for s in json.loads(derivbot("skills", "--json").stdout)}
+    assert rows["chain"]["answer_kind"] == "expression" and rows["chain"]["vars"] == ["x"]
+    assert rows["at_point"]["answer_kind"] == "value"
+    assert rows["tangent_line"]["answer_kind"] == "tangent"
+    assert rows["partial"]["answer_kind"] == "expression" and rows["partial"]["vars"] == ["x", "y"]
+    assert rows["gradient"]["answer_kind"] == "vector"
+    assert rows["gradient_step"]["answer_kind"] == "vector"
+    assert rows["gradient_step"]["vars"] == ["w", "b"]
+    assert rows["backprop"]["answer_kind"] == "multipart"
+    assert {"w", "b"} <= set(rows["backprop"]["vars"])
+    assert rows["limit_definition"]["answer_kind"] == "multipart"
+    assert rows["implicit"]["answer_kind"] == "expression"
+    assert rows["implicit"]["vars"] == ["x", "y"]
+    assert rows["nth_derivative"]["answer_kind"] == "expression"
+
+
+@pytest.mark.parametrize(
+    "skill",
+    ["partial", "gradient", "gradient_step", "backprop", "implicit", "limit_definition"],
+)
+def test_generated_answers_of_several_variables_pass_derivbot_check(skill: str) -> None:
+    """Each level's rows: the new fields, and every string answer accepted by `derivbot check
+    --jsonl` with the row's `vars` (the round trip other tools rely on)."""
+    rows = []
+    for level in ("1", "2", "3"):
+        out = derivbot(
+            "generate", "--skill", skill, "--level", level, "--count", "2", "--seed", "3", "--jsonl"
+        )
+        assert out.returncode == 0, out.stderr
+        rows += [json.loads(line) for line in out.stdout.splitlines()]
+    checks = []
+    for row in rows:
+        assert isinstance(row["vars"], list)
+        checks.append({"vars": row["vars"], "expected": row["answer"], "answer": row["answer"]})
+        if skill == "partial":
+            assert row["respect_to"] in row["vars"]
+            checks[-1]["var"] = row["respect_to"]
+        if skill == "gradient":
+            assert len(row["gradient"]) == len(row["vars"])
+            checks.append({"vars": row["vars"], "expected": row["gradient"], "answer": "(0, 0)"})
+        if skill == "gradient_step":
+            assert row["start"] and row["learning_rate"]
+        if skill in ("backprop", "limit_definition"):
+            for part in row["parts"]:
+                checks.append({"vars": part["vars"], "expected": part["answer"],
+                               "answer": part["answer"]})  # fmt: skip
+    stdin = "".join(json.dumps({"id": k, **c}) + "\n" for k, c in enumerate(checks))
+    result = derivbot("check", "--jsonl", "-", stdin=stdin)
+    verdicts = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(verdicts) == len(checks)
+    for check, verdict in zip(checks, verdicts, strict=True):
+        expected = "incorrect" if check["answer"] == "(0, 0)" else "correct"
+        assert verdict["verdict"] == expected, (check, verdict)

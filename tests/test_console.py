@@ -431,3 +431,35 @@ def test_help_says_what_earns_points(tmp_path: Path) -> None:
     points = result.stdout.split("What earns points")[1]
     for rule in credit.RULES:
         assert f"{credit.points_text(rule)}: {rule.situation}" in " ".join(points.split())
+
+
+def test_quiz_backprop_part_by_part_and_a_gradient_as_a_vector(tmp_path: Path) -> None:
+    parts = generate("backprop", 1, 40).parts
+    typed = [sp.sstr(p.answer) for p in parts]
+    typed[1] = sp.sstr(parts[1].answer + 5)  # part 2 wrong: told, then part 3 is asked
+    result = console(
+        tmp_path,
+        "console", "--quiz", "backprop", "--count", "1", "--seed", "40", "--user", "kim",
+        stdin="\n".join(typed) + "\n",
+    )  # fmt: skip
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert f"Part 1 of 5: {parts[0].prompt}" in out
+    wrong_at = out.index("❌ Not quite")
+    assert out.index(f"The right value: {sp.sstr(parts[1].answer)}") > wrong_at
+    assert out.index(f"Next, part 3 of 5: {parts[2].prompt}") > wrong_at
+    assert "📖 Worked solution" not in out[:wrong_at]
+    images = {p.name for p in (tmp_path / "derivbot-images").iterdir()}
+    assert {"backprop-L1-40-problem.png", "backprop-L1-40-graph.png"} <= images
+    attempts = rows(tmp_path, "SELECT verdict FROM quiz_attempts ORDER BY id")
+    assert [a[0] for a in attempts] == ["correct", "incorrect", "correct", "correct", "correct"]
+    assert rows(tmp_path, "SELECT quality FROM review_log") == [(1,)]  # one part was wrong
+
+    fx, fy = generate("gradient", 2, 7).answer
+    vector = console(
+        tmp_path,
+        "console", "--quiz", "gradient", "--level", "2", "--count", "1", "--seed", "7",
+        "--user", "kim",
+        stdin=f"<{sp.sstr(fx)}, {sp.sstr(fy)}>\n",
+    )  # fmt: skip
+    assert "✅ Correct!" in vector.stdout, vector.stdout

@@ -155,12 +155,33 @@ async def attach_steps(
 PICTURE_TIMEOUT = 10.0
 
 
+async def problem_image(pool: MathPool, problem: Problem, *, theme: str = "dark") -> Rendered:
+    """The picture a problem is asked with: its computation graph (backprop: the inputs, the
+    rest to fill in), else its prompt's formula."""
+    graph = await tasks.agraph(pool, problem, theme=theme)
+    if graph is not None:
+        return graph
+    return await tasks.arender(
+        pool, problem.prompt_latex, theme=theme, fallback_text=problem.prompt
+    )
+
+
 async def tangent_picture(
     pool: MathPool, problem: Problem, *, theme: str = "dark"
 ) -> tuple[discord.Embed, discord.File] | None:
     """For a problem whose answer kind shows it (a tangent line, a derivative's value at a
     point): f and its tangent at x = a, as an embed of its own under the worked solution (an
-    embed holds one image). None for other problems, or when it cannot be drawn."""
+    embed holds one image); for a backprop problem, its graph with every forward value and
+    local derivative. None for other problems, or when it cannot be drawn."""
+    graph = image_file(await tasks.agraph(pool, problem, solved=True, theme=theme), "graph.png")
+    if graph is not None:
+        embed = discord.Embed(
+            title="The computation graph",
+            description="Forward values in the nodes, local derivatives on the edges: "
+            "a gradient multiplies them along the path.",
+        )
+        embed.set_image(url="attachment://graph.png")
+        return embed, graph
     file = image_file(
         await tasks.atangent(pool, problem, theme=theme, timeout=PICTURE_TIMEOUT), "tangent.png"
     )

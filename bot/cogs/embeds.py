@@ -35,6 +35,7 @@ def outcome_embed(outcome: Outcome, answer: str | None) -> discord.Embed:
         lines.append(engine_text(verdict.message))
     if verdict is not None and verdict.diagnosis:
         lines.append(f"**Mistake ({verdict.mistake}):** {verdict.diagnosis}")
+    lines.extend(engine_text(line) for line in wording.part_lines(outcome))
     if outcome.status == "already":
         lines.append(wording.ALREADY_GRADED)
     embed = discord.Embed(

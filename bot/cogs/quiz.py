@@ -21,6 +21,7 @@ from bot.cogs.common import (
     echo,
     image_file,
     persistent_view,
+    problem_image,
     reporting,
     send_hint,
     study_button,
@@ -28,7 +29,6 @@ from bot.cogs.common import (
     too_fast,
 )
 from bot.cogs.embeds import BLURPLE, add_assignments, open_assignments, outcome_embed
-from bot.math import tasks
 from bot.math.generator import SKILLS
 from bot.study import wording
 from bot.study.items import parse_key, skill_key
@@ -140,12 +140,11 @@ class Quiz(StudyCog):
         done = self.progress.get(user, 0) % SESSION_LENGTH + 1
         self.progress[user] = done
         prefs = await self.service.preferences(user)
-        image = await tasks.arender(
-            self.pool, problem.prompt_latex, theme=prefs.theme, fallback_text=problem.prompt
-        )
+        image = await problem_image(self.pool, problem, theme=prefs.theme)
+        first = wording.first_part(problem)
         embed = discord.Embed(
             title=wording.answer_title(problem.answer_kind),
-            description=problem.prompt,
+            description=problem.prompt + (f"\n\n**{first}**" if first else ""),
             colour=BLURPLE,
         )
         embed.add_field(name="Skill", value=f"{problem.skill} · level {problem.level}")
@@ -254,6 +253,8 @@ class Quiz(StudyCog):
             server = await self.service.presentation_server(token, user_id=user)
             add_assignments(embeds[0], await open_assignments(self.service, user, server))
         actions = ("retry", "solution", "next") if outcome.can_retry else ("next",)
+        if outcome.next_part is not None:  # a multi-part problem: the next part is asked
+            actions = ("answer", "solution")
         await interaction.followup.send(
             embeds=embeds, files=files, view=buttons(token, *actions), ephemeral=True
         )

@@ -27,6 +27,7 @@ from bot.cogs.common import (
     cog_of,
     image_file,
     persistent_view,
+    problem_image,
     reporting,
     send_hint,
     study_button,
@@ -334,13 +335,19 @@ class Review(StudyCog):
             return embed, file
         problem = shown.problem
         assert problem is not None
+        first = wording.first_part(problem)
         embed = discord.Embed(
             title=wording.answer_title(problem.answer_kind),
-            description=problem.prompt,
+            description=problem.prompt + (f"\n\n**{first}**" if first else ""),
             colour=COLOUR,
         )
         embed.add_field(name="Skill", value=f"{problem.skill} · level {problem.level}")
         embed.set_footer(text=footer)
+        if problem.extra.get("graph"):  # backprop: the graph to fill in
+            file = image_file(await problem_image(self.pool, problem, theme=run.theme), "graph.png")
+            if file is not None:
+                embed.set_image(url="attachment://graph.png")
+            return embed, file
         file = await self._latex(embed, problem.prompt_latex, "problem.png", run.theme)
         return embed, file
 
@@ -395,11 +402,12 @@ class Review(StudyCog):
         elif reading is not None:  # a wrong answer: how it was read, as a formula
             file = await attach_steps(self.pool, embed, (), theme=theme, reading=reading)
             files += [file] if file else []
-        if outcome.can_retry:
+        if outcome.can_retry or outcome.next_part is not None:  # or a part is next
+            again = "retry" if outcome.can_retry else "answer"
             await interaction.followup.send(
                 embeds=embeds,
                 files=files,
-                view=buttons(token, since, "retry", "solution"),
+                view=buttons(token, since, again, "solution"),
                 ephemeral=True,
             )
             return

@@ -40,15 +40,19 @@ class Answering(Screen):
     async def show_problem(self, problem: Problem, new: bool, locked: bool = False) -> None:
         self.out.print(Text(problem.prompt, style="bold"))
         self.out.print()
-        for row in pretty(problem.function).splitlines():
-            self.out.print(Text("    " + row))
+        first = wording.first_part(problem)
+        if first is not None:  # backprop: the graph is the picture; the parts come in turn
+            self.out.print(Text(first, style="bold"))
+        else:
+            for row in pretty(problem.function).splitlines():
+                self.out.print(Text("    " + row))
         self.out.print()
         if locked:
             self.out.print(Text(wording.PRACTICE_NOTES["locked"], style="dim"))
         elif new:
             self.out.print(Text("New: this skill joins your reviews once you answer.", style="dim"))
         theme = await self.theme()
-        image = await tasks.arender(
+        image = await tasks.agraph(self.pool, problem, theme=theme) or await tasks.arender(
             self.pool, problem.prompt_latex, theme=theme, fallback_text=problem.prompt
         )
         self.images.save(_problem_name(problem, "problem"), image.png, theme, "problem image")
@@ -75,6 +79,9 @@ class Answering(Screen):
             tries += 1
             outcome = await self.service.submit_answer(shown.token, text, user_id=self.user)
             await self.show_outcome(shown, outcome, text)
+            if outcome.next_part is not None:  # a multi-part problem: the next part
+                prompt = f"Part {outcome.part + 2} (hint · solution · quit)"  # type: ignore[operator]
+                continue
             if not outcome.can_retry:
                 return outcome, tries
             prompt = "Try again (hint · solution · quit)"
@@ -113,13 +120,15 @@ class Answering(Screen):
             self.out.print(
                 Text(f"Mistake ({verdict.mistake}): ", style="bold red") + Text(verdict.diagnosis)
             )
+        for line in wording.part_lines(outcome):
+            self.out.print(Text(line, style="bold" if line.startswith("Next") else ""))
         if outcome.status == "already":
             self.out.print(wording.ALREADY_GRADED)
         if outcome.steps:
             await self.show_steps(shown, outcome)
         elif shown.card is not None and outcome.status in ("correct", "revealed"):
             await self.show_back(shown)
-        if not outcome.can_retry:
+        if not outcome.can_retry and outcome.next_part is None:
             self.out.print(self.grade_line(outcome))
 
     async def show_steps(self, shown: Presented, outcome: Outcome) -> None:
@@ -137,6 +146,9 @@ class Answering(Screen):
             fallback_text=wording.solution_text(outcome.steps),
         )
         self.images.save(_problem_name(problem, "solution"), image.png, theme, "solution image")
+        graph = await tasks.agraph(self.pool, problem, solved=True, theme=theme)
+        if graph is not None:
+            self.images.save(_problem_name(problem, "graph"), graph.png, theme, "graph")
         if kind_of(problem).shows_tangent and problem.point is not None:
             picture = await self._tangent(problem, theme)
             self.images.save(_problem_name(problem, "tangent"), picture.png, theme, "tangent")

@@ -428,6 +428,8 @@ class Presentation(Base):
     hinted: Mapped[bool] = mapped_column(default=False, server_default=false())
     # how many rungs of the problem's hint ladder were shown: the next press shows the next one
     hints_shown: Mapped[int] = mapped_column(SmallInteger, default=0, server_default=text("0"))
+    #: the part a multi-part problem is at (0-based): its parts are answered in turn
+    part: Mapped[int] = mapped_column(SmallInteger, default=0, server_default=text("0"))
     # loaded together with the presentation when grading, never lazily (async has no lazy I/O)
     user: Mapped[User] = relationship(lazy="raise_on_sql", viewonly=True)
 

@@ -11,6 +11,7 @@ What a skill draws and what its question asks live on the skill and its answer k
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import random
 
@@ -18,6 +19,7 @@ import sympy
 
 from bot.math.equivalence import compare, roughly
 from bot.math.forms import teacher_form
+from bot.math.hints import Hint
 from bot.math.problem import Problem
 from bot.math.rules import RuleNode, derive, shown_pieces
 from bot.math.skills import SKILLS, Question, Skill
@@ -46,6 +48,10 @@ def generate(skill: str, level: int, seed: int) -> Problem:
 
 def _attempt(s: Skill, level: int, seed: int, r: Rng) -> Problem | None:
     """One draw: None when f is degenerate, hides the practised rule, or makes a poor question."""
+    attempt = getattr(s.kind, "attempt", None)  # a kind of several variables builds it all
+    if attempt is not None:
+        built = attempt(s, level, seed, r)
+        return None if built is None else _with_ladder(s, built)
     f = teacher_form(s.candidate(level, r))  # shown as a teacher writes it: cot(u), not 1/tan(u)
     var = W if f.has(W) else X
     d = _worth_asking(f, var)
@@ -73,6 +79,15 @@ def _attempt(s: Skill, level: int, seed: int, r: Rng) -> Problem | None:
         rule_tree=tree,
         steps=posed.steps,
         hints=s.kind.hints(question, posed),
+    )
+
+
+def _with_ladder(s: Skill, problem: Problem) -> Problem:
+    """A problem of several variables gets its kind's ladder (text, math) as hints, the math
+    as a `$…$` span like the rungs of `bot.math.hints`."""
+    ladder = s.kind.hint_ladder(problem)
+    return dataclasses.replace(
+        problem, hints=tuple(Hint(text, f"${latex}$") for text, latex in ladder)
     )
 
 

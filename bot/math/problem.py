@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sympy
@@ -11,7 +11,21 @@ from bot.math.forms import teacher_form
 from bot.math.hints import Hint
 from bot.math.rules import RuleNode, Step, expr_text
 
-__all__ = ["Problem"]
+__all__ = ["Part", "Problem"]
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of a multi-part problem (a backprop graph): asked, answered and checked in
+    turn, in the part's declared variables."""
+
+    prompt: str
+    prompt_latex: str
+    answer: sympy.Expr
+    vars: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"prompt": self.prompt, "answer": str(self.answer), "vars": list(self.vars)}
 
 
 @dataclass(frozen=True)
@@ -33,6 +47,18 @@ class Problem:
     rule_tree: RuleNode
     steps: tuple[Step, ...]
     hints: tuple[Hint, ...] = ()
+    #: the variables the problem declares (several for a partial, a gradient, a loss in w, b);
+    #: empty for a one-variable problem, whose variable is `var`
+    vars: tuple[str, ...] = ()
+    #: the parts of a multi-part problem, in the order they are asked
+    parts: tuple[Part, ...] = ()
+    #: what a kind adds to `derivbot generate --jsonl` (`respect_to`, `gradient`, `start`...)
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        """The declared variables; a one-variable problem declares its `var`."""
+        return self.vars or (self.var,)
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON-able dict; expressions in the plain text a teacher writes (`e^(2x)`,
@@ -55,4 +81,7 @@ class Problem:
                 for s in self.steps
             ],
             "hints": [h.to_json() for h in self.hints],
+            "vars": list(self.variables),
+            **self.extra,
+            **({"parts": [p.to_json() for p in self.parts]} if self.parts else {}),
         }

@@ -103,18 +103,24 @@ def _generated(skill: str, level: int, seed: int) -> Problem:
     return generate(skill, level, seed)
 
 
-def check_generated_task(skill: str, level: int, seed: int, answer: str) -> Verdict:
+def check_generated_task(
+    skill: str, level: int, seed: int, answer: str, part: int | None = None
+) -> Verdict:
     """Check an answer to a generated problem inside a worker, which rebuilds the problem from
-    (skill, level, seed): only a few small values cross the process boundary."""
-    return check_problem(_generated(skill, level, seed), answer)
+    (skill, level, seed): only a few small values cross the process boundary. `part`: the
+    answer is to that part (0-based) of a multi-part problem."""
+    problem = _generated(skill, level, seed)
+    if part is not None:
+        return kind_of(problem).check_part(problem, part, answer)  # type: ignore[attr-defined]
+    return check_problem(problem, answer)
 
 
 async def acheck_generated(
-    pool: MathPool, skill: str, level: int, seed: int, answer: str
+    pool: MathPool, skill: str, level: int, seed: int, answer: str, part: int | None = None
 ) -> Verdict:
     """Check an answer to a generated problem without blocking the event loop."""
     try:
-        return await pool.arun(check_generated_task, skill, level, seed, answer)
+        return await pool.arun(check_generated_task, skill, level, seed, answer, part)
     except Exception as exc:
         return verdict_for_failure(exc)
 
@@ -213,5 +219,25 @@ async def atangent(
     except Exception as exc:
         if not isinstance(exc, _FAILURES):
             log.exception("drawing a tangent failed", exc_info=exc)
+        return None
+    return rendered if rendered.png is not None else None
+
+
+async def agraph(
+    pool: MathPool, problem: Problem, *, solved: bool = False, theme: str = "dark"
+) -> Rendered | None:
+    """The computation graph of a problem that has one (backprop), drawn in the pool: the
+    problem's (inputs only) or the solution's; None for other problems or when it cannot be
+    drawn (the text says it all)."""
+    graph = problem.extra.get("graph")
+    if graph is None:
+        return None
+    from bot.math.render.graph import render_graph
+
+    try:
+        rendered = await pool.arun(render_graph, graph, solved=solved, theme=theme)
+    except Exception as exc:
+        if not isinstance(exc, _FAILURES):
+            log.exception("drawing a graph failed", exc_info=exc)
         return None
     return rendered if rendered.png is not None else None

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from bot.math.check import Verdict
 from bot.math.diagnosis import CODES
+from bot.math.problem import Problem
 from bot.math.rules import Step
 from bot.math.skills import KINDS, Derivative
 from bot.study.cases.assignments import AssignmentProgress, StudentStatus
@@ -31,10 +32,12 @@ __all__ = [
     "day_text",
     "days_text",
     "due_text",
+    "first_part",
     "mistake_text",
     "next_due_text",
     "next_review",
     "outcome_title",
+    "part_lines",
     "practice_note",
     "says_more",
     "shown_status",
@@ -103,6 +106,26 @@ def answer_title(answer_kind: str) -> str:
     has, from a problem stored before its kind was renamed, reads as a derivative)."""
     kind = KINDS.get(answer_kind)
     return kind.title if kind is not None else Derivative.title
+
+
+def first_part(problem: Problem) -> str | None:
+    """A multi-part problem's first question, shown under its prompt (None for others)."""
+    if not problem.parts:
+        return None
+    return f"Part 1 of {len(problem.parts)}: {problem.parts[0].prompt}"
+
+
+def part_lines(outcome: Outcome) -> list[str]:
+    """What a multi-part answer adds to its verdict: which part it was, the right value of a
+    wrong one, and the next part's question (so feedback comes before the next part)."""
+    if outcome.part is None:
+        return []
+    lines = [f"Part {outcome.part + 1} of {outcome.parts}."]
+    if outcome.right_answer is not None:
+        lines.append(f"The right value: {outcome.right_answer}")
+    if outcome.next_part is not None:
+        lines.append(f"Next, part {outcome.part + 2} of {outcome.parts}: {outcome.next_part}")
+    return lines
 
 
 def shown_status(outcome: Outcome) -> str:

@@ -9,7 +9,19 @@ from __future__ import annotations
 from bot.math.rules import RuleNode, iter_nodes
 from bot.math.skills.applied import log_diff_l, ml_l
 from bot.math.skills.functions import exp_l, inverse_trig_l, log_l, trig_like
+from bot.math.skills.implicit import implicit_l, limit_definition_l, nth_derivative_l
 from bot.math.skills.kinds import Derivative, SecondDerivative, TangentLine, Value
+from bot.math.skills.kinds_multi import (
+    GradientKind,
+    ImplicitKind,
+    LimitKind,
+    MultiPartKind,
+    NthDerivativeKind,
+    PartialKind,
+    StepKind,
+)
+from bot.math.skills.ml import backprop_l, gradient_step_l
+from bot.math.skills.multivariable import gradient_l, partial_l
 from bot.math.skills.pieces import HYP, TRIG, Builder
 from bot.math.skills.polynomial import chain_l, power_l, product_l, quotient_l, sum_l
 from bot.math.skills.registry import Skill, register, register_kind
@@ -145,3 +157,75 @@ register(
     )
 )
 register(Skill("ml", 3, "Machine learning: activations and losses in one weight", 120, ml_l))
+
+# several variables: each kind builds its whole problem (`kinds_multi.MultiKind.attempt`)
+register(
+    Skill(
+        "partial",
+        3,
+        "Partial derivatives ∂f/∂x, ∂f/∂y of f(x, y)",
+        90,
+        partial_l,  # type: ignore[arg-type]
+        kind=PartialKind(),
+    )
+)
+register(
+    Skill(
+        "gradient",
+        3,
+        "The gradient ∇f of f(x, y) (level 3: at a point)",
+        150,
+        gradient_l,  # type: ignore[arg-type]
+        kind=GradientKind(),
+    )
+)
+register(
+    Skill(
+        "gradient_step",
+        3,
+        "Machine learning: one gradient descent step on a loss",
+        150,
+        gradient_step_l,  # type: ignore[arg-type]
+        kind=StepKind(),
+    )
+)
+register(
+    Skill(
+        "backprop",
+        3,
+        "Machine learning: backpropagation through a neuron, part by part",
+        300,
+        backprop_l,  # type: ignore[arg-type]
+        kind=MultiPartKind(),
+    )
+)
+register(
+    Skill(
+        "implicit",
+        3,
+        "Implicit differentiation: dy/dx of a curve F(x, y) = c",
+        120,
+        implicit_l,  # type: ignore[arg-type]
+        kind=ImplicitKind(),
+    )
+)
+register(
+    Skill(
+        "limit_definition",
+        3,
+        "The derivative from its limit definition",
+        180,
+        limit_definition_l,  # type: ignore[arg-type]
+        kind=LimitKind(),
+    )
+)
+register(
+    Skill(
+        "nth_derivative",
+        3,
+        "Third and fourth derivatives",
+        150,
+        nth_derivative_l,  # type: ignore[arg-type]
+        kind=NthDerivativeKind(),
+    )
+)

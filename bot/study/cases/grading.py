@@ -18,6 +18,7 @@ from bot.db.upsert import insert_missing
 from bot.math import tasks
 from bot.math.check import Verdict
 from bot.math.generator import SKILLS, Problem
+from bot.math.parser import plain
 from bot.math.rules import Step
 from bot.study import credit as credits
 from bot.study.cases.base import ServiceBase, check_owner, schedule_state, store_schedule
@@ -79,8 +80,10 @@ class GradingCases(ServiceBase):
             check_owner(p, user_id)
             card = await session.get(Card, p.card_id) if p.kind == "card" else None
         if p.kind == "skill":
-            verdict = await tasks.acheck_generated(self.pool, p.skill, p.level, p.seed, text)
             problem = await self.problem_for(token)
+            if problem.parts:
+                return await self._submit_part(token, p.part, problem, text, seconds)
+            verdict = await tasks.acheck_generated(self.pool, p.skill, p.level, p.seed, text)
         else:
             if card is None or not card.typed_answer:
                 raise StudyError("that card takes no typed answer")
@@ -155,6 +158,56 @@ class GradingCases(ServiceBase):
             earned = problem_credit(correct=True, first_try=p.tries == 0, hinted=p.hinted)
             result = await self._grade(session, p, _Grade(quality, earned), seconds)
         return _with(result, status="correct", verdict=verdict, steps=steps)
+
+    async def _submit_part(
+        self, token: str, k: int, problem: Problem, text: str, seconds: float | None
+    ) -> Outcome:
+        """One part of a multi-part problem: checked, its verdict told (with the right answer
+        when wrong) before the next part; the last part grades the whole, right only when
+        every part was (a wrong part is a try, as a wrong answer is)."""
+        n = len(problem.parts)
+        if k >= n:  # every part answered: the problem was graded
+            return Outcome("already", parts=n)
+        verdict = await tasks.acheck_generated(
+            self.pool, problem.skill, problem.level, problem.seed, text, part=k
+        )
+        if verdict.verdict == "invalid":
+            return Outcome("invalid", verdict, can_retry=True, part=k, parts=n)
+        right = None if verdict.verdict == "correct" else plain(problem.parts[k].answer)
+        async with transaction(self.sessions) as session:
+            p = await self._presentation(session, token, lock=True)
+            if p.answered_at is not None or p.part != k:  # answered meanwhile (a double click)
+                return Outcome("already", verdict, part=k, parts=n)
+            session.add(_attempt(p, problem, f"part {k + 1}: {text}", verdict))
+            p.part = k + 1
+            if verdict.verdict != "correct":
+                p.tries += 1
+            if k + 1 < n:
+                nxt = problem.parts[k + 1].prompt
+                return Outcome(
+                    verdict.verdict, verdict, part=k, parts=n, next_part=nxt, right_answer=right
+                )
+            grade = _gave_up(p) if p.tries else self._first_try(p, problem, seconds)
+            result = await self._grade(session, p, grade, seconds)
+        status = "incorrect" if p.tries else "correct"
+        return _with(
+            result,
+            status=status,
+            verdict=verdict,
+            steps=tuple(problem.steps),
+            part=k,
+            parts=n,
+            right_answer=right,
+        )
+
+    def _first_try(self, p: Presentation, problem: Problem, seconds: float | None) -> _Grade:
+        target = SKILLS[problem.skill].target_seconds
+        if seconds is None:
+            seconds = max(0.0, (self.clock() - p.created_at).total_seconds())
+        quality = srs.problem_quality(
+            correct=True, first_try=True, hinted=p.hinted, seconds=seconds, target_seconds=target
+        )
+        return _Grade(quality, problem_credit(correct=True, first_try=True, hinted=p.hinted))
 
     async def give_up(self, token: str, *, user_id: int | None = None) -> Outcome:
         """Show the solution: quality 1 after a wrong try, 0 when skipped outright."""
@@ -403,6 +456,20 @@ def _log_entry(
         points=points,
         counted=counted,
         presentation_token=p.token,
+    )
+
+
+def _attempt(p: Presentation, problem: Problem, text: str, verdict: Verdict) -> QuizAttempt:
+    return QuizAttempt(
+        user_id=p.user_id,
+        server_id=p.server_id,
+        presentation_token=p.token,
+        skill=problem.skill,
+        level=problem.level,
+        seed=problem.seed,
+        answer_text=text[:2000],
+        verdict=verdict.verdict,
+        mistake=verdict.mistake,
     )
 
 

@@ -117,6 +117,13 @@ class Outcome:
     #: how it ended for points (`bot.study.credit`): first try, after a hint, ...; None when
     #: nothing was graded. Set on practice too: a right answer after a hint is never a first try
     credit: Credit | None = None
+    #: a multi-part problem: the part just answered (0-based) and how many there are
+    part: int | None = None
+    parts: int = 0
+    #: the next part's question, when there is one (the verdict comes first)
+    next_part: str | None = None
+    #: the right answer of a part answered wrong, told before the next part
+    right_answer: str | None = None
 
 
 @dataclass(frozen=True)
