@@ -159,6 +159,9 @@ def test_review_grades_a_redrill_then_stats_and_leaderboard(tmp_path: Path) -> N
     assert "2 to review. Let's go!" in out
     assert "✅ Correct!" in out
     assert out.count("Answer: ") == 2  # the card's back, shown each time
+    # the first card (the limit definition) names its skill: fresh problems are one command away
+    assert out.count("Practise it: quiz limit_definition") == 2
+    assert out.index("Answer: ") < out.index("Practise it: quiz limit_definition")
     assert "🔁 Again later in this session." in out
     assert "🔁 Flashcard, again" in out
     assert "Again · Next review" in out

@@ -46,7 +46,7 @@ from bot.cogs.embeds import (
 from bot.math import tasks
 from bot.srs import Button, StudySession
 from bot.study import wording
-from bot.study.service import Outcome, Presented
+from bot.study.service import CardView, Outcome, Presented
 
 ANSWER_ID = re.compile(r"dra:(?P<token>[A-Za-z0-9_-]{8,40}):(?P<since>[0-9]{1,12})")
 # Buttons counted by the shared rate limit (a grade is not: it is the end of a card, whose
@@ -54,6 +54,8 @@ ANSWER_ID = re.compile(r"dra:(?P<token>[A-Za-z0-9_-]{8,40}):(?P<since>[0-9]{1,12
 POOL_WORK = frozenset({"show", "hint", "solution", "next"})
 GRADES = {"again": Button.AGAIN, "hard": Button.HARD, "good": Button.GOOD, "easy": Button.EASY}
 COLOUR = BLURPLE
+#: how Discord spells "fresh problems of this skill" (`wording.practise_line`)
+QUIZ_SKILL = "`/quiz skill:{skill}`"
 
 
 class ReviewButton(
@@ -358,7 +360,9 @@ class Review(StudyCog):
         if card is None:  # a problem has no back: its buttons never offer this
             await interaction.followup.send("That one is a problem; answer it.", ephemeral=True)
             return
-        embed = discord.Embed(title="Answer", description=card.back, colour=COLOUR)
+        practise = wording.practise_line(card.skill, QUIZ_SKILL)
+        back = card.back + (f"\n\n{practise}" if practise else "")
+        embed = discord.Embed(title="Answer", description=back, colour=COLOUR)
         embed.add_field(name="Question", value=card.front[:1024], inline=False)
         embed.set_footer(text="How well did you remember it?")
         theme = await self._theme(interaction)
@@ -396,7 +400,7 @@ class Review(StudyCog):
         elif outcome.status in ("correct", "revealed", "already"):
             shown = await self.service.presentation(token, user_id=await self._user_id(interaction))
             if shown.card is not None:  # a typed card: its back is the worked answer
-                embed.add_field(name="Answer", value=shown.card.back[:1024], inline=False)
+                embed.add_field(name="Answer", value=_card_answer(shown.card), inline=False)
                 file = await self._latex(embed, shown.card.latex_back, "back.png", theme)
                 files += [file] if file else []
         elif reading is not None:  # a wrong answer: how it was read, as a formula
@@ -470,6 +474,15 @@ def grade_note(action: str, outcome: Outcome, again: bool) -> str:
         parts.append(note)
     line = " · ".join(parts)
     return f"{line}\n{wording.AGAIN_LATER}" if again else line
+
+
+def _card_answer(card: CardView) -> str:
+    """A typed card's back for an embed field (1024 characters at most), with its "Practise
+    it" line kept whole when the back is cut."""
+    practise = wording.practise_line(card.skill, QUIZ_SKILL)
+    if not practise:
+        return card.back[:1024]
+    return f"{card.back[: 1024 - len(practise) - 2]}\n\n{practise}"
 
 
 def _instant(since: int) -> dt.datetime:

@@ -217,6 +217,9 @@ class Answering(Screen):
         card = shown.card
         assert card is not None
         self.out.print(Text("Answer: ", style="bold green") + Text(card.back))
+        practise = wording.practise_line(card.skill, "quiz {skill}")
+        if practise:
+            self.out.print(Text(practise, style="dim"))
         if card.latex_back:
             await self._card_latex(card.latex_back, f"card-{card.id}-back.png", "answer image")
 

@@ -287,6 +287,8 @@ class Card(Base):
     retired: Mapped[bool] = mapped_column(default=False, server_default=false())
     # card keys of earlier cards of the deck this one takes over (a split): progress copied
     replaces: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    # the generator skill that practises this card (`bot.math.skills.SKILLS`), if any
+    skill: Mapped[str | None] = mapped_column(String(32))
 
     __table_args__ = (UniqueConstraint("deck_id", "card_key"),)
 

@@ -39,6 +39,7 @@ __all__ = [
     "outcome_title",
     "part_lines",
     "practice_note",
+    "practise_line",
     "says_more",
     "shown_status",
     "solution_lines",
@@ -99,6 +100,15 @@ def all_caught_up(next_due: dt.date | None, quiz_command: str) -> str:
     return (
         f"🎉 All caught up: nothing is due right now. Your next review is due {day_text(next_due)}."
     )
+
+
+def practise_line(skill: str | None, quiz_command: str) -> str | None:
+    """Said with a card's answer when the card names a skill: fresh problems of it are one
+    command away. `quiz_command` is how this front-end spells that command, with `{skill}` for
+    the name ("`/quiz skill:{skill}`" on Discord, "quiz {skill}" in the console)."""
+    if not skill:
+        return None
+    return "Practise it: " + quiz_command.format(skill=skill)
 
 
 def answer_title(answer_kind: str) -> str:

@@ -109,3 +109,41 @@ def test_every_constraint_and_index_is_named() -> None:
             name = item.name
             assert name, f"unnamed {type(item).__name__} on {table.name}"
             assert len(name) <= 63, f"{name} is too long for PostgreSQL"
+
+
+async def _card_columns(url: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return {
+                c["name"]
+                for c in await conn.run_sync(lambda sync: inspect(sync).get_columns("cards"))
+            }
+    finally:
+        await engine.dispose()
+
+
+async def test_0012_adds_and_removes_the_card_skill(empty_db_url: str) -> None:
+    """A card's skill comes with 0012 and goes with its downgrade; cards already stored keep
+    working (the column is empty for them until their deck is stored again)."""
+    await asyncio.to_thread(migrate.upgrade, empty_db_url, "0011")
+    assert "skill" not in await _card_columns(empty_db_url)
+    engine = create_engine(empty_db_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.exec_driver_sql("INSERT INTO decks (id, slug, title) VALUES (1, 'd', 'D')")
+            await conn.exec_driver_sql(
+                "INSERT INTO cards (id, deck_id, card_key, front, back)"
+                " VALUES (1, 1, 'c', 'f', 'b')"
+            )
+        await asyncio.to_thread(migrate.upgrade, empty_db_url, "0012")
+        async with engine.connect() as conn:
+            rows = (await conn.exec_driver_sql("SELECT card_key, skill FROM cards")).all()
+        assert [tuple(r) for r in rows] == [("c", None)]
+        await asyncio.to_thread(migrate.downgrade, empty_db_url, "0011")
+        assert "skill" not in await _card_columns(empty_db_url)
+        async with engine.connect() as conn:
+            keys = (await conn.exec_driver_sql("SELECT card_key FROM cards")).scalars().all()
+        assert keys == ["c"]
+    finally:
+        await engine.dispose()

@@ -678,3 +678,32 @@ def test_empty_deck_loads_but_does_not_validate() -> None:
     assert load_deck_yaml(dump_deck_yaml(deck)) == deck
     assert load_deck_csv(dump_deck_csv(deck), deck_id="empty") == deck
     assert [p.message for p in validate_deck(deck)] == ["the deck has no cards"]
+
+
+# --------------------------------------------------------------------------- skills
+
+
+def test_a_card_may_name_a_known_skill() -> None:
+    deck = load_deck_yaml(GOOD.replace("    tags: [trig]\n", "    tags: [trig]\n    skill: trig\n"))
+    assert [c.skill for c in deck.cards] == ["trig", None]
+    assert load_deck_yaml(dump_deck_yaml(deck)) == deck
+    text = dump_deck_csv(deck)
+    assert text.splitlines()[0].endswith(",skill")
+    assert load_deck_csv(text, deck_id=deck.id, title=deck.title, version=2) == deck
+
+
+def test_an_unknown_skill_names_the_card_and_the_choices() -> None:
+    err = load_error(GOOD.replace("    tags: [trig]\n", "    tags: [trig]\n    skill: trigo\n"))
+    assert (err.line, err.where) == (10, "cards[0].skill")
+    assert err.message.startswith("unknown skill 'trigo'; a card's skill is one of: power, ")
+    assert "gradient_step" in err.message and "backprop" in err.message
+    with pytest.raises(DeckError) as info:
+        load_deck_csv("id,front,back,skill\nq1,f,b,chain\nq2,f,b,Chain\n", deck_id="t")
+    assert (info.value.line, info.value.where) == (3, "skill")
+    assert "unknown skill 'Chain'" in info.value.message
+
+
+def test_a_csv_without_skills_writes_no_skill_column() -> None:
+    deck = load_deck_csv("id,front,back,skill\nq1,f,b,\n", deck_id="t")
+    assert deck.cards[0].skill is None
+    assert "skill" not in dump_deck_csv(deck).splitlines()[0]

@@ -206,6 +206,7 @@ async def _store_deck(session: AsyncSession, deck: decks.Deck, *, server_id: int
         target.position = position
         target.retired = False
         target.replaces = list(card.replaces)
+        target.skill = card.skill
         session.add(target)
     for gone in existing.values():
         gone.retired = True  # kept, so the students' progress on it is not lost
@@ -401,4 +402,5 @@ def _card_model(card: Card) -> decks.Card:
         tags=tuple(card.tags or ()),
         typed=typed,
         replaces=tuple(card.replaces or ()),
+        skill=card.skill,
     )

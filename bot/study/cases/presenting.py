@@ -92,6 +92,7 @@ class PresentingCases(ServiceBase):
             card.latex_back,
             card.typed_answer,
             card.typed_var,
+            card.skill,
         )
 
     async def presentation(self, token: str, *, user_id: int | None = None) -> Presented:

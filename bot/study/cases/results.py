@@ -35,6 +35,8 @@ class CardView:
     latex_back: str | None
     typed_answer: str | None
     typed_var: str
+    #: the generator skill that practises the card (a "Practise it" line with its answer)
+    skill: str | None = None
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from bot.study.decks.schema import (
     CSV_OPTIONAL_COLUMNS,
     CSV_REPLACES_COLUMN,
     CSV_REQUIRED_COLUMNS,
+    CSV_SKILL_COLUMN,
     MAX_CARDS,
     Deck,
     DeckError,
@@ -50,12 +51,14 @@ def _read_csv(text: str, source: str | None) -> tuple[list[str], int, list[tuple
 
 
 def _check_header(header: list[str], line: int, source: str | None) -> None:
-    known = set(CSV_COLUMNS) | set(CSV_OPTIONAL_COLUMNS) | {CSV_REPLACES_COLUMN}
+    known = set(CSV_COLUMNS) | set(CSV_OPTIONAL_COLUMNS) | {CSV_REPLACES_COLUMN, CSV_SKILL_COLUMN}
     problems = []
     unknown = [c for c in header if c not in known]
     if unknown:
         names = ", ".join(repr(c) for c in unknown)
-        columns = ", ".join(CSV_COLUMNS + CSV_OPTIONAL_COLUMNS)
+        columns = ", ".join(
+            CSV_COLUMNS + CSV_OPTIONAL_COLUMNS + (CSV_REPLACES_COLUMN, CSV_SKILL_COLUMN)
+        )
         problems.append(f"unknown column(s) {names} (columns: {columns})")
     missing = [c for c in CSV_REQUIRED_COLUMNS if c not in header]
     if missing:
@@ -73,6 +76,8 @@ def _csv_card(row: dict[str, str], line: int) -> tuple[dict[str, Any], list[Deck
     replaces = [r.strip() for r in row.get(CSV_REPLACES_COLUMN, "").split(";") if r.strip()]
     if replaces:
         card["replaces"] = replaces
+    if row.get(CSV_SKILL_COLUMN):
+        card["skill"] = row[CSV_SKILL_COLUMN]
     for key in ("latex_front", "latex_back"):
         if row.get(key):
             card[key] = row[key]
@@ -154,6 +159,8 @@ def dump_deck_csv(deck: Deck) -> str:
     columns = CSV_COLUMNS + (CSV_OPTIONAL_COLUMNS if extra else ())
     if any(c.replaces for c in deck.cards):
         columns += (CSV_REPLACES_COLUMN,)
+    if any(c.skill for c in deck.cards):
+        columns += (CSV_SKILL_COLUMN,)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
@@ -171,6 +178,7 @@ def dump_deck_csv(deck: Deck) -> str:
             "typed_function": (typed.function or "") if typed else "",
             "typed_order": str(typed.order) if typed else "",
             CSV_REPLACES_COLUMN: ";".join(card.replaces),
+            CSV_SKILL_COLUMN: card.skill or "",
         }
         writer.writerow([row[c] for c in columns])
     return out.getvalue()

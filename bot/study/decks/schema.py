@@ -32,6 +32,7 @@ MAX_FRONT = 1000  # also a card's latex_front
 MAX_BACK = 2000
 MAX_LATEX = 1000  # latex_back
 MAX_EXPRESSION = 500  # a typed answer or function: the answer parser's own length limit
+MAX_SKILL = 32  # a skill's name (`cards.skill` is String(32))
 LIMITS = (
     f"a deck may be at most {MAX_FILE_BYTES:,} bytes (1 MB) and {MAX_CARDS:,} cards; a card's "
     f"front at most {MAX_FRONT:,} characters, its back {MAX_BACK:,}, its LaTeX {MAX_LATEX:,}, "
@@ -55,6 +56,8 @@ CSV_COLUMNS = (
 CSV_OPTIONAL_COLUMNS = ("typed_function", "typed_order")
 #: Earlier card ids a card takes over (`;`-separated): written only when some card has them.
 CSV_REPLACES_COLUMN = "replaces"
+#: The generator skill a card practises: written only when some card has one.
+CSV_SKILL_COLUMN = "skill"
 #: The columns a CSV must have; every other known column may be left out (read as empty), so a
 #: teacher's spreadsheet of fronts and backs imports as it is.
 CSV_REQUIRED_COLUMNS = ("id", "front", "back")
@@ -169,6 +172,19 @@ def _var(value: str) -> str:
     return value
 
 
+def _skill(value: str) -> str:
+    # imported here: the registry is the math engine's, and most deck code never needs it
+    from bot.math.skills import SKILLS
+
+    if value not in SKILLS:
+        raise PydanticCustomError(
+            "skill",
+            "unknown skill {value}; a card's skill is one of: {names}",
+            {"value": repr(value[:40]), "names": ", ".join(SKILLS)},
+        )
+    return value
+
+
 def _text(max_length: int) -> Any:
     return Annotated[
         str,
@@ -186,6 +202,11 @@ Tag = Annotated[
     str,
     StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=MAX_TAG),
     AfterValidator(_slug),
+]
+SkillName = Annotated[
+    str,
+    StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=MAX_SKILL),
+    AfterValidator(_skill),
 ]
 Var = Annotated[str, StringConstraints(strict=True, strip_whitespace=True), AfterValidator(_var)]
 Expression = _text(MAX_EXPRESSION)
@@ -236,6 +257,9 @@ class Card(_Model):
     #: ids of earlier cards of this deck that this one takes over (a card split into parts):
     #: when the deck is stored, a student's progress on an old card is copied to each part
     replaces: Annotated[tuple[Slug, ...], Field(max_length=MAX_TAGS)] = ()
+    #: the generator skill (`bot.math.skills.SKILLS`) that practises what the card teaches:
+    #: front-ends offer "Practise it" with `/quiz` when its answer is shown
+    skill: SkillName | None = None
 
     @field_validator("tags")
     @classmethod
