@@ -22,6 +22,7 @@ from bot.cogs.common import (
     image_file,
     persistent_view,
     reporting,
+    send_then_draw,
     study_button,
     tangent_picture,
     too_fast,
@@ -241,14 +242,16 @@ class Quiz(StudyCog):
         outcome: Outcome,
         answer: str | None,
     ) -> None:
-        embeds = [outcome_embed(outcome, answer)]
-        files = []
-        reading = outcome.verdict.reading if outcome.verdict is not None else None
-        if outcome.steps or reading is not None:  # in the student's theme, like the problem
-            theme = (await self.service.preferences(user)).theme
-            file = await attach_steps(
-                self.pool, embeds[0], outcome.steps, theme=theme, reading=reading
-            )
+        embed = outcome_embed(outcome, answer)
+        actions = ("retry", "solution", "next") if outcome.can_retry else ("next",)
+
+        async def draw() -> tuple[list[discord.Embed], list[discord.File]] | None:
+            reading = outcome.verdict.reading if outcome.verdict is not None else None
+            if not outcome.steps and reading is None:
+                return None
+            theme = (await self.service.preferences(user)).theme  # the student's, like the problem
+            embeds, files = [embed], []
+            file = await attach_steps(self.pool, embed, outcome.steps, theme=theme, reading=reading)
             files += [file] if file else []
             if outcome.steps:  # the solution: with the tangent, for problems at a point
                 problem = await self.service.problem_for(token)
@@ -256,10 +259,9 @@ class Quiz(StudyCog):
                 if picture is not None:
                     embeds.append(picture[0])
                     files.append(picture[1])
-        actions = ("retry", "solution", "next") if outcome.can_retry else ("next",)
-        await interaction.followup.send(
-            embeds=embeds, files=files, view=buttons(token, *actions), ephemeral=True
-        )
+            return embeds, files
+
+        await send_then_draw(interaction, [embed], draw, view=buttons(token, *actions))
 
 
 async def setup(bot: commands.Bot) -> None:
