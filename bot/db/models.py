@@ -61,6 +61,8 @@ __all__ = [
     "Reminder",
     "ReviewLog",
     "Server",
+    "ServerPoints",
+    "ServerPointsDay",
     "Setting",
     "UTCDateTime",
     "User",
@@ -372,6 +374,37 @@ class ReviewLog(Base):
         Index(None, "user_id", "local_day"),  # stats, streaks, reviews done today
         CheckConstraint(_in("kind", ITEM_KINDS), name="kind"),
         CheckConstraint(_in("scheduler", SCHEDULERS), name="scheduler"),
+    )
+
+
+class ServerPointsDay(Base):
+    """Points earned in a server per student per (the student's local) day: the review log's
+    ``points`` summed, kept as each review is logged, so a leaderboard's window reads a row
+    per student and day instead of every review."""
+
+    __tablename__ = "server_points_days"
+
+    server_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("servers.id", ondelete="CASCADE"))
+    local_day: Mapped[dt.date]
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    points: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+
+    __table_args__ = (PrimaryKeyConstraint("server_id", "local_day", "user_id"),)
+
+
+class ServerPoints(Base):
+    """All the points a student earned in a server (the all-time leaderboard: one row per
+    student, the top read in points order)."""
+
+    __tablename__ = "server_points"
+
+    server_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("servers.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    points: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+
+    __table_args__ = (
+        PrimaryKeyConstraint("server_id", "user_id"),
+        Index(None, "server_id", "points"),
     )
 
 
