@@ -117,8 +117,15 @@ def queue_statements(in_server: bool) -> QueueStatements:
     decks = Deck.server_id.is_(None)
     if in_server:  # shipped decks everywhere, a server's own decks only in that server
         decks = decks | (Deck.server_id == bindparam("server_id"))
-    visible_cards = select(Card.id).join(Deck, Card.deck_id == Deck.id).where(decks, ~Card.retired)
-    in_view = or_(ItemState.kind == "skill", ItemState.card_id.in_(visible_cards))
+    # correlated, so each of the student's card states probes cards and decks by primary key;
+    # `card_id IN (SELECT cards.id ... )` made PostgreSQL scan every server's cards first
+    visible_card = (
+        select(Card.id)
+        .join(Deck, Card.deck_id == Deck.id)
+        .where(Card.id == ItemState.card_id, decks, ~Card.retired)
+        .exists()
+    )
+    in_view = or_(ItemState.kind == "skill", visible_card)
     seen = (
         select(ItemState.id)
         .where(
@@ -131,8 +138,10 @@ def queue_statements(in_server: bool) -> QueueStatements:
         done_today=_done_today(user_id, today),
         due=_due(user_id, today, in_view),
         unseen=_unseen(user_id, in_view),
+        # the visible decks first (few), then their cards through cards(deck_id)
         fresh_cards=select(Card.id)
-        .where(Card.id.in_(visible_cards), ~seen)
+        .join(Deck, Card.deck_id == Deck.id)
+        .where(decks, ~Card.retired, ~seen)
         .order_by(Card.id)
         .limit(bindparam("limit")),
         leeches=select(ItemState.item_key)
