@@ -21,6 +21,7 @@ from sqlalchemy import (
     Date,
     and_,
     case,
+    cast,
     column,
     distinct,
     func,
@@ -115,7 +116,8 @@ def _tally_query(batch: Any) -> Any:
         ItemState.kind == "skill",
         and_(
             ~Card.retired,
-            or_(Deck.server_id.is_(None), Deck.server_id == batch.c.server_id),
+            # cast: a VALUES column of NULLs only is text to PostgreSQL
+            or_(Deck.server_id.is_(None), Deck.server_id == cast(batch.c.server_id, BigInteger)),
         ),
     )
     unseen = and_(in_view, ItemState.introduced_day.is_(None), ItemState.unlocked)

@@ -117,5 +117,12 @@ async def test_batch_counts_equal_each_due_queue(service, clock) -> None:
     assert 0 in seen
 
 
+async def test_students_outside_any_server(service, clock) -> None:
+    users = [await service.user_for_discord(900 + k, f"dm{k}") for k in range(3)]
+    await _deck(service, None, "shipped", 3)
+    pairs = [(user, None) for user in users]  # no server at all in the batch
+    assert await _counted(service, clock, pairs) == await _expected(service, pairs)
+
+
 async def test_no_pairs_no_queries(service, clock) -> None:
     assert await _counted(service, clock, []) == {}
