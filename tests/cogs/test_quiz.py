@@ -7,6 +7,8 @@ import re
 
 import sympy as sp
 
+from tests.cogs.helpers import spy_on_messages
+
 
 def _custom_ids(message) -> list[str]:
     return [c["custom_id"] for row in message.components for c in row.get("components", [])]
@@ -288,53 +290,13 @@ async def test_a_locked_level_is_practice_and_says_so(env, place, simcord_bot) -
     assert "Practice only: this level unlocks" in embed.footer.text
 
 
-def _spy_on_messages(monkeypatch) -> list[tuple[str, list[str], list[str]]]:
-    """What the bot sends and edits through interaction webhooks, and when it renders, in
-    order: (event, embed titles, file names)."""
-    import discord
-
-    from bot.math import tasks
-
-    events: list[tuple[str, list[str], list[str]]] = []
-
-    def record(event: str, kwargs: dict) -> None:
-        embeds = kwargs.get("embeds") or [kwargs.get("embed")]
-        files = kwargs.get("files") or kwargs.get("attachments") or [kwargs.get("file")]
-        events.append(
-            (
-                event,
-                [e.title for e in embeds if isinstance(e, discord.Embed)],
-                [f.filename for f in files if isinstance(f, discord.File)],
-            )
-        )
-
-    send, edit, arender = discord.Webhook.send, discord.WebhookMessage.edit, tasks.arender
-
-    async def spied_send(self, *args, **kwargs):
-        record("send", kwargs)
-        return await send(self, *args, **kwargs)
-
-    async def spied_edit(self, *args, **kwargs):
-        record("edit", kwargs)
-        return await edit(self, *args, **kwargs)
-
-    async def spied_render(*args, **kwargs):
-        events.append(("render", [], []))
-        return await arender(*args, **kwargs)
-
-    monkeypatch.setattr(discord.Webhook, "send", spied_send)
-    monkeypatch.setattr(discord.WebhookMessage, "edit", spied_edit)
-    monkeypatch.setattr(tasks, "arender", spied_render)
-    return events
-
-
 async def test_the_text_verdict_comes_before_the_worked_solution_image(
     env, place, simcord_bot, monkeypatch
 ) -> None:
     guild, channel = place
     eve = guild.add_member(env.create_user("eve"))
     message, _, problem = await _quiz(eve, channel, simcord_bot, skill="chain", level=1)
-    events = _spy_on_messages(monkeypatch)
+    events = spy_on_messages(monkeypatch)
     reply = await _answer(eve, message, sp.sstr(problem.answer))
     # the verdict goes out before anything is drawn, without pictures; the worked solution
     # is rendered afterwards and attached by editing that same message
@@ -354,7 +316,7 @@ async def test_a_verdict_with_nothing_to_draw_is_sent_once(
     guild, channel = place
     fay = guild.add_member(env.create_user("fay"))
     message, _, _ = await _quiz(fay, channel, simcord_bot, skill="power", level=1)
-    events = _spy_on_messages(monkeypatch)
+    events = spy_on_messages(monkeypatch)
     reply = await _answer(fay, message, "((((")  # unreadable: no reading, no solution
     assert [e[0] for e in events] == ["send"]
     assert reply.embeds[0].title != "✅ Correct!" and not reply.attachments
