@@ -16,23 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    Date,
-    and_,
-    case,
-    cast,
-    column,
-    distinct,
-    func,
-    or_,
-    select,
-    values,
-)
+from sqlalchemy import and_, bindparam, case, distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import srs
-from bot.db.models import Card, Deck, ItemState, ReviewLog, User, UTCDateTime
+from bot.db.models import Card, Deck, ItemState, ReviewLog, User
 from bot.math.generator import SKILLS
 
 Pair = tuple[int, int | None]  # (user id, server id or None)
@@ -62,27 +50,23 @@ async def due_counts(
             await session.execute(select(User).where(User.id.in_([p[0] for p in pairs])))
         ).scalars()
     }
-    rows = []
+    # students who share a study day and a server share a statement (`IN` a list, which
+    # SQLAlchemy compiles once): a chunk of reminders set for one time is a group or two
+    groups: dict[tuple[dt.date, dt.datetime, int | None], list[int]] = {}
     for user_id, server_id in pairs:
         user = users[user_id]
         today = srs.local_day(now, user.timezone, user.day_start_hour)
         tomorrow = srs.day_start_utc(
             today + dt.timedelta(days=1), user.timezone, user.day_start_hour
         )
-        rows.append((user_id, server_id, today, tomorrow))
-    batch = (
-        values(
-            column("user_id", BigInteger),
-            column("server_id", BigInteger),
-            column("today", Date),
-            column("tomorrow", UTCDateTime),
-            name="batch",
-        )
-        .data(rows)
-        .cte("batch")  # WITH batch(...) AS (VALUES ...): SQLite has no VALUES aliases
-    )
-    tallies = {r[0]: _Tally(*r[1:]) for r in await session.execute(_tally_query(batch))}
-    counted = dict((await session.execute(_counted_today_query(batch))).all())
+        groups.setdefault((today, tomorrow, server_id), []).append(user_id)
+    tallies: dict[int, _Tally] = {}
+    counted: dict[int, int] = {}
+    for (today, tomorrow, server_id), ids in groups.items():
+        params = {"ids": ids, "today": today, "tomorrow": tomorrow, "server_id": server_id}
+        for row in await session.execute(_TALLY, params):
+            tallies[row[0]] = _Tally(*row[1:])
+        counted.update((await session.execute(_COUNTED_TODAY, params)).all())
     visible = await _visible_cards(session, {server for _, server in pairs})
     counts = {}
     for user_id, server_id in pairs:
@@ -110,40 +94,39 @@ def _count(user: User, tally: _Tally, counted_today: int, fresh_cards: int) -> i
     return min(tally.due, reviews_left) + new
 
 
-def _tally_query(batch: Any) -> Any:
-    """Each student's states, counted by what the due queue does with them."""
+def _tally_query() -> Any:
+    """Each student's states (``ids``), counted by what the due queue does with them on the
+    study day ``today`` (whose next starts at ``tomorrow``) in server ``server_id``."""
     in_view = or_(
         ItemState.kind == "skill",
         and_(
             ~Card.retired,
-            # cast: a VALUES column of NULLs only is text to PostgreSQL
-            or_(Deck.server_id.is_(None), Deck.server_id == cast(batch.c.server_id, BigInteger)),
+            or_(Deck.server_id.is_(None), Deck.server_id == bindparam("server_id")),
         ),
     )
     unseen = and_(in_view, ItemState.introduced_day.is_(None), ItemState.unlocked)
     due = and_(
         in_view,
         ItemState.introduced_day.is_not(None),
-        or_(ItemState.due_day <= batch.c.today, ItemState.due_at < batch.c.tomorrow),
+        or_(ItemState.due_day <= bindparam("today"), ItemState.due_at < bindparam("tomorrow")),
     )
     level_one = and_(
         ItemState.kind == "skill", ItemState.level == 1, ItemState.skill.in_(list(SKILLS))
     )
     return (
         select(
-            batch.c.user_id,
+            ItemState.user_id,
             _number(due),
-            _number(ItemState.introduced_day == batch.c.today),
+            _number(ItemState.introduced_day == bindparam("today")),
             _number(and_(unseen, ItemState.kind == "skill")),
             _number(and_(unseen, ItemState.kind == "card")),
             _number(and_(in_view, ItemState.kind == "card")),
             func.count(distinct(case((level_one, ItemState.skill)))),
         )
-        .select_from(batch)
-        .join(ItemState, ItemState.user_id == batch.c.user_id)
         .outerjoin(Card, Card.id == ItemState.card_id)
         .outerjoin(Deck, Deck.id == Card.deck_id)
-        .group_by(batch.c.user_id)
+        .where(ItemState.user_id.in_(bindparam("ids", expanding=True)))
+        .group_by(ItemState.user_id)
     )
 
 
@@ -151,21 +134,17 @@ def _number(condition: Any) -> Any:
     return func.sum(case((condition, 1), else_=0))
 
 
-def _counted_today_query(batch: Any) -> Any:
-    """Reviews counted on each student's study day today."""
-    return (
-        select(batch.c.user_id, func.count(ReviewLog.id))
-        .select_from(batch)
-        .join(
-            ReviewLog,
-            and_(
-                ReviewLog.user_id == batch.c.user_id,
-                ReviewLog.local_day == batch.c.today,
-                ReviewLog.counted,
-            ),
-        )
-        .group_by(batch.c.user_id)
+_TALLY = _tally_query()
+#: reviews counted on the students' (``ids``) study day ``today``
+_COUNTED_TODAY = (
+    select(ReviewLog.user_id, func.count(ReviewLog.id))
+    .where(
+        ReviewLog.user_id.in_(bindparam("ids", expanding=True)),
+        ReviewLog.local_day == bindparam("today"),
+        ReviewLog.counted,
     )
+    .group_by(ReviewLog.user_id)
+)
 
 
 async def _visible_cards(session: AsyncSession, servers: set[int | None]) -> dict[int | None, int]:
