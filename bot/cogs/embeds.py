@@ -1,4 +1,5 @@
-"""Embeds more than one cog sends: a verdict (/quiz and /review) and a session summary.
+"""Embeds more than one cog sends: a verdict (/quiz and /review), a session summary, and the
+student's open assignments (/quiz, /review, /stats, /assign, reminders).
 
 A helper module, not an extension (no `setup`): cogs import it instead of each other. The
 words come from `bot.study.wording`, which the console shares.
@@ -6,11 +7,13 @@ words come from `bot.study.wording`, which the console shares.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import discord
 
 from bot.cogs.common import echo, engine_text
 from bot.study import wording
-from bot.study.service import Outcome, SessionReport
+from bot.study.service import AssignmentProgress, Outcome, SessionReport, StudyService
 
 #: Embed colours by `wording.shown_status`.
 COLOURS = {"correct": 0x3BA55C, "incorrect": 0xED4245, "invalid": 0xFAA61A, "revealed": 0x5865F2}
@@ -57,3 +60,30 @@ def summary_embed(report: SessionReport) -> discord.Embed:
     for name, value in wording.summary_rows(report):
         embed.add_field(name=name, value=value)
     return embed
+
+
+#: The field (or heading) under which a student's open assignments are listed.
+ASSIGNMENTS = "📌 Assignments"
+
+
+def assignments_text(progress: Sequence[AssignmentProgress]) -> str:
+    """One line per open assignment ("Chain rule L2: 3/5 done, due Fri"), "" when none; a
+    server deck's title is the teacher's text, so markdown and mentions are escaped."""
+    lines = [wording.assignment_line(p) for p in progress]
+    text = "\n".join(
+        discord.utils.escape_mentions(discord.utils.escape_markdown(line)) for line in lines
+    )
+    return text[:1000]
+
+
+def add_assignments(embed: discord.Embed, progress: Sequence[AssignmentProgress]) -> None:
+    """The student's open assignments as a field of `embed` (nothing when there are none)."""
+    if progress:
+        embed.add_field(name=ASSIGNMENTS, value=assignments_text(progress), inline=False)
+
+
+async def open_assignments(
+    service: StudyService, user: int, server: int | None
+) -> list[AssignmentProgress]:
+    """The student's open assignments in a server (none outside one: a DM has no class)."""
+    return [] if server is None else await service.open_assignments(user, server)

@@ -31,6 +31,10 @@ EXAMPLES = {
     "deck export": "/deck export deck:derivative-rules format:csv",
     "deck remove": "/deck remove deck:limits",
     "tex": r"/tex formula:\frac{d}{dx} \sin x = \cos x",
+    "assign create": "/assign create count:5 due:fri skill:chain level:2",
+    "assign list": "/assign list",
+    "assign status": "/assign status assignment:1",
+    "assign close": "/assign close assignment:1",
     "resources": "/resources",
     "help": "/help",
 }

@@ -21,6 +21,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs.common import NotTeacher, StudyCog, is_teacher, send_private, too_fast
+from bot.cogs.embeds import add_assignments, open_assignments
 from bot.math import charts
 from bot.study import stats as stats_module
 from bot.study.service import MemberPrivacy
@@ -101,6 +102,7 @@ class Progress(StudyCog):
         embed = stats_embed(
             data, progress, image=file is not None, shared=share, shareable=shareable
         )
+        add_assignments(embed, await open_assignments(self.service, user, server))
         await interaction.followup.send(
             embed=embed, file=file or discord.utils.MISSING, ephemeral=not share
         )

@@ -27,7 +27,7 @@ from bot.cogs.common import (
     tangent_picture,
     too_fast,
 )
-from bot.cogs.embeds import BLURPLE, outcome_embed
+from bot.cogs.embeds import BLURPLE, add_assignments, open_assignments, outcome_embed
 from bot.math import tasks
 from bot.math.generator import SKILLS
 from bot.study import wording
@@ -166,6 +166,11 @@ class Quiz(StudyCog):
         )
 
     async def _most_due_skill(self, user: int, server: int | None) -> str:
+        """An unfinished assignment's skill first (the soonest due), else the most due one."""
+        for progress in await open_assignments(self.service, user, server):
+            a = progress.assignment
+            if a.skill is not None and not progress.complete:
+                return skill_key(a.skill, a.level or 1)
         for key in await self.service.due_queue(user, server):
             if parse_key(key).kind == "skill":
                 return key
@@ -261,6 +266,9 @@ class Quiz(StudyCog):
                     files.append(picture[1])
             return embeds, files
 
+        if not outcome.can_retry:  # graded: how far the student's assignments are now
+            server = await self.service.presentation_server(token, user_id=user)
+            add_assignments(embed, await open_assignments(self.service, user, server))
         await send_then_draw(interaction, [embed], draw, view=buttons(token, *actions))
 
 

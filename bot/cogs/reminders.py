@@ -28,6 +28,7 @@ from bot.cogs.common import (
     timezone_choices,
     valid_zone,
 )
+from bot.cogs.embeds import ASSIGNMENTS, assignments_text
 from bot.study.reminders import Delivery, OutgoingReminder, parse_time
 
 log = logging.getLogger(__name__)
@@ -92,18 +93,20 @@ class DiscordSink:
         if reminder.discord_id is None:
             raise ValueError(f"reminder {reminder.reminder_id} is not a Discord user's")
         count, user = reminder.due_count, reminder.discord_id
+        soon = _due_soon(reminder)
         view = persistent_view([ReviewButton(reminder.server_id)])
         if reminder.where == "channel" and reminder.channel_id is not None:
-            posted = await self._post(reminder.channel_id, user, _text(count, mention=True), view)
+            text = _text(count, mention=True) + soon
+            posted = await self._post(reminder.channel_id, user, text, view)
             return Delivery.sent() if posted else Delivery.paused(CHANNEL_GONE)
         try:
             dm = await self.bot.create_dm(discord.Object(user))
-            await dm.send(_text(count), view=view)
+            await dm.send(_text(count) + soon, view=view)
             return Delivery.sent()
         except discord.Forbidden:
             pass  # DMs closed (50007) or blocked
         fallback = reminder.fallback_channel_id
-        text = _text(count, mention=True, closed=True)
+        text = _text(count, mention=True, closed=True) + soon
         if fallback is not None and await self._post(fallback, user, text, view):
             return Delivery.sent()
         return Delivery.paused(DM_CLOSED)
@@ -310,6 +313,12 @@ def _text(count: int, *, mention: bool = False, closed: bool = False) -> str:
     if closed:
         lead = "⏰ your study reminder (I couldn't DM you):"
     return f"{lead} {body}"
+
+
+def _due_soon(reminder: OutgoingReminder) -> str:
+    """Unfinished assignments due within a day, under the reminder ("" when none)."""
+    text = assignments_text(reminder.assignments)
+    return f"\n{ASSIGNMENTS} due soon:\n{text}" if text else ""
 
 
 def _when(moment: dt.datetime) -> str:

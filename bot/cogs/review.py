@@ -33,7 +33,15 @@ from bot.cogs.common import (
     tangent_picture,
     too_fast,
 )
-from bot.cogs.embeds import BLURPLE, outcome_embed, summary_embed
+from bot.cogs.embeds import (
+    ASSIGNMENTS,
+    BLURPLE,
+    add_assignments,
+    assignments_text,
+    open_assignments,
+    outcome_embed,
+    summary_embed,
+)
 from bot.math import tasks
 from bot.srs import Button, StudySession
 from bot.study import wording
@@ -153,8 +161,9 @@ class Review(StudyCog):
         if not queue:
             self.runs.pop(interaction.user.id, None)
             report = await self.service.session_summary(user, _instant(since))
+            text = wording.all_caught_up(report.next_due, "/quiz")
             await interaction.followup.send(
-                wording.all_caught_up(report.next_due, "/quiz"), ephemeral=True
+                text + await self._assignments_note(user, server), ephemeral=True
             )
             return
         theme = (await self.service.preferences(user)).theme
@@ -164,6 +173,7 @@ class Review(StudyCog):
             note = f"{len(queue)} to review. Let's go!"
             if leeches:
                 note = f"Focused practice: your {len(queue)} leech(es), most forgotten first."
+            note += await self._assignments_note(user, server)
             await self._send_next(interaction, run, note=note)
 
     async def _run(self, interaction: discord.Interaction, since: int, token: str) -> Run:
@@ -277,9 +287,11 @@ class Review(StudyCog):
             if self.runs.get(interaction.user.id) is run:
                 del self.runs[interaction.user.id]
             report = await self.service.session_summary(run.user, _instant(run.since))
+            summary = summary_embed(report)
+            add_assignments(summary, await open_assignments(self.service, run.user, run.server))
             await interaction.followup.send(
                 content=note,
-                embeds=[*before, summary_embed(report)],
+                embeds=[*before, summary],
                 files=list(files),
                 ephemeral=True,
             )
@@ -416,6 +428,11 @@ class Review(StudyCog):
         else:
             return None
         return embeds, files
+
+    async def _assignments_note(self, user: int, server: int | None) -> str:
+        """The student's open assignments under a message ("" when there are none)."""
+        text = assignments_text(await open_assignments(self.service, user, server))
+        return f"\n{ASSIGNMENTS}\n{text}" if text else ""
 
     async def _theme(self, interaction: discord.Interaction) -> str:
         run = self.runs.get(interaction.user.id)

@@ -51,6 +51,7 @@ from sqlalchemy.types import TypeDecorator
 
 __all__ = [
     "NAMING_CONVENTION",
+    "Assignment",
     "Base",
     "Card",
     "Deck",
@@ -527,4 +528,45 @@ class Setting(Base):
         PrimaryKeyConstraint("scope", "scope_id", "key"),
         CheckConstraint(_in("scope", SETTING_SCOPES), name="scope"),
         CheckConstraint("scope <> 'global' OR scope_id = 0", name="global_scope_id"),
+    )
+
+
+class Assignment(Base):
+    """A teacher's assignment in a server: ``target`` problems of a skill (and level, if given)
+    or ``target`` cards of a deck, due by the end of ``due_day`` in ``timezone``.
+
+    No progress is stored: it is counted from the review log and the quiz attempts (work in
+    that server between ``created_at`` and the due moment or the closing), so it cannot drift
+    from what the student actually did. ``due_at`` is the due day's end in ``timezone`` as a UTC
+    instant (the first instant past due), kept so "open" and "due soon" are plain comparisons.
+    """
+
+    __tablename__ = "assignments"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    server_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("servers.id", ondelete="CASCADE"), index=True
+    )
+    created_by: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    skill: Mapped[str | None] = mapped_column(String(64))
+    level: Mapped[int | None] = mapped_column(SmallInteger)
+    deck_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("decks.id", ondelete="CASCADE")
+    )
+    target: Mapped[int] = mapped_column(Integer)
+    due_day: Mapped[dt.date]
+    timezone: Mapped[str] = mapped_column(String(TZ_LEN), default="UTC", server_default="UTC")
+    due_at: Mapped[dt.datetime]
+    created_at: Mapped[dt.datetime] = _created_at()
+    closed_at: Mapped[dt.datetime | None]
+
+    __table_args__ = (
+        CheckConstraint("target > 0", name="target"),
+        CheckConstraint(
+            "(skill IS NOT NULL AND deck_id IS NULL)"
+            " OR (skill IS NULL AND level IS NULL AND deck_id IS NOT NULL)",
+            name="skill_or_deck",
+        ),
     )

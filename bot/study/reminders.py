@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import Reminder, User
 from bot.db.upsert import insert_missing
 from bot.srs.days import zone
+from bot.study.cases.assignments import AssignmentProgress
 
 CATCH_UP = dt.timedelta(hours=6)
 #: how long a claim holds: far longer than one delivery takes, short enough that a crashed
@@ -103,10 +104,13 @@ class OutgoingReminder(DueReminder):
     ``discord_id`` None: a console user. ``where`` is ``dm`` or ``channel`` (then
     ``channel_id``); ``server_id`` is the server it was set in (None: a DM or the console).
     ``due_count`` is how many items the student's queue holds now (0: suggest a fresh problem),
-    ``fallback_channel_id`` that server's reminder channel, for a DM that is refused."""
+    ``fallback_channel_id`` that server's reminder channel, for a DM that is refused.
+    ``assignments``: the student's unfinished assignments due within a day (in the reminder's
+    server, or in all their servers for one set in a DM), to mention."""
 
     due_count: int = 0
     fallback_channel_id: int | None = None
+    assignments: tuple[AssignmentProgress, ...] = ()
 
 
 @dataclass(frozen=True)

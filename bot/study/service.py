@@ -7,13 +7,21 @@ one transaction, keyed by the presentation token so a double click counts once.
 
 `StudyService` is composed from the use-case parts in ``bot.study.cases`` (one module each:
 people, queue, presenting, grading, library, progress, reminding, servers,
-classview) over
+classview, assignments) over
 ``cases.base.ServiceBase``, which declares what they share. This module stays the stable entry
 point: every name callers import from it is re-exported here.
 """
 
 from __future__ import annotations
 
+from bot.study.cases.assignments import (
+    AssignmentCases,
+    AssignmentProgress,
+    AssignmentStatus,
+    AssignmentView,
+    StudentStatus,
+    parse_due,
+)
 from bot.study.cases.base import PROBLEM_CACHE, Clock, SchedulerName
 from bot.study.cases.classview import (
     ClassLeech,
@@ -67,6 +75,7 @@ class StudyService(
     ReminderCases,
     ServerCases,
     ClassViewCases,
+    AssignmentCases,
 ):
     """The one object every front-end calls; its state and constructor are
     `cases.base.ServiceBase`'s (sessions, pool, settings, clock, seeds, import limits)."""
@@ -82,6 +91,9 @@ __all__ = [
     "PROBLEM_CACHE",
     "UNLOCK_INTERVAL",
     "AlreadyGraded",
+    "AssignmentProgress",
+    "AssignmentStatus",
+    "AssignmentView",
     "CardView",
     "ClassLeech",
     "ClassMistake",
@@ -102,6 +114,8 @@ __all__ = [
     "ServerSettings",
     "SessionReport",
     "SkillCell",
+    "StudentStatus",
     "StudyError",
     "StudyService",
+    "parse_due",
 ]

@@ -11,8 +11,10 @@ import datetime as dt
 from collections.abc import Sequence
 
 from bot.math.check import Verdict
+from bot.math.diagnosis import CODES
 from bot.math.rules import Step
 from bot.math.skills import KINDS, Derivative
+from bot.study.cases.assignments import AssignmentProgress, StudentStatus
 from bot.study.cases.results import Outcome, SessionReport
 
 __all__ = [
@@ -23,9 +25,13 @@ __all__ = [
     "PRACTICE_NOTES",
     "all_caught_up",
     "answer_title",
+    "assignment_line",
+    "assignment_lines",
     "counted",
     "day_text",
     "days_text",
+    "due_text",
+    "mistake_text",
     "next_due_text",
     "next_review",
     "outcome_title",
@@ -35,6 +41,7 @@ __all__ = [
     "solution_lines",
     "solution_text",
     "standing_rows",
+    "student_status_line",
     "summary_rows",
 ]
 
@@ -169,3 +176,50 @@ def standing_rows(report: SessionReport) -> list[tuple[str, str]]:
         ("Streak", days_text(report.streak)),
         ("Next due", next_due_text(report.next_due)),
     ]
+
+
+# --- assignments ------------------------------------------------------------------------------
+
+
+def due_text(day: dt.date, today: dt.date) -> str:
+    """When an assignment is due, as a student reads it: "due today", "due Fri" within the
+    week, "due Fri 11 Dec" further out, "was due Fri 04 Dec" once past."""
+    if day < today:
+        return f"was due {day.strftime('%a %d %b')}"
+    if day == today:
+        return "due today"
+    if (day - today).days < 7:
+        return f"due {day.strftime('%a')}"
+    return f"due {day.strftime('%a %d %b')}"
+
+
+def assignment_line(progress: AssignmentProgress) -> str:
+    """One open assignment: "Chain rule L2: 3/5 done, due Fri" (a tick once complete)."""
+    a = progress.assignment
+    done = min(progress.done, a.target)
+    tick = " ✅" if progress.complete else ""
+    return f"{a.label}: {done}/{a.target} done, {due_text(a.due_day, progress.today)}{tick}"
+
+
+def assignment_lines(progress: Sequence[AssignmentProgress]) -> str:
+    """Every open assignment, one line each with a pin ("" when there is none)."""
+    return "\n".join(f"📌 {assignment_line(p)}" for p in progress)
+
+
+def mistake_text(code: str) -> str:
+    """A mistake code in words: "chain (inner derivative missing)"."""
+    words = CODES.get(code)
+    return f"{code} ({words})" if words else code
+
+
+def student_status_line(student: StudentStatus, target: int, *, cards: bool) -> str:
+    """One student in /assign status: done, accuracy, most frequent mistake (or missed card)."""
+    parts = [f"{min(student.done, target)}/{target} done"]
+    if student.accuracy is not None:
+        parts.append(f"{round(100 * student.accuracy)}% accuracy ({student.finished} tried)")
+    else:
+        parts.append("not started")
+    if student.mistake is not None:
+        what = f"missed most: {student.mistake}" if cards else mistake_text(student.mistake)
+        parts.append(f"{what} ×{student.mistake_count}")
+    return " · ".join(parts)

@@ -1,5 +1,5 @@
 """How the cogs depend on each other: not at all. What they share lives in helper modules
-(`common`, `embeds`) that are not extensions, or on the bot (`StudyHost`)."""
+(`common`, `embeds`, `gate`) that are not extensions, or on the bot (`StudyHost`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import bot.cogs
 from bot.app import cog_modules
 
 COGS = Path(bot.cogs.__file__).parent
-HELPERS = {"bot.cogs.common", "bot.cogs.embeds"}
+HELPERS = {"bot.cogs.common", "bot.cogs.embeds", "bot.cogs.gate"}
 
 
 def _imports(path: Path) -> set[str]:

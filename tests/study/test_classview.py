@@ -342,3 +342,13 @@ async def test_real_answers_show_up_with_their_named_mistake(service) -> None:
         "Eve",
     )
     assert mistake.example.problem == shown.problem.prompt
+
+
+async def test_students_are_shown_by_the_name_this_server_knows_them_by(service) -> None:
+    user = await service.user_for_discord(6, "bo")
+    server = await service.join_server(user, GUILD, "Calculus", member_name="Bo K.")
+    await service.join_server(user, OTHER_GUILD, "Elsewhere", member_name="Bobby")
+    shown = await service.present(user, "skill:sum:1", server)
+    await service.submit_answer(shown.token, sp.sstr(shown.problem.answer))
+    (student,) = (await service.class_view(server)).students
+    assert student.name == "Bo K."

@@ -4,6 +4,7 @@ and records what the sink says (sent, paused with a reason, or try again next pa
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 
 import pytest
@@ -27,22 +28,36 @@ class Clock:
 
 class FakeSink:
     """Answers per Discord id (default: delivered); remembers what it was given and how many
-    deliveries ran at once."""
+    deliveries ran at once.
 
-    def __init__(self, answers: dict[int, Delivery | Exception] | None = None) -> None:
+    Each delivery waits (up to a second) until ``meet`` deliveries are running together, so
+    "how many at once" does not depend on how fast the database answered in between: a pass
+    that runs them one by one still shows 1, after a second's wait each."""
+
+    def __init__(
+        self, answers: dict[int, Delivery | Exception] | None = None, *, meet: int = 1
+    ) -> None:
         self.answers = answers or {}
         self.given: list[OutgoingReminder] = []
         self.running = 0
         self.most_at_once = 0
+        self.meet = meet
+        self._together = asyncio.Event()
 
     async def deliver(self, reminder: OutgoingReminder) -> Delivery:
         self.given.append(reminder)
         self.running += 1
         self.most_at_once = max(self.most_at_once, self.running)
+        if self.running >= self.meet:
+            self._together.set()
         try:
-            await asyncio.sleep(0.01)  # a round trip: lets concurrent deliveries overlap
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._together.wait(), 1.0)
+            await asyncio.sleep(0.01)  # a round trip
         finally:
             self.running -= 1
+            if self.running == 0:
+                self._together.clear()
         answer = self.answers.get(reminder.discord_id or 0, Delivery.sent())
         if isinstance(answer, Exception):
             raise answer
@@ -129,7 +144,7 @@ async def test_limit_concurrency_and_whose_reminders(service, clock) -> None:
     await service.set_reminder(console, "07:00", "UTC")
     clock.now = START + dt.timedelta(hours=1)
 
-    sink = FakeSink()
+    sink = FakeSink(meet=2)
     report = await service.deliver_due_reminders(sink, discord_only=True, limit=4, concurrency=2)
     assert report == DeliveryReport(sent=4, paused=0, retry=0, left=2)
     assert sink.most_at_once == 2

@@ -4,7 +4,8 @@ pool, settings, clock, seeds, caches) and the few lookups they all need.
 Each part (`people`, `queue`, `presenting`, `grading`, `library`, `progress`, `reminding`,
 `servers`) is a mixin over `ServiceBase`; `bot.study.service.StudyService` composes them into
 the one object front-ends call. A part that needs another part's use case declares it here as
-abstract (`due_queue`), so every dependency between parts is written down in one place.
+abstract (`due_queue`, `assignments_due_soon`), so every dependency between parts is written
+down in one place.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import asyncio
 import datetime as dt
 import secrets
 from collections.abc import Callable
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -28,6 +29,9 @@ from bot.math.generator import Problem
 from bot.math.workers import MathPool, WorkerCrashed, WorkTimeout
 from bot.study import importing
 from bot.study.cases.results import StudyError
+
+if TYPE_CHECKING:
+    from bot.study.cases.assignments import AssignmentProgress
 
 SchedulerName = Literal["sm2", "fsrs"]
 Clock = Callable[[], dt.datetime]
@@ -85,6 +89,13 @@ class ServiceBase(abc.ABC):
     @abc.abstractmethod
     async def due_queue(self, user_id: int, server_id: int | None = None) -> list[str]:
         """Today's queue (`queue.QueueCases`); reminders count it."""
+
+    @abc.abstractmethod
+    async def assignments_due_soon(
+        self, user_id: int, server_id: int | None = None
+    ) -> list[AssignmentProgress]:
+        """Unfinished assignments due within a day (`assignments.AssignmentCases`); reminders
+        mention them."""
 
     # --- shared lookups -------------------------------------------------------------------------
 

@@ -99,7 +99,7 @@ async def _read_class(
     session: AsyncSession, server_id: int, now: dt.datetime
 ) -> tuple[ClassView, list[tuple[str, int, int]]]:
     """The view without example prompts, and each top mistake's (skill, level, seed)."""
-    people = await _members(session, server_id)
+    people, member_names = await _members(session, server_id)
     ids = list(people)
     answers = await _answers(session, server_id, ids)
     states = await _skill_states(session, ids)
@@ -127,7 +127,7 @@ async def _read_class(
             ClassStudent(
                 uid,
                 user.discord_id,
-                _name(user),
+                _name(user, member_names.get(uid, "")),
                 streaks.get(uid, 0),
                 per_user_points.get(uid, 0),
                 cells,
@@ -144,20 +144,26 @@ async def _read_class(
     return view, seeds
 
 
-def _name(user: User) -> str:
-    """The name this server last saw them by (a member's server nickname when they have one:
-    Discord gives it as their display name there), else their console name."""
-    return user.display_name or user.console_name or f"user {user.id}"
+def _name(user: User, member_name: str) -> str:
+    """The name this server knows them by (their nickname there, kept per membership), else
+    their own name, else their console name: as the leaderboard shows them."""
+    return member_name or user.display_name or user.console_name or f"user {user.id}"
 
 
-async def _members(session: AsyncSession, server_id: int) -> dict[int, User]:
+async def _members(session: AsyncSession, server_id: int) -> tuple[dict[int, User], dict[int, str]]:
+    """The server's members, and the name each has there."""
     rows = await session.execute(
-        select(User)
+        select(User, Membership.display_name)
         .join(Membership, Membership.user_id == User.id)
         .where(Membership.server_id == server_id)
         .order_by(User.id)
     )
-    return {user.id: user for user in rows.scalars()}
+    people: dict[int, User] = {}
+    names: dict[int, str] = {}
+    for user, member_name in rows.all():
+        people[user.id] = user
+        names[user.id] = member_name or ""
+    return people, names
 
 
 async def _answers(

@@ -119,6 +119,7 @@ class GradingCases(ServiceBase):
                         answer_text=answer_text,
                         verdict=verdict.verdict,
                         mistake=verdict.mistake,
+                        created_at=self.clock(),  # the service's time, as the review log's
                     )
                 )
             if verdict.verdict == "invalid":

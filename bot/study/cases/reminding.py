@@ -260,7 +260,8 @@ class ReminderCases(ServiceBase):
         self, chunk: list[reminders.DueReminder]
     ) -> list[reminders.OutgoingReminder]:
         """What the sink needs beyond each reminder row: the queue's size (`due_counts`, for
-        the chunk at once), the server's fallback channel."""
+        the chunk at once), the server's fallback channel, the assignments due soon (still
+        asked per student)."""
         servers = {due.server_id for due in chunk if due.server_id is not None}
         async with self.sessions() as session:
             counts = await due_counts(
@@ -273,11 +274,13 @@ class ReminderCases(ServiceBase):
                     )
                 ).all()
             )
+        soon = [await self.assignments_due_soon(due.user_id, due.server_id) for due in chunk]
         return [
             reminders.OutgoingReminder(
                 **vars(due),
                 due_count=counts[(due.user_id, due.server_id)],
                 fallback_channel_id=fallbacks.get(due.server_id),
+                assignments=tuple(assignments),
             )
-            for due in chunk
+            for due, assignments in zip(chunk, soon, strict=True)
         ]
