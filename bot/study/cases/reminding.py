@@ -12,10 +12,12 @@ import secrets
 import socket
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.engine import transaction
-from bot.db.models import Reminder, Server
+from bot.db.models import Assignment, Membership, Reminder, Server
 from bot.study import reminders
+from bot.study.cases.assignments import DUE_SOON
 from bot.study.cases.base import ServiceBase
 from bot.study.cases.results import ReminderInfo
 from bot.study.due_counts import due_counts
@@ -274,7 +276,11 @@ class ReminderCases(ServiceBase):
                     )
                 ).all()
             )
-        soon = [await self.assignments_due_soon(due.user_id, due.server_id) for due in chunk]
+            asks = await _with_assignments_soon(session, chunk, self.clock())
+        soon = [
+            await self.assignments_due_soon(due.user_id, due.server_id) if due in asks else []
+            for due in chunk
+        ]
         return [
             reminders.OutgoingReminder(
                 **vars(due),
@@ -284,3 +290,37 @@ class ReminderCases(ServiceBase):
             )
             for due, assignments in zip(chunk, soon, strict=True)
         ]
+
+
+async def _with_assignments_soon(
+    session: AsyncSession, chunk: list[reminders.DueReminder], now: dt.datetime
+) -> set[reminders.DueReminder]:
+    """The reminders of the chunk that may mention an assignment due soon: set in a server
+    with one open and due within `DUE_SOON`, or in a DM by a member of such a server. Only
+    those ask for the student's assignments (`assignments_due_soon`), one by one."""
+    servers = set(
+        await session.scalars(
+            select(Assignment.server_id).where(
+                Assignment.closed_at.is_(None),
+                Assignment.due_at > now,
+                Assignment.due_at <= now + DUE_SOON,
+            )
+        )
+    )
+    if not servers:
+        return set()
+    in_dm = [due.user_id for due in chunk if due.server_id is None]
+    members = set()
+    if in_dm:
+        members = set(
+            await session.scalars(
+                select(Membership.user_id).where(
+                    Membership.user_id.in_(in_dm), Membership.server_id.in_(servers)
+                )
+            )
+        )
+    return {
+        due
+        for due in chunk
+        if (due.server_id in servers if due.server_id is not None else due.user_id in members)
+    }
