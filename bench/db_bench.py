@@ -4,6 +4,10 @@ Measures the two queries a student waits for: building today's queue (`due_queue
 grading a due card (`grade_card`: state and log written in one transaction). The database is
 filled with plain sqlite3 bulk inserts (fast), then read and written through the real service.
 `DERIVBOT_BENCH_USERS` scales it down for a quick look.
+
+Then `bench/db_plans.py`: a month of an active student's history (growth per student), and
+every statement each front-end use case runs, timed, with its query plan (SQLite; PostgreSQL
+too when `DERIVBOT_BENCH_POSTGRES_URL` is set). `python -m bench.db_bench --plans` prints them.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import db_plans
 from bot import srs
 from bot.config import Settings
 from bot.db import migrate
@@ -150,9 +155,22 @@ def run() -> dict[str, object]:
         result = asyncio.run(_measure(url))
         result["fill time (s)"] = round(fill_s, 1)
         result["database size (MB)"] = round(path.stat().st_size / 1e6)
+        if os.environ.get("DERIVBOT_BENCH_PLANS", "1") != "0":
+            growth, statements = asyncio.run(db_plans.measure(path, NOW))
+            result.update(growth)
+            result["database size with history (MB)"] = round(path.stat().st_size / 1e6)
+            if PRINT_PLANS:
+                print(db_plans.report(statements))
+                for line in db_plans.unindexed(statements):
+                    print(f"whole-table scan: {line}")
         return result
 
 
+PRINT_PLANS = False
+
 if __name__ == "__main__":
+    import sys
+
+    PRINT_PLANS = "--plans" in sys.argv
     for key, value in run().items():
         print(f"{key}: {value}")

@@ -1,9 +1,10 @@
 """Render the pictures the README shows into docs/images/: `python -m bench.readme_images`.
 
-Real output of the engine (a generated problem, its worked solution, a tangent-line plot, the
-/stats dashboard), saved exactly as the console saves them: on the theme's background, so they
-read on GitHub's light and dark pages alike. The dashboard's student is made up (a fixed random
-history); everything else comes from fixed seeds, so a re-run only changes what the code changed.
+Real output of the engine (a generated problem, its worked solution and hint ladder, a
+tangent-line plot, the /stats dashboard), saved exactly as the console saves them: on the
+theme's background, so they read on GitHub's light and dark pages alike. The dashboard's
+student is made up (a fixed random history); everything else comes from fixed seeds, so a
+re-run only changes what the code changed.
 """
 
 from __future__ import annotations
@@ -73,6 +74,10 @@ def main() -> int:
         "problem.png": render_latex(problem.prompt_latex, theme=THEME).png,
         "solution.png": render_lines(
             [f"{s.title}:  ${s.latex}$" for s in problem.steps], theme=THEME
+        ).png,
+        "hints.png": render_lines(
+            [f"Hint {i}/{len(problem.hints)}:  {h.latex}" for i, h in enumerate(problem.hints, 1)],
+            theme=THEME,
         ).png,
         "tangent.png": render_tangent(
             tangent.function,

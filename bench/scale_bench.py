@@ -11,7 +11,7 @@ students (1,000), then measures through the real `StudyService`:
   on SQLite every transaction holds the only connection, so that is what a pass costs them.
 
 Runs on whichever code is importable (`bot`), so the same file measures the code before a
-change: when the rollup tables (migration 0008_perf) exist they are filled from the log.
+change: when the rollup tables (migration 0011_perf) exist they are filled from the log.
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ def _fill(path: Path) -> None:
             [(u, _ts(NOW - dt.timedelta(minutes=1))) for u in range(1, DUE + 1)],
         )
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
-        if "server_points" in tables:  # what migration 0008_perf does for an existing log
+        if "server_points" in tables:  # what migration 0011_perf does for an existing log
             con.execute(
                 "INSERT INTO server_points_days SELECT server_id, local_day, user_id,"
                 " SUM(points) FROM review_log WHERE points <> 0"

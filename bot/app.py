@@ -17,13 +17,15 @@ from collections.abc import Callable
 import discord
 from discord import app_commands
 from discord.ext import commands
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import gc_policy
 from bot.cogs.common import ACTIONS_PER_MINUTE, RateLimit, Starter, report_error
 from bot.cogs.gate import Gate, admit
 from bot.config import Settings, get_settings
 from bot.db import migrate
-from bot.db.engine import create_engine, session_factory
+from bot.db.engine import create_engine, optimize, session_factory
 from bot.db.models import utcnow
 from bot.math.workers import MathPool
 from bot.metrics import Metrics
@@ -144,6 +146,7 @@ class StudyBot:
         if getattr(self, "pool", None) is not None:
             self.pool.close()
         if self.engine is not None:
+            await _optimize_quietly(self.engine)
             await self.engine.dispose()
         if self.metrics is not None:
             self.metrics.close()
@@ -162,6 +165,15 @@ class ShardedDerivBot(StudyBot, commands.AutoShardedBot):
     """The bot running the shards SHARD_IDS of SHARD_COUNT (all of them if SHARD_IDS is unset)
     in this process; other processes run the rest. Interactions from a server reach the
     process holding its shard, DMs shard 0 (docs/SCALING.md)."""
+
+
+async def _optimize_quietly(engine: AsyncEngine) -> None:
+    """``PRAGMA optimize`` as the bot closes (SQLite's advice for long-lived connections); a
+    database already gone must not stop the bot from closing."""
+    try:
+        await asyncio.wait_for(optimize(engine), 10)
+    except (SQLAlchemyError, OSError, TimeoutError):
+        log.warning("could not refresh the database statistics on close", exc_info=True)
 
 
 def shard_options(settings: Settings) -> dict[str, object]:

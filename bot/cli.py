@@ -147,6 +147,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
             print_json(problem.to_json(), sys.stdout)
         else:
             print(f"[{problem.skill} L{problem.level} seed {problem.seed}] {problem.prompt}")
+            for i, hint in enumerate(problem.hints, 1):
+                print(f"    hint {i}/{len(problem.hints)}: {hint.text}")
             for step in problem.steps:
                 print(f"    {step.text}")
             print(f"    answer: {problem.answer}")
@@ -217,9 +219,14 @@ def cmd_deck(args: argparse.Namespace) -> int:
     from bot.study import decks
 
     if args.deck_command == "validate":
-        problems = decks.validate_path(
-            Path(args.path) if args.path else None, render=not args.no_render
-        )
+        path = Path(args.path) if args.path else None
+        problems = decks.validate_path(path, render=not args.no_render)
+        warnings = decks.warn_path(path)  # a card asking several things: said, not failed
+        for warning in warnings:
+            where = f"{warning.source}: " if warning.source else ""
+            print(f"warning: {where}{warning}", file=sys.stderr)
+        if warnings:
+            print(f"{len(warnings)} warning(s)", file=sys.stderr)
         for problem in problems:
             print(problem, file=sys.stderr)
         if problems:
@@ -249,53 +256,6 @@ async def _sync_decks(url: str | None) -> int:
     finally:
         await engine.dispose()
     print(f"loaded decks: {', '.join(loaded)}")
-    return 0
-
-
-# --- the class report ------------------------------------------------------------------------
-
-
-def cmd_class(args: argparse.Namespace) -> int:
-    import asyncio
-
-    if args.class_command != "report":
-        print("derivbot class: report --server ID [--csv FILE]", file=sys.stderr)
-        return 2
-    return asyncio.run(_class_report(args.url, args.server, args.csv))
-
-
-async def _class_report(url: str | None, guild_id: int, csv_path: str | None) -> int:
-    """A server's class, as /class shows it to teachers: a CSV gradebook (`--csv`), or the
-    same view as text."""
-    from bot.db.engine import create_engine, session_factory
-    from bot.math.workers import MathPool
-    from bot.study.cases import classview
-    from bot.study.service import StudyService
-
-    engine = create_engine(url)
-    try:
-        with MathPool(workers=1) as pool:  # only for the mistakes' example problems
-            service = StudyService(session_factory(engine), pool)
-            server = await service.server_id_for_guild(guild_id)
-            if server is None:
-                print(f"derivbot class: no server with Discord id {guild_id}", file=sys.stderr)
-                return 1
-            view = await service.class_view(server, examples=csv_path is None)
-    finally:
-        await engine.dispose()
-    if csv_path is None:
-        sys.stdout.write(classview.class_report_text(view))
-        return 0
-    text = classview.class_csv_text(view)
-    if csv_path == "-":
-        sys.stdout.write(text)
-    else:
-        Path(csv_path).write_text(text, encoding="utf-8", newline="")
-        rows = len(view.students) * len(view.skills)
-        print(
-            f"wrote {csv_path}: {rows} rows ({len(view.students)} students x "
-            f"{len(view.skills)} skills)"
-        )
     return 0
 
 
@@ -431,9 +391,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_engine_commands(sub)
     _add_front_end_commands(sub)
     _add_database_commands(sub)
-    from bot.ops import reminders
+    from bot.ops import classreport, dbcopy, reminders
 
     reminders.add_parser(sub)
+    dbcopy.add_parser(sub)
+    classreport.add_parser(sub)
     return parser
 
 
@@ -566,16 +528,6 @@ def _add_database_commands(sub: argparse._SubParsersAction) -> None:
     deck_sync = deck_sub.add_parser("sync", help="load the shipped decks into the database")
     deck_sync.add_argument("--url", help="database URL (default: DATABASE_URL / settings)")
     deck.set_defaults(handler=cmd_deck)
-
-    klass = sub.add_parser("class", help="a server's class, as teachers see it with /class")
-    class_sub = klass.add_subparsers(dest="class_command", metavar="COMMAND")
-    report = class_sub.add_parser(
-        "report", help="the class at a glance as text, or the CSV gradebook with --csv"
-    )
-    report.add_argument("--server", type=int, required=True, metavar="ID", help="Discord server id")
-    report.add_argument("--csv", metavar="FILE", help="write the gradebook CSV here (- = stdout)")
-    report.add_argument("--url", help="database URL (default: DATABASE_URL / settings)")
-    klass.set_defaults(handler=cmd_class)
 
 
 def main(argv: list[str] | None = None) -> int:

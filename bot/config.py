@@ -98,6 +98,12 @@ class Settings(BaseSettings):
         description="Seconds a SIGTERM waits for interactions in flight before closing (the "
         "process exits within this plus about a second).",
     )
+    upkeep_hours: float = Field(
+        default=1.0,
+        ge=0,
+        description="Hours between two database upkeep passes (pruning expired presentations, "
+        "refreshing the planner's statistics); 0: never (run `derivbot db prune` instead).",
+    )
     metrics_port: int | None = Field(
         default=None,
         ge=1,

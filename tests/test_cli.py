@@ -162,6 +162,12 @@ def test_generate_jsonl(skill: str) -> None:
         # derivative is d/dx of function, always
         assert sp.simplify(parse(p["derivative"]).expr - sp.diff(f, x)) == 0
         assert p["steps"] and all(s["latex"] for s in p["steps"])
+        # the hint ladder: text and a LaTeX line per rung, never the answer itself
+        assert 2 <= len(p["hints"]) <= 3
+        answer = parse(p["answer"]).expr
+        for rung in p["hints"]:
+            assert set(rung) == {"text", "latex"} and rung["text"] and rung["latex"]
+            assert sp.sstr(answer) not in rung["text"].replace("^", "**")
     again = derivbot(
         "generate", "--skill", skill, "--level", "2", "--count", "3", "--seed", "7", "--jsonl"
     )
@@ -212,6 +218,24 @@ def test_deck_validate(tmp_path: Path) -> None:
     result = derivbot("deck", "validate", str(bad))
     assert result.returncode == 1
     assert "line" in result.stderr
+
+
+def test_deck_validate_warns_about_a_card_asking_several_things(tmp_path: Path) -> None:
+    shipped = derivbot("deck", "validate", "--no-render")
+    assert "warning" not in shipped.stderr  # the shipped cards each ask one thing
+    multi = tmp_path / "multi.yaml"
+    multi.write_text(
+        "id: multi\ntitle: Multi\nversion: 1\ncards:\n  - id: two\n"
+        "    front: What is d/dx eˣ? Why?\n    back: eˣ\n",
+        "utf-8",
+    )
+    result = derivbot("deck", "validate", "--no-render", str(multi))
+    assert result.returncode == 0, result.stderr  # a warning, not a failure
+    assert "all decks are valid" in result.stdout
+    assert f"warning: {multi}: line 5: cards[0]: card 'two' may ask several things" in (
+        result.stderr
+    )
+    assert "1 warning(s)" in result.stderr
 
 
 def test_run_without_a_token_explains(tmp_path: Path) -> None:

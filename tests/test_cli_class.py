@@ -54,7 +54,10 @@ def test_class_report_writes_the_csv_gradebook(class_db: str, tmp_path: Path) ->
         "first_try": "10",
         "accuracy": "83",
     }
-    assert (ada_chain["points"], ada_chain["top_mistake"]) == ("110", "inner derivative missing")
+    assert (ada_chain["points"], ada_chain["top_mistake"]) == (
+        "110",
+        "chain rule misapplied (inner derivative missing or taken at the wrong part)",
+    )
     assert out.read_bytes().count(b"\r\n") == 7  # RFC 4180 line ends, header included
 
 
@@ -65,7 +68,10 @@ def test_class_report_as_text_and_for_an_unknown_server(class_db: str) -> None:
     assert text.startswith("Calculus: 3 students x 2 skills, ")
     assert "\n\nstudent  power       chain\n=Cleo    L1 1/1      -\n" in text
     assert "\nAda      L1 1/3      L2 10/10\n" in text  # level reached, recent first tries
-    assert "  1. inner derivative missing: 4 wrong answers, 2 students\n" in text
+    assert (
+        "  1. chain rule misapplied (inner derivative missing or taken at the wrong part): "
+        "4 wrong answers, 2 students\n"
+    ) in text
     assert f"     e.g. Ben on {generate('chain', 1, 11).prompt!r}: answered 'cos(x^2) #14'" in text
     assert "  power · level 1: Ada, =Cleo\n" in text
     missing = derivbot("class", "report", "--server", "404", "--url", class_db)

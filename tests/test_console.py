@@ -118,6 +118,25 @@ def test_a_hint_or_a_wrong_try_is_not_a_first_try(tmp_path: Path) -> None:
     assert (counts["Solved"], counts["First try"], counts["Points"]) == ("3", "1", "+5")
 
 
+def test_each_hint_shows_the_next_rung_of_the_ladder(tmp_path: Path) -> None:
+    problem = generate("product", 1, 0)
+    assert len(problem.hints) == 3
+    script = f"hint\nhint\nhint\nhint\n{problem.answer}\n"
+    result = console(
+        tmp_path,
+        "console", "--quiz", "product", "--count", "1", "--seed", "0", "--user", "ada",
+        stdin=script,
+    )  # fmt: skip
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    for n in (1, 2, 3):
+        assert f"💡 Hint {n}/3" in out
+    assert out.count("💡 Hint 3/3") == 2  # a fourth press shows the last rung again
+    assert "last hint" in out and "+5 points" in out
+    assert out.index("Hint 1/3") < out.index("Hint 2/3") < out.index("✅ Correct!")
+    assert "product-L1-0-hint2.png" in out  # each rung drawn to its own picture
+
+
 def test_review_grades_a_redrill_then_stats_and_leaderboard(tmp_path: Path) -> None:
     # two new items today: the power rule (a problem, seed 7) and the first flashcard
     script = "\n".join(

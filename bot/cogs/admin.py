@@ -180,16 +180,20 @@ class Admin(StudyCog):
     async def deck_list(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         _, server = await self._user(interaction)
-        rows = await self.service.list_decks(server)
         lines = []
-        for slug, title, count, shipped in rows:
-            name = title if shipped else echo(title)
-            origin = "built in" if shipped else "this server's"
-            lines.append(f"`{slug}`: {name}, {count} cards ({origin})")
+        for entry in await self.service.deck_overview(server):
+            name = entry.title if entry.shipped else echo(entry.title)
+            origin = "built in" if entry.shipped else "this server's"
+            state = "active" if entry.enabled else "**inactive**"
+            line = f"`{entry.slug}`: {name}, {entry.cards} cards ({origin}), {state}"
+            lines.append(f"{entry.position}. {line}")
         embed = discord.Embed(
             title="Decks", description="\n".join(lines)[:4000] or "No decks yet.", colour=0x5865F2
         )
-        embed.set_footer(text="Teachers: /deck import a YAML or CSV file to add your own.")
+        footer = "New cards come in this order. Teachers: /deck import a YAML or CSV file"
+        if server is not None:
+            footer += ", /deck order, /deck enable, /deck disable"
+        embed.set_footer(text=footer + ".")
         await interaction.followup.send(embed=embed, ephemeral=True)
 
     @deck.command(name="import", description="Add or update a deck from a YAML or CSV file")
@@ -306,8 +310,70 @@ class Admin(StudyCog):
             wait=True,
         )
 
+    @deck.command(name="enable", description="Study a deck's cards in this server again")
+    @app_commands.describe(deck="The deck's id (built-in decks too)")
+    @teacher_only()
+    async def deck_enable(self, interaction: discord.Interaction, deck: str) -> None:
+        await self._switch_deck(interaction, deck, enabled=True)
+
+    @deck.command(name="disable", description="Stop a deck's cards in this server (progress kept)")
+    @app_commands.describe(deck="The deck's id (built-in decks too)")
+    @teacher_only()
+    async def deck_disable(self, interaction: discord.Interaction, deck: str) -> None:
+        await self._switch_deck(interaction, deck, enabled=False)
+
+    async def _switch_deck(
+        self, interaction: discord.Interaction, deck: str, *, enabled: bool
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        _, server = await self._user(interaction)
+        assert server is not None  # teacher_only
+        try:
+            entry = await self.service.set_deck_enabled(server, deck.strip(), enabled)
+        except StudyError:
+            await interaction.followup.send(
+                f"There's no deck {echo(deck)} here; `/deck list` shows them.", ephemeral=True
+            )
+            return
+        if enabled:
+            said = "is active again: its cards are introduced and due here as before."
+        else:
+            said = (
+                "is inactive: its cards are no longer introduced or due here. Students' "
+                "progress is kept; `/deck enable` resumes it."
+            )
+        await interaction.followup.send(f"`{entry.slug}` {said}", ephemeral=True)
+
+    @deck.command(name="order", description="Move a deck in the order new cards are introduced")
+    @app_commands.describe(deck="The deck's id", position="1 puts its new cards first")
+    @teacher_only()
+    async def deck_order(
+        self,
+        interaction: discord.Interaction,
+        deck: str,
+        position: app_commands.Range[int, 1, 1000],
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        _, server = await self._user(interaction)
+        assert server is not None  # teacher_only
+        try:
+            order = await self.service.move_deck(server, deck.strip(), position)
+        except StudyError:
+            await interaction.followup.send(
+                f"There's no deck {echo(deck)} here; `/deck list` shows them.", ephemeral=True
+            )
+            return
+        lines = [f"{e.position}. `{e.slug}`" + ("" if e.enabled else " (inactive)") for e in order]
+        await interaction.followup.send(
+            "New cards now come from the decks in this order:\n" + "\n".join(lines),
+            ephemeral=True,
+        )
+
     @deck_export.autocomplete("deck")
     @deck_remove.autocomplete("deck")
+    @deck_enable.autocomplete("deck")
+    @deck_disable.autocomplete("deck")
+    @deck_order.autocomplete("deck")
     async def deck_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:

@@ -221,6 +221,25 @@ BUTTONS: dict[str, tuple[str, discord.ButtonStyle]] = {
 }
 
 
+async def send_hint(
+    interaction: discord.Interaction, service: StudyService, pool: MathPool, token: str, user: int
+) -> None:
+    """The next rung of the problem's hint ladder, privately: "Hint 2/3", its words, and the
+    rung drawn in the student's theme (each press shows the next rung)."""
+    shown = await service.hint(token, user_id=user)
+    if shown is None:
+        await interaction.followup.send(wording.NO_HINT, ephemeral=True)
+        return
+    theme = (await service.preferences(user)).theme
+    image = await tasks.arender(pool, [shown.latex], theme=theme, fallback_text=shown.text)
+    embed = discord.Embed(title=f"💡 {shown.title}", description=shown.text)
+    embed.set_footer(text=wording.hint_footer(shown.number, shown.total))
+    file = image_file(image, "hint.png")
+    if file is not None:
+        embed.set_image(url="attachment://hint.png")
+    await interaction.followup.send(embed=embed, file=file or discord.utils.MISSING, ephemeral=True)
+
+
 def study_button(action: str, custom_id: str) -> discord.ui.Button:
     label, style = BUTTONS[action]
     return discord.ui.Button(label=label, style=style, custom_id=custom_id)

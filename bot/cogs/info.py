@@ -35,6 +35,9 @@ EXAMPLES = {
     "assign list": "/assign list",
     "assign status": "/assign status assignment:1",
     "assign close": "/assign close assignment:1",
+    "deck enable": "/deck enable deck:ml-derivatives",
+    "deck disable": "/deck disable deck:ml-derivatives",
+    "deck order": "/deck order deck:calc-class position:1",
     "resources": "/resources",
     "help": "/help",
 }

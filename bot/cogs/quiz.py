@@ -22,6 +22,7 @@ from bot.cogs.common import (
     image_file,
     persistent_view,
     reporting,
+    send_hint,
     send_then_draw,
     study_button,
     tangent_picture,
@@ -200,19 +201,7 @@ class Quiz(StudyCog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         user, _ = await self._user(interaction)
         if action == "hint":
-            step = await self.service.hint(token, user_id=user)
-            if step is None:
-                await interaction.followup.send("No hint for this one.", ephemeral=True)
-                return
-            theme = (await self.service.preferences(user)).theme
-            image = await tasks.arender(self.pool, step.latex, theme=theme, fallback_text=step.text)
-            embed = discord.Embed(title=f"Hint: {step.title}", description=step.text)
-            file = image_file(image, "hint.png")
-            if file is not None:
-                embed.set_image(url="attachment://hint.png")
-            await interaction.followup.send(
-                embed=embed, file=file or discord.utils.MISSING, ephemeral=True
-            )
+            await send_hint(interaction, self.service, self.pool, token, user)
             return
         outcome = await self.service.give_up(token, user_id=user)
         await self._send_outcome(interaction, user, token, outcome, answer=None)

@@ -28,6 +28,7 @@ from bot.cogs.common import (
     image_file,
     persistent_view,
     reporting,
+    send_hint,
     send_then_draw,
     study_button,
     tangent_picture,
@@ -50,7 +51,7 @@ from bot.study.service import Outcome, Presented
 ANSWER_ID = re.compile(r"dra:(?P<token>[A-Za-z0-9_-]{8,40}):(?P<since>[0-9]{1,12})")
 # Buttons counted by the shared rate limit (a grade is not: it is the end of a card, whose
 # Show answer counted; a typed answer counts when it is submitted, not when the box opens).
-POOL_WORK = frozenset({"show", "solution", "next"})
+POOL_WORK = frozenset({"show", "hint", "solution", "next"})
 GRADES = {"again": Button.AGAIN, "hard": Button.HARD, "good": Button.GOOD, "easy": Button.EASY}
 COLOUR = BLURPLE
 
@@ -58,7 +59,7 @@ COLOUR = BLURPLE
 class ReviewButton(
     discord.ui.DynamicItem[discord.ui.Button],
     template=(
-        r"dr:(?P<action>show|again|hard|good|easy|answer|retry|solution|next)"
+        r"dr:(?P<action>show|again|hard|good|easy|answer|retry|hint|solution|next)"
         r":(?P<token>[A-Za-z0-9_-]{8,40}):(?P<since>[0-9]{1,12})"
     ),
 ):
@@ -213,7 +214,9 @@ class Review(StudyCog):
                 await self._send_next(interaction, run)
             return
         user = await self._user_id(interaction)
-        if action == "show":
+        if action == "hint":  # the next rung of the problem's ladder, as in /quiz
+            await send_hint(interaction, self.service, self.pool, token, user)
+        elif action == "show":
             shown = await self.service.presentation(token, user_id=user)
             await self._send_back(interaction, shown, since)
         elif action in GRADES:
@@ -304,6 +307,8 @@ class Review(StudyCog):
         card = run.current.card
         typed_in = card is None or bool(card.typed_answer)  # problems and typed cards
         actions = ("answer", "solution") if typed_in else ("show",)
+        if card is None:  # a problem: its hint ladder too
+            actions = ("answer", "hint", "solution")
         await interaction.followup.send(
             content=note,
             embeds=[*before, embed],

@@ -83,15 +83,17 @@ class Answering(Screen):
         if shown.kind != "skill":
             self.out.print("No hint for a flashcard; `solution` shows its answer.")
             return
-        step = await self.service.hint(shown.token, user_id=self.user)
-        if step is None:
-            self.out.print("No hint for this one.")
+        rung = await self.service.hint(shown.token, user_id=self.user)
+        if rung is None:
+            self.out.print(wording.NO_HINT)
             return
-        self.out.print(Text("💡 Hint: ", style="bold yellow") + Text(step.text))
+        self.out.print(Text(f"💡 {rung.title}: ", style="bold yellow") + Text(rung.text))
+        self.out.print(Text(wording.hint_footer(rung.number, rung.total), style="dim"))
         theme = await self.theme()
-        image = await tasks.arender(self.pool, step.latex, theme=theme, fallback_text=step.text)
+        image = await tasks.arender(self.pool, [rung.latex], theme=theme, fallback_text=rung.text)
         assert shown.problem is not None
-        self.images.save(_problem_name(shown.problem, "hint"), image.png, theme, "hint image")
+        name = _problem_name(shown.problem, f"hint{rung.number}")
+        self.images.save(name, image.png, theme, "hint image")
 
     async def show_outcome(self, shown: Presented, outcome: Outcome, answer: str | None) -> None:
         """The verdict as on Discord: the reading first, the verdict and the named mistake,

@@ -148,9 +148,9 @@ class ConsoleApp(
         self.out.print(table)
         self.out.print(
             "While answering: type the derivative as you would write it (2x cos(x^2), "
-            "sqrt(x), e^x, ln x); `hint` shows the first step, `solution` (or `skip`) the "
-            "worked solution, `quit` ends the session with its summary. Flashcards: Enter "
-            "shows the answer, then 1 Again · 2 Hard · 3 Good · 4 Easy."
+            "sqrt(x), e^x, ln x); `hint` shows the next hint (1/3, 2/3, ...), `solution` "
+            "(or `skip`) the worked solution, `quit` ends the session with its summary. "
+            "Flashcards: Enter shows the answer, then 1 Again · 2 Hard · 3 Good · 4 Easy."
         )
         self.out.print(Text("What earns points", style="bold"))
         for line in credit.help_lines():

@@ -62,6 +62,7 @@ __all__ = [
     "Reminder",
     "ReviewLog",
     "Server",
+    "ServerDeck",
     "ServerPoints",
     "ServerPointsDay",
     "Setting",
@@ -286,8 +287,30 @@ class Card(Base):
     typed_order: Mapped[int] = mapped_column(SmallInteger, default=1, server_default="1")
     position: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     retired: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # card keys of earlier cards of the deck this one takes over (a split): progress copied
+    replaces: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
 
     __table_args__ = (UniqueConstraint("deck_id", "card_key"),)
+
+
+class ServerDeck(Base):
+    """A server's choice about one deck it sees (a shipped one or its own): whether its cards
+    are studied there, and where it comes in the order new cards are introduced.
+
+    No row means the default: enabled, and ordered after the decks the teacher placed, the
+    server's own decks before the shipped ones (`bot.study.cases.queue`). Progress lives on
+    item states, so disabling a deck loses nothing."""
+
+    __tablename__ = "server_decks"
+
+    server_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("servers.id", ondelete="CASCADE"))
+    deck_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("decks.id", ondelete="CASCADE"), index=True
+    )
+    enabled: Mapped[bool] = mapped_column(default=True, server_default=true())
+    position: Mapped[int | None] = mapped_column(Integer)  # 1 first; NULL: not placed
+
+    __table_args__ = (PrimaryKeyConstraint("server_id", "deck_id"),)
 
 
 class ItemState(Base):
@@ -373,6 +396,7 @@ class ReviewLog(Base):
     __table_args__ = (
         Index(None, "server_id", "local_day"),  # leaderboard: a server's points per day
         Index(None, "user_id", "local_day"),  # stats, streaks, reviews done today
+        Index(None, "user_id", "reviewed_at"),  # a session's summary: the log since it began
         CheckConstraint(_in("kind", ITEM_KINDS), name="kind"),
         CheckConstraint(_in("scheduler", SCHEDULERS), name="scheduler"),
     )
@@ -435,12 +459,15 @@ class Presentation(Base):
     answered_at: Mapped[dt.datetime | None]
     tries: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     hinted: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # how many rungs of the problem's hint ladder were shown: the next press shows the next one
+    hints_shown: Mapped[int] = mapped_column(SmallInteger, default=0, server_default=text("0"))
     # loaded together with the presentation when grading, never lazily (async has no lazy I/O)
     user: Mapped[User] = relationship(lazy="raise_on_sql", viewonly=True)
 
     __table_args__ = (
         Index(None, "user_id", "created_at"),
         Index(None, "created_at"),  # pruning old presentations
+        Index(None, "answered_at"),  # pruning graded presentations
         CheckConstraint(_in("kind", ITEM_KINDS), name="kind"),
     )
 
@@ -464,7 +491,10 @@ class QuizAttempt(Base):
     mistake: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = _created_at()
 
-    __table_args__ = (Index(None, "user_id", "created_at"),)
+    __table_args__ = (
+        Index(None, "user_id", "created_at"),
+        Index(None, "server_id", "user_id"),  # /class: a server's mistakes
+    )
 
 
 CLAIM_OWNER_LEN = 64

@@ -7,7 +7,8 @@ answer kind), so it never raises for anything a student types: unreadable input 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Literal
 
@@ -16,6 +17,7 @@ import sympy as sp
 from bot.math.diagnosis import diagnose
 from bot.math.equivalence import compare, roughly
 from bot.math.parser import ParseError, Reading, parse, parse_line
+from bot.math.tokens import normalise
 
 VerdictKind = Literal["correct", "incorrect", "invalid"]
 TOO_COMPLEX = "That answer is too complex to check; try simplifying it."
@@ -72,6 +74,7 @@ def check_answer(
     transform: Callable[[sp.Expr], sp.Expr] | None = None,
     number: bool = False,
     line: bool = False,
+    prefer: Collection[str] = (),
 ) -> Verdict:
     """Check a typed `answer` against `expected`.
 
@@ -82,7 +85,36 @@ def check_answer(
 
     An answer that is wrong as read but right in its other natural reading (`3/4x` meant as
     (3/4)x) is `invalid`, with a message saying both: the student is told, and not graded.
+    `prefer` are the mistake codes of the drilled skill, named first when a slip fits two.
+    A trailing `+ C` is never right: see `_plus_c`.
     """
+    rest = None if line else _without_plus_c(answer, var)
+    verdict = _check(
+        expected,
+        answer if rest is None else rest,
+        function=function,
+        var=var,
+        order=order,
+        transform=transform,
+        number=number,
+        line=line,
+        prefer=prefer,
+    )
+    return verdict if rest is None else _plus_c(verdict)
+
+
+def _check(
+    expected: sp.Expr | str,
+    answer: str,
+    *,
+    function: sp.Expr | str | None,
+    var: str,
+    order: int,
+    transform: Callable[[sp.Expr], sp.Expr] | None,
+    number: bool,
+    line: bool,
+    prefer: Collection[str],
+) -> Verdict:
     try:
         reading = parse_line(answer, var) if line else parse(answer, var)
     except ParseError as exc:
@@ -111,11 +143,57 @@ def check_answer(
     mistake = None
     if function_expr is not None or transform is None:
         mistake = diagnose(
-            reading.expr, expected_expr, symbol, function_expr, transform=transform, order=order
+            reading.expr,
+            expected_expr,
+            symbol,
+            function_expr,
+            transform=transform,
+            order=order,
+            prefer=prefer,
         )
     if mistake is not None:
         return Verdict("incorrect", "Not quite.", reading, mistake.code, mistake.explanation)
     return _unnamed(reading, expected_expr, symbol, decided=result.equal is not None)
+
+
+# `+ C`, `+ c` or `+ K` at the very end (before any closing `$` or full stop)
+_PLUS_C = re.compile(r"\+\s*([CcK])\Z")
+
+
+def _without_plus_c(answer: str, var: str) -> str | None:
+    """The answer without a trailing constant of integration, or None when it has none.
+    Read on the normalised text, so look-alike pluses and letters count too."""
+    if not isinstance(answer, str):
+        return None
+    try:
+        text = normalise(answer)
+    except ParseError:
+        return None
+    end = len(text.rstrip(" \t\n$."))
+    m = _PLUS_C.search(text, max(0, end - 16), end)  # only the tail: linear in any input
+    if m is None or m.group(1) == var:
+        return None
+    rest = text[: m.start()] + text[m.end() :]
+    if not rest.strip(" \t\n$.") or _PLUS_C.search(rest.rstrip(" \t\n$.")):
+        return None  # `+ C` alone, or twice: read as typed (and refused)
+    return rest
+
+
+def _plus_c(rest: Verdict) -> Verdict:
+    """`3x^2 + C`: a derivative has no constant of integration, so the answer is wrong however
+    right the rest is; the words say whether the rest is right, integrated, or wrong too."""
+    if rest.verdict == "invalid":
+        return rest
+    no_c = "A derivative has no + C (the constant of integration belongs to antiderivatives)"
+    if rest.correct:
+        text = f"{no_c}; without it, your answer is right."
+    elif rest.mistake == "integrated":
+        text = "That is an antiderivative + C: you integrated; differentiate instead."
+    elif rest.diagnosis:
+        text = f"{no_c}; and even without it: {rest.diagnosis}"
+    else:
+        text = f"{no_c}; and even without it, the answer is not right."
+    return Verdict("incorrect", "Not quite.", rest.reading, "integrated", text)
 
 
 def _misshapen(reading: Reading, var: sp.Symbol, number: bool) -> Verdict | None:

@@ -16,9 +16,10 @@ import random
 
 import sympy
 
-from bot.math.equivalence import compare
+from bot.math.equivalence import compare, roughly
+from bot.math.forms import teacher_form
 from bot.math.problem import Problem
-from bot.math.rules import derive
+from bot.math.rules import RuleNode, derive, shown_pieces
 from bot.math.skills import SKILLS, Question, Skill
 from bot.math.skills.kinds import finite_real
 from bot.math.skills.pieces import R, Rng, W, X
@@ -45,15 +46,16 @@ def generate(skill: str, level: int, seed: int) -> Problem:
 
 def _attempt(s: Skill, level: int, seed: int, r: Rng) -> Problem | None:
     """One draw: None when f is degenerate, hides the practised rule, or makes a poor question."""
-    f = s.candidate(level, r)
+    f = teacher_form(s.candidate(level, r))  # shown as a teacher writes it: cot(u), not 1/tan(u)
     var = W if f.has(W) else X
     d = _worth_asking(f, var)
     if d is None:
         return None
     tree = derive(f, var)
-    if not s.fits(level, tree):
+    if not s.fits(level, tree) or _piece_is_whole(tree, d, var):
         return None
-    posed = s.kind.pose(Question(f, d, var, tree), r)
+    question = Question(f, teacher_form(d), var, tree)
+    posed = s.kind.pose(question, r)
     if posed is None:
         return None
     return Problem(
@@ -70,6 +72,7 @@ def _attempt(s: Skill, level: int, seed: int, r: Rng) -> Problem | None:
         prompt_latex=posed.prompt_latex,
         rule_tree=tree,
         steps=posed.steps,
+        hints=s.kind.hints(question, posed),
     )
 
 
@@ -98,6 +101,17 @@ def _well_formed(f: sympy.Expr, var: sympy.Symbol) -> bool:
         if node.is_number and not node.is_Number and not finite_real(node):
             return False
     return any(finite_real(f.subs(var, p)) for p in (R(7, 10), R(13, 10), R(-3, 5), 2))
+
+
+def _piece_is_whole(tree: RuleNode, d: sympy.Expr, var: sympy.Symbol) -> bool:
+    """A piece of the worked solution is already f′ (cos 2x·csc²x is csc²x − 2 in disguise:
+    d/dx[csc²x] is the whole answer), so the solution and the hints would give it away early."""
+    for node in shown_pieces(tree, var):
+        if node.derivative.is_number or not roughly(d, node.derivative, var, rtol=1e-9):
+            continue
+        if compare(d, node.derivative, var).equal:
+            return True
+    return False
 
 
 _MAX_CANCEL_TERMS = 6  # subsets of more terms than this are not searched (none are drawn)

@@ -10,7 +10,9 @@ import functools
 
 import sympy
 from sympy.printing.latex import LatexPrinter
-from sympy.printing.str import StrPrinter
+
+from bot.math.forms import teacher_form
+from bot.math.textform import TeacherText
 
 __all__ = [
     "bracket",
@@ -77,10 +79,10 @@ class _Latex(_FoldsLogBase, LatexPrinter):
         return r"\log_{" + self._print(base) + "}" + _braced_paren(self._print(arg))
 
 
-class _Text(_FoldsLogBase, StrPrinter):
+class _Text(_FoldsLogBase, TeacherText):
     def _print__LogBase(self, expr: sympy.Expr) -> str:
         arg, base = expr.args
-        return f"log({self._print(arg)}, {self._print(base)})"
+        return f"log_{self._print(base)}({self._print(arg)})"
 
 
 _LATEX = _Latex({"ln_notation": True})
@@ -89,14 +91,16 @@ _TEXT = _Text()
 
 @functools.lru_cache(maxsize=8192)
 def expr_latex(expr: sympy.Expr) -> str:
-    """LaTeX that matplotlib mathtext can draw; ln for natural log and log_b for other bases."""
-    return _LATEX.doprint(expr)
+    """LaTeX that matplotlib mathtext can draw; ln for natural log and log_b for other bases,
+    in a teacher's form (sec^2 for tan^2 + 1, `bot.math.forms`)."""
+    return _LATEX.doprint(teacher_form(expr))
 
 
 @functools.lru_cache(maxsize=8192)
 def expr_text(expr: sympy.Expr) -> str:
-    """A plain one-line form a student could type back (^ for powers, log(g, b) for bases)."""
-    return _TEXT.doprint(expr).replace("**", "^")
+    """A plain one-line form a student could type back, as a teacher writes it (`e^(2x)`,
+    `ln(x)`, `log_3(x)`, `sec^2(x)`, `5x^3`); our parser reads it back to the same expression."""
+    return _TEXT.doprint(teacher_form(expr))
 
 
 def paren(body: str) -> str:

@@ -11,7 +11,15 @@ from __future__ import annotations
 
 from bot.math.derivation import RULES, RuleNode, derive, iter_nodes, rules_used
 from bot.math.printing import bracket, expr_latex, expr_text, frac, paren
-from bot.math.solution import MAX_STEPS, TITLES, Step, result_step, rule_steps, steps
+from bot.math.solution import (
+    MAX_STEPS,
+    TITLES,
+    Step,
+    result_step,
+    rule_steps,
+    shown_pieces,
+    steps,
+)
 
 __all__ = [
     "MAX_STEPS",
@@ -29,5 +37,6 @@ __all__ = [
     "result_step",
     "rule_steps",
     "rules_used",
+    "shown_pieces",
     "steps",
 ]

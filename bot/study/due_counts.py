@@ -4,9 +4,9 @@ student's due queue (`StudyService.due_queue`) just to count it, a transaction e
 
 `due_counts` returns exactly ``len(due_queue(user, server))`` for every pair: the same due
 rule (SM-2's day, FSRS's instant before tomorrow starts), the same visibility (skills, shipped
-decks, the server's own decks, no retired cards), the same daily limits and new items (unseen
-states, level-1 skills never started, cards never shown). `tests/study/test_due_counts.py`
-holds it to that.
+decks, the server's own decks, less the decks it disabled, no retired cards), the same daily
+limits and new items (unseen states, level-1 skills never started, cards never shown).
+`tests/study/test_due_counts.py` holds it to that.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from sqlalchemy import and_, bindparam, case, distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import srs
-from bot.db.models import Card, Deck, ItemState, ReviewLog, User
+from bot.db.models import Card, Deck, ItemState, ReviewLog, ServerDeck, User
 from bot.math.generator import SKILLS
+from bot.study.cases.queue import disabled_here
 
 Pair = tuple[int, int | None]  # (user id, server id or None)
 
@@ -72,7 +73,7 @@ async def due_counts(
     for user_id, server_id in pairs:
         user = users[user_id]
         tally = tallies.get(user_id, _Tally())
-        cards = visible.get(None, 0) + (visible.get(server_id, 0) if server_id else 0)
+        cards = visible.get(server_id, 0)
         counts[(user_id, server_id)] = _count(
             user, tally, int(counted.get(user_id) or 0), cards - tally.card_states
         )
@@ -102,6 +103,7 @@ def _tally_query() -> Any:
         and_(
             ~Card.retired,
             or_(Deck.server_id.is_(None), Deck.server_id == bindparam("server_id")),
+            ~disabled_here(),  # never true outside a server (server_id NULL)
         ),
     )
     unseen = and_(in_view, ItemState.introduced_day.is_(None), ItemState.unlocked)
@@ -148,12 +150,31 @@ _COUNTED_TODAY = (
 
 
 async def _visible_cards(session: AsyncSession, servers: set[int | None]) -> dict[int | None, int]:
-    """Cards not retired, per deck owner: shipped decks (None) and these servers' own."""
+    """Cards not retired that each server (None: outside any) shows: the shipped decks and the
+    server's own, less the decks the server disabled."""
     owners = [s for s in servers if s is not None]
-    rows = await session.execute(
-        select(Deck.server_id, func.count(Card.id))
-        .join(Card, Card.deck_id == Deck.id)
-        .where(~Card.retired, or_(Deck.server_id.is_(None), Deck.server_id.in_(owners)))
-        .group_by(Deck.server_id)
+    per_deck = (
+        await session.execute(
+            select(Deck.id, Deck.server_id, func.count(Card.id))
+            .join(Card, Card.deck_id == Deck.id)
+            .where(~Card.retired, or_(Deck.server_id.is_(None), Deck.server_id.in_(owners)))
+            .group_by(Deck.id, Deck.server_id)
+        )
+    ).all()
+    disabled = set(
+        (
+            await session.execute(
+                select(ServerDeck.server_id, ServerDeck.deck_id).where(
+                    ServerDeck.server_id.in_(owners), ~ServerDeck.enabled
+                )
+            )
+        ).all()
     )
-    return {server: int(n) for server, n in rows}
+    return {
+        server: sum(
+            n
+            for deck, owner, n in per_deck
+            if owner in (None, server) and (server, deck) not in disabled
+        )
+        for server in servers
+    }

@@ -4,7 +4,7 @@ review that earned them, and read by the leaderboard instead of the review log: 
 reads a row per student and day, all time a row per student, in points order.
 
 They hold exactly the sums of the review log's ``points`` by (server, day, student) and
-(server, student): migration 0008_perf filled them from the log, grading keeps them (`record`).
+(server, student): migration 0011_perf filled them from the log, grading keeps them (`record`).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ one transaction, keyed by the presentation token so a double click counts once.
 
 `StudyService` is composed from the use-case parts in ``bot.study.cases`` (one module each:
 people, queue, presenting, grading, library, progress, reminding, servers,
-classview, assignments) over
+classview, assignments, upkeep) over
 ``cases.base.ServiceBase``, which declares what they share. This module stays the stable entry
 point: every name callers import from it is re-exported here.
 """
@@ -39,13 +39,14 @@ from bot.study.cases.grading import (
     UNLOCK_INTERVAL,
     GradingCases,
 )
-from bot.study.cases.library import LibraryCases
+from bot.study.cases.library import DeckEntry, LibraryCases
 from bot.study.cases.people import PREFERENCE_LIMITS, PeopleCases
 from bot.study.cases.presenting import PresentingCases
 from bot.study.cases.progress import ProgressCases
 from bot.study.cases.queue import QueueCases
 from bot.study.cases.reminding import ReminderCases
 from bot.study.cases.results import (
+    EXPIRED,
     AlreadyGraded,
     CardView,
     MemberPrivacy,
@@ -57,9 +58,11 @@ from bot.study.cases.results import (
     Schedule,
     ServerSettings,
     SessionReport,
+    ShownHint,
     StudyError,
 )
 from bot.study.cases.servers import ServerCases
+from bot.study.cases.upkeep import ANSWERED_KEEP, UNANSWERED_KEEP, Pruned, UpkeepCases
 from bot.study.importing import ImportBusy
 from bot.study.items import ItemKey
 from bot.study.wording import LEECH_NOTE, PRACTICE_NOTES
@@ -76,12 +79,15 @@ class StudyService(
     ServerCases,
     ClassViewCases,
     AssignmentCases,
+    UpkeepCases,
 ):
     """The one object every front-end calls; its state and constructor are
     `cases.base.ServiceBase`'s (sessions, pool, settings, clock, seeds, import limits)."""
 
 
 __all__ = [
+    "ANSWERED_KEEP",
+    "EXPIRED",
     "LEECH_NOTE",
     "MAX_DURATION_S",
     "POINTS_PER_CARD",
@@ -89,6 +95,7 @@ __all__ = [
     "PRACTICE_NOTES",
     "PREFERENCE_LIMITS",
     "PROBLEM_CACHE",
+    "UNANSWERED_KEEP",
     "UNLOCK_INTERVAL",
     "AlreadyGraded",
     "AssignmentProgress",
@@ -100,6 +107,7 @@ __all__ = [
     "ClassStudent",
     "ClassView",
     "Clock",
+    "DeckEntry",
     "ImportBusy",
     "ItemKey",
     "MemberPrivacy",
@@ -108,11 +116,13 @@ __all__ = [
     "Practice",
     "Preferences",
     "Presented",
+    "Pruned",
     "ReminderInfo",
     "Schedule",
     "SchedulerName",
     "ServerSettings",
     "SessionReport",
+    "ShownHint",
     "SkillCell",
     "StudentStatus",
     "StudyError",

@@ -51,6 +51,7 @@ NOTHING_SCHEDULED = "nothing scheduled"
 AGAIN_LATER = "🔁 Again later in this session."
 ALREADY_GRADED = "This one was already graded; it counts once."
 NO_LEECHES = "No leeches: nothing you keep forgetting. 🎉"
+NO_HINT = "No hint for this one."
 
 #: The verdict's headline, by `shown_status`.
 OUTCOME_TITLES = {
@@ -147,6 +148,13 @@ def practice_note(outcome: Outcome) -> str | None:
     if counted(outcome) or outcome.status == "already" or outcome.practice is None:
         return None
     return PRACTICE_NOTES[outcome.practice]
+
+
+def hint_footer(number: int, total: int) -> str:
+    """What a hint rung ends on: that the next press goes further, or that it was the last."""
+    if number < total:
+        return f"Press Hint again for hint {number + 1}/{total}."
+    return "That was the last hint; Solution shows the worked solution."
 
 
 def solution_lines(steps: Sequence[Step]) -> list[str]:

@@ -31,6 +31,9 @@ def bot_settings(tmp_path: Path) -> Settings:
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
         math_workers=2,
         math_timeout=5.0,
+        # no hourly database upkeep while tests move the clock by weeks (each pass would cost
+        # real time); tests/cogs/test_upkeep.py turns it on
+        upkeep_hours=0,
         _env_file=None,
     )
 

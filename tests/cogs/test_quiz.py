@@ -86,7 +86,7 @@ async def test_hint_and_solution(env, place, simcord_bot) -> None:
     di = guild.add_member(env.create_user("di"))
     message, _, problem = await _quiz(di, channel, simcord_bot, skill="product", level=2)
     hint = await di.click(message, label="Hint")
-    assert hint.ephemeral and hint.response.embeds[0].title.startswith("Hint:")
+    assert hint.ephemeral and hint.response.embeds[0].title == f"💡 Hint 1/{len(problem.hints)}"
     solution = await di.click(message, label="Solution")
     embed = solution.response.embeds[0]
     assert embed.title == "📖 Worked solution"
@@ -94,6 +94,29 @@ async def test_hint_and_solution(env, place, simcord_bot) -> None:
     # answering after giving up counts for nothing
     late = await _answer(di, message, sp.sstr(problem.answer))
     assert "already graded" in late.embeds[0].description
+
+
+async def test_three_hints_then_the_answer_is_credited_as_after_a_hint(
+    env, place, simcord_bot
+) -> None:
+    guild, channel = place
+    gil = guild.add_member(env.create_user("gil"))
+    message, _, problem = await _quiz(gil, channel, simcord_bot, skill="product", level=1)
+    assert len(problem.hints) == 3
+    shown = []
+    for _ in range(3):
+        await env.advance_time(2)
+        hint = await gil.click(message, label="Hint")
+        assert hint.ephemeral
+        shown.append(hint.response.embeds[0])
+        assert any(a.filename == "hint.png" for a in hint.response.attachments)
+    assert [e.title for e in shown] == ["💡 Hint 1/3", "💡 Hint 2/3", "💡 Hint 3/3"]
+    assert [e.description for e in shown] == [h.text for h in problem.hints]
+    assert "hint 2/3" in shown[0].footer.text and "last hint" in shown[2].footer.text
+    reply = await _answer(gil, message, sp.sstr(problem.answer))
+    assert reply.embeds[0].title == "✅ Correct!"
+    fields = {f.name: f.value for f in reply.embeds[0].fields}
+    assert fields["Points"] == "+5"  # after a hint: half of an unaided first try's 10
 
 
 async def test_buttons_work_after_a_restart(env, place, simcord_bot, new_bot) -> None:

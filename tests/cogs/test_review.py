@@ -94,7 +94,7 @@ async def test_a_mixed_session_through_all_four_grades_with_a_redrill(
     skill = first.response
     # skills and cards taking turns, as the scheduler orders new items
     assert skill.embeds[0].fields[0].value == "power · level 1"
-    assert _actions(skill) == ["answer", "solution"]
+    assert _actions(skill) == ["answer", "hint", "solution"]  # a problem has its hint ladder
     assert any(a.filename == "problem.png" for a in skill.attachments)
     assert "4 left in this session" in skill.embeds[0].footer.text
     verdict = await _solve(ada, skill, simcord_bot)
@@ -228,7 +228,7 @@ async def test_nothing_due(env, place, simcord_bot) -> None:
     ed, user = await _student(env, guild, simcord_bot, "ed", new_per_day=0)
     nothing = await ed.slash(channel, "review")
     assert nothing.ephemeral and "Nothing to review yet" in nothing.response.content
-    await _make_due(env, simcord_bot, user, ["notation"])
+    await _make_due(env, simcord_bot, user, ["notation-leibniz"])
     card = (await ed.slash(channel, "review")).response
     await _grade(ed, card, "Easy")
     caught_up = (await ed.slash(channel, "review")).response
@@ -273,6 +273,25 @@ async def test_leeches_get_focused_practice_that_leaves_their_schedule_alone(
         before.interval,
         before.ease,
     )
+
+
+async def test_a_reviewed_problem_has_its_hint_ladder(env, place, simcord_bot) -> None:
+    guild, channel = place
+    hal, _ = await _student(env, guild, simcord_bot, "hal", new_per_day=1)
+    skill = (await hal.slash(channel, "review")).response
+    problem = await simcord_bot.service.problem_for(_token(skill))
+    titles = []
+    for _ in range(len(problem.hints)):
+        await env.advance_time(2)
+        hint = await hal.click(skill, label="Hint")
+        assert hint.ephemeral
+        titles.append(hint.response.embeds[0].title)
+    total = len(problem.hints)
+    assert titles == [f"💡 Hint {n}/{total}" for n in range(1, total + 1)]
+    verdict = await _solve(hal, skill, simcord_bot)
+    assert verdict.embeds[0].title == "✅ Correct!"
+    fields = {f.name: f.value for f in verdict.embeds[0].fields}
+    assert fields["Points"] == "+5"  # after a hint: the hint credit, not a first try
 
 
 async def test_a_typed_cards_verdict_comes_before_its_drawn_back(

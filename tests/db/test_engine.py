@@ -19,7 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 
 from bot.config import get_settings
 from bot.db import migrate
-from bot.db.engine import SQLITE_BUSY_TIMEOUT_MS, create_engine, is_sqlite, transaction
+from bot.db.engine import (
+    SQLITE_BUSY_TIMEOUT_MS,
+    SQLITE_CACHE_KIB,
+    create_engine,
+    is_sqlite,
+    optimize,
+    transaction,
+)
 from bot.db.engine import session_factory as make_session_factory
 from bot.db.models import ItemState, ReviewLog, Setting, User, utcnow
 
@@ -102,6 +109,37 @@ async def _assert_pragmas(conn: AsyncConnection) -> None:
     assert (await conn.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
     assert (await conn.exec_driver_sql("PRAGMA busy_timeout")).scalar() == SQLITE_BUSY_TIMEOUT_MS
     assert (await conn.exec_driver_sql("PRAGMA synchronous")).scalar() == 1  # NORMAL
+    # a 64 MB page cache, not the 2 MB default; ANALYZE bounded per index
+    assert (await conn.exec_driver_sql("PRAGMA cache_size")).scalar() == -SQLITE_CACHE_KIB
+    assert SQLITE_CACHE_KIB >= 64 * 1024
+    assert (await conn.exec_driver_sql("PRAGMA analysis_limit")).scalar() == 1000
+
+
+async def test_migrations_leave_planner_statistics(empty_db_url: str, db_backend: str) -> None:
+    """prepare_database runs ANALYZE: the planner knows the tables' sizes from the start."""
+    await migrate.prepare_database(empty_db_url)
+    engine = create_engine(empty_db_url)
+    try:
+        async with engine.connect() as conn:
+            if db_backend == "sqlite":
+                stats = "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"
+            else:
+                stats = (
+                    "SELECT count(*) FROM pg_stat_user_tables"
+                    " WHERE relname = 'users' AND last_analyze IS NOT NULL"
+                )
+            assert (await conn.exec_driver_sql(stats)).scalar() == 1
+    finally:
+        await engine.dispose()
+
+
+async def test_optimize_runs_on_both_backends(engine: AsyncEngine, db_backend: str) -> None:
+    """The periodic refresh (PRAGMA optimize / ANALYZE) runs on a live engine, and after it
+    the engine still serves transactions."""
+    await optimize(engine)
+    await optimize(engine, full=True)
+    async with engine.connect() as conn:
+        assert (await conn.exec_driver_sql("SELECT 1")).scalar() == 1
 
 
 async def test_migration_engine_can_turn_foreign_keys_off(sqlite_db_url: str) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
-from bot.math.check import check_answer
+from bot.math.check import check_answer, check_problem
 from bot.math.diagnosis import CODES, diagnose, variants
+from bot.math.generator import generate
 from bot.math.parser import parse
 
 x = sp.Symbol("x")
@@ -31,10 +32,10 @@ CASES = [
     ("cot(x)", "csc(x)^2", "trig"),
     ("asin(x)", "-1/sqrt(1-x^2)", "inverse_trig"),
     ("cosh(x)", "-sinh(x)", "hyperbolic"),
-    # e^(3x) for e^(3x) is named as the missing factor 3, the more useful reading
-    ("e^(3x)", "e^(3x) + 0*x + 1 - 1", "exp"),
+    # e^(3x) for e^(3x): the inner derivative 3 is missing, a chain slip (the words say e^(kx))
+    ("e^(3x)", "e^(3x) + 0*x + 1 - 1", "chain"),
     ("sin(x)", "sin x", "not_differentiated"),
-    ("x e^(3x)", "e^(3x) + x e^(3x)", "exp"),
+    ("x e^(3x)", "e^(3x) + x e^(3x)", "chain"),
     ("2^x", "x 2^(x-1)", "exp"),
     ("2^x", "2^x x^0 + 0", "exp"),  # the missing ln 2
     ("9*log(x, 3)", "9/x", "log"),
@@ -128,3 +129,214 @@ def test_new_mistakes_say_what_went_wrong() -> None:
     f = parse("x^5").expr
     verdict = check_answer(sp.diff(f, x), "4x^4", function=f)
     assert "original exponent n, not n − 1" in (verdict.diagnosis or "")
+
+
+# --- issue 11 §3: answers built from a wrong formula -------------------------------------------
+
+WRONG_FORMULA = [
+    # (function, wrong answer, code, words the explanation must contain: where / what)
+    # the power rule applied to an exponential
+    ("e^x", "xe^(x-1)", "exp", "not a power"),
+    ("e^(2x)", "2xe^(2x-1)", "exp", "exp(2·x) is an exponential"),
+    ("2^x", "x 2^(x-1)", "exp", "2^x is an exponential"),
+    # the second derivative given for the first
+    ("x^3", "6x", "order", "second derivative"),
+    ("sin x", "-sin x", "order", "differentiated twice"),
+    # inverse-trig formula swaps, and the cofunction sign swaps
+    ("arctan x", "1/sqrt(1+x^2)", "inverse_trig", "atan(u) = 1/(u^2 + 1)"),
+    ("arccos x", "-1/(1+x^2)", "inverse_trig", "acos(u) = -1/sqrt(1 - u^2)"),
+    ("arcsin x", "sqrt(1-x^2)", "inverse_trig", "asin(u) = 1/sqrt(1 - u^2)"),
+    ("cos x", "sin x", "trig", "cos(u) = -sin(u)"),
+    ("cot x", "csc(x)^2", "trig", "cot(u) = -csc(u)^2"),
+    ("csc x", "csc x cot x", "trig", "csc(u) = -cot(u)·csc(u)"),
+    # the power rule off by one (the exponent raised)
+    ("x^6", "6x^7", "power", "not raise it to 7"),
+    ("x^(-2)", "-2x^(-1)", "power", "to -3, not raise it to -1"),
+    ("1/x^3", "-3/x^2", "power", "to -4"),
+    # a constant treated as a variable
+    ("pi^2", "2pi", "constant", "pi^2 is a constant, so its derivative is 0, not 2·pi"),
+    ("e^3", "3e^2", "constant", "its derivative is 0, not 3·exp(2)"),
+    ("ln 7", "1/7", "constant", "log(7) is a constant"),
+    ("x^2 + pi^2", "2x + 2pi", "constant", "pi^2 is a constant"),
+    # the chain rule applied to the wrong part
+    ("(x^2+5)^4", "4(2x)^3", "chain", "at the inside, x^2 + 5, not at its derivative 2·x"),
+    ("sin(x^3)", "cos(3x^2)", "chain", "not at its derivative 3·x^2"),
+    # f'/g' for a quotient, even when g is e^x (a factor e^(-x) to sympy)
+    ("x^2/e^x", "2x/e^x", "quotient", "not f'/g'"),
+    # one slip, two readings: the forgotten inner derivative, not a power-rule slip
+    ("(5x-4)^5", "5(5x-4)^4", "chain", "the derivative of the inside, (5·x - 4)' = 5, is missing"),
+    ("(3x+1)^5", "5(3x+1)^4", "chain", "the derivative of the inside, (3·x + 1)' = 3, is missing"),
+]
+
+
+@pytest.mark.parametrize(("function", "answer", "code", "words"), WRONG_FORMULA)
+def test_wrong_formula_is_named(function: str, answer: str, code: str, words: str) -> None:
+    f = parse(function).expr
+    verdict = check_answer(sp.diff(f, x), answer, function=f)
+    assert verdict.verdict == "incorrect"
+    assert verdict.mistake == code, verdict.diagnosis
+    assert words in (verdict.diagnosis or ""), verdict.diagnosis
+    assert code in CODES
+
+
+def test_the_term_of_a_sum_is_named() -> None:
+    f = parse("x^3 + sin(2x)").expr
+    verdict = check_answer(sp.diff(f, x), "3x^2 + cos(2x)", function=f)
+    assert verdict.mistake == "chain"
+    assert verdict.diagnosis == (
+        "In the term sin(2·x): Chain rule: the derivative of the inside, (2·x)' = 2, is missing."
+    )
+    f = parse("x^3 + x^2 sin x").expr
+    verdict = check_answer(sp.diff(f, x), "3x^2 + 2x sin x", function=f)
+    assert verdict.mistake == "product"
+    assert "x^2·cos(x) is missing" in (verdict.diagnosis or "")
+
+
+@pytest.mark.parametrize(
+    ("answer", "words"),
+    [
+        ("3x^2 + C", "without it, your answer is right"),
+        ("3x^2+c", "without it, your answer is right"),
+        ("$3x^2 + K$", "without it, your answer is right"),
+        ("x^4/4 + C", "you integrated"),
+        ("x^2 + C", "even without it"),
+    ],
+)
+def test_plus_c_on_a_derivative_is_never_right(answer: str, words: str) -> None:
+    verdict = check_answer(3 * x**2, answer, function=x**3)
+    assert verdict.verdict == "incorrect"
+    assert verdict.mistake == "integrated"
+    assert "no + C" in (verdict.diagnosis or "") or "integrated" in (verdict.diagnosis or "")
+    assert words in (verdict.diagnosis or "")
+
+
+def test_plus_c_is_an_ordinary_letter_when_it_is_the_variable() -> None:
+    verdict = check_answer("3*c**2 + 1", "3c^2 + c", function="c**3 + c", var="c")
+    assert verdict.verdict == "incorrect" and verdict.mistake != "integrated"
+    assert check_answer("3*c**2 + 1", "3c^2 + 1", function="c**3 + c", var="c").correct
+
+
+def test_the_drilled_skill_decides_between_two_readings() -> None:
+    f = x**2 * sp.exp(-x)  # x²/eˣ: quotient by default, product when products are drilled
+    answer = "2x e^(-x)"
+    assert check_answer(sp.diff(f, x), answer, function=f).mistake == "quotient"
+    assert check_answer(sp.diff(f, x), answer, function=f, prefer=("product",)).mistake == (
+        "product"
+    )
+    assert diagnose(2 * x * sp.exp(-x), sp.diff(f, x), x, f, prefer=("product",)).code == "product"
+
+
+@pytest.mark.parametrize("seed", [16, 135, 177])
+def test_a_copied_function_is_not_differentiated_not_a_power_slip(seed: int) -> None:
+    """Chain level 1, 4/√(6 − 2x) and the like: f answered for f' is the power rule without
+    lowering the exponent, times the inner −2, too; but the student copied f."""
+    problem = generate("chain", 1, seed)
+    verdict = check_problem(problem, sp.sstr(problem.function))
+    assert verdict.mistake == "not_differentiated", verdict.diagnosis
+
+
+def test_forgotten_inner_derivative_beats_a_coincidence_in_chain_problems() -> None:
+    for seed in range(40):
+        problem = generate("chain", 1, seed)
+        f = problem.function
+        if not (f.is_Pow or (f.is_Mul and any(a.is_Pow for a in f.args))):
+            continue
+        wrong = variants(f, x)
+        forgot = [v for v in wrong if v.kind == "chain"]
+        for v in forgot:
+            verdict = check_problem(problem, sp.sstr(v.expr))
+            assert verdict.mistake == "chain", (f, v.expr, verdict.diagnosis)
+
+
+@pytest.mark.parametrize(
+    ("function", "answer", "code", "words"),
+    [
+        ("x^2 sin x", "2x sin x - x^2 cos x", "product", "adds its terms"),
+        ("sin(x)/x^2", "(x^2 cos x + 2x sin x)/x^4", "quotient", "a difference"),
+        ("5^x", "5^x/ln 5", "exp", "do not divide"),
+        ("1/x^2", "1/(2x)", "power", "write it as x^(-2)"),
+        ("1/(x^2+1)", "1/(2x)", "quotient", "(1/g)' = −g'/g², not 1/g'"),
+    ],
+)
+def test_sign_and_reciprocal_slips(function: str, answer: str, code: str, words: str) -> None:
+    f = parse(function).expr
+    verdict = check_answer(sp.diff(f, x), answer, function=f)
+    assert verdict.mistake == code, verdict.diagnosis
+    assert words in (verdict.diagnosis or "")
+
+
+def test_diagnosis_gives_up_within_its_cpu_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A diagnosis past its budget names nothing rather than hold the worker."""
+    import bot.math.diagnosis as diagnosis
+
+    f = parse("x^2 sin x").expr
+    wrong = parse("2x sin x").expr
+    assert diagnose(wrong, sp.diff(f, x), x, f) is not None
+    monkeypatch.setattr(diagnosis, "BUDGET_S", -1.0)
+    assert diagnose(wrong, sp.diff(f, x), x, f) is None
+
+
+def test_a_rule_named_without_its_part_says_which_part() -> None:
+    f = parse("e^(x/(x^2+1))").expr
+    verdict = check_answer(sp.diff(f, x), "e^(x/(x^2+1)) * 1/(2x)", function=f)
+    assert verdict.mistake == "quotient"
+    assert (verdict.diagnosis or "").startswith("In x/(x^2 + 1): ")
+
+
+def test_a_generated_problem_prefers_its_own_skill() -> None:
+    """The answer kind passes the skill: the same slip on x²/eˣ is named by the skill drilled."""
+    import dataclasses
+
+    f = x**2 * sp.exp(-x)
+    for skill in ("quotient", "product"):
+        problem = dataclasses.replace(
+            generate(skill, 1, 3), function=f, derivative=sp.diff(f, x), answer=sp.diff(f, x)
+        )
+        assert check_problem(problem, "2x e^(-x)").mistake == skill
+
+
+@pytest.mark.parametrize(
+    ("function", "answer", "code", "words"),
+    [
+        ("x^5 - 3x", "5x^4 + 3", "sign", "The derivative of the term -3·x is -3"),
+        ("x^4 + cos(x)", "4x^3 + cos(x)", "not_differentiated", "cos(x) is copied"),
+        ("cos(x^3)", "3x^2", "chain", "kept only the inner derivative"),
+        ("ln(cos(x^2))", "2x/cos(x^2)", "chain", "kept only the inner derivative (x^2)'"),
+        ("tan(2x)", "2csc^2(2x)", "trig", "d/du tan(u) = sec(u)^2"),
+        ("sec(x)", "-csc(x)", "trig", "d/du sec(u)"),
+        ("tanh(x)", "sec^2(x)", "hyperbolic", "d/du tanh(u)"),
+        ("arccos(x)", "-1/sqrt(x^2-1)", "inverse_trig", "d/du acos(u)"),
+        ("x^(4/5)", "(4/5)x^(1/5)", "power", "not 1/5"),
+        ("x^(1/4)", "(1/4)x^(-1/4)", "power", "not -1/4"),
+        ("pi x^3", "3pi x^2 + x^3", "constant", "pi is a constant factor"),
+        ("ln(3) x^2", "2ln(3) x + x^2/3", "constant", "log(3) is a constant factor"),
+        ("log_7(x)", "ln(7)/x", "log", "ln a goes under x"),
+    ],
+)
+def test_heldout_families_are_named(function: str, answer: str, code: str, words: str) -> None:
+    """Families bench/heldout.py found unnamed: a term's sign or derivative lost, u' alone, trig
+    and hyperbolic mix-ups, a wrong new exponent, a constant factor given a derivative."""
+    f = parse(function).expr
+    verdict = check_answer(sp.diff(f, x), answer, function=f)
+    assert verdict.verdict == "incorrect"
+    assert verdict.mistake == code, verdict.diagnosis
+    assert words in (verdict.diagnosis or ""), verdict.diagnosis
+
+
+def test_sign_is_named_when_the_search_runs_out_of_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """More variants make a long search likelier to run out of CPU time; an answer that is just
+    f' with the wrong sign must still be named."""
+    import bot.math.diagnosis as diagnosis
+
+    class Clock:  # the deadline and one comparison in time, then the budget is spent
+        calls = 0
+
+        def process_time(self) -> float:
+            self.calls += 1
+            return 0.0 if self.calls <= 2 else 10.0
+
+    monkeypatch.setattr(diagnosis, "time", Clock())
+    f = parse("x^3 + sin(x) + arctan(x)").expr
+    mistake = diagnose(-sp.diff(f, x), sp.diff(f, x), x, f)
+    assert mistake is not None and mistake.code == "sign"
+    assert diagnose(sp.diff(f, x) + 1, sp.diff(f, x), x, f) is None

@@ -13,8 +13,10 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.math.forms import teacher_form
 from bot.math.generator import SKILLS, Problem, Skill, generate
-from bot.math.rules import expr_latex, rules_used
+from bot.math.parser import parse
+from bot.math.rules import expr_latex, expr_text, rules_used
 from tests.math.test_rules import (
     assert_mathtext,
     assert_same_function,
@@ -107,7 +109,9 @@ def check_problem(p: Problem) -> None:
     if p.answer_kind == "expression":
         assert p.point is None
         expected = sympy.diff(f, var, 2) if p.skill == "higher_order" else d
-        assert p.answer == expected
+        # sympy's derivative in its usual form: sec^2(x), not tan(x)^2 + 1
+        assert p.answer == teacher_form(expected)
+        assert_same_function(p.answer, expected, var)
         assert p.answer != 0
     elif p.answer_kind == "number":
         assert p.skill == "at_point" and p.point is not None
@@ -147,8 +151,12 @@ def check_problem(p: Problem) -> None:
         "prompt",
         "latex",
         "steps",
+        "hints",
     }
-    assert data["function"] == str(f) and data["answer"] == str(p.answer)
+    # teacher text (`e^(2x)`, `ln(x)`, `5x^3`) that our parser reads back to the same function
+    assert data["function"] == expr_text(f) and data["answer"] == expr_text(p.answer)
+    assert_same_function(parse(data["function"], p.var).expr, f, var)
+    assert_same_function(parse(data["answer"], p.var).expr, p.answer, var)
     assert data["latex"] == p.prompt_latex
     assert [s["rule"] for s in data["steps"]] == [s.rule for s in p.steps]
 

@@ -170,6 +170,14 @@ async def test_status_per_student_with_accuracy_and_most_frequent_mistake(
     assert wording.student_status_line(second, 2, cards=False) == "0/2 done · not started"
 
 
+async def test_status_names_students_as_this_server_knows_them(service, klass) -> None:
+    server, teacher, _, bo = klass
+    await service.join_server(bo, 900, "Calculus", member_name="Bo K.")
+    made = await service.create_assignment(server, teacher, skill="sum", count=1, due="fri")
+    status = await service.assignment_status(server, made.id)
+    assert [s.name for s in status.students] == ["Ada", "Bo K."]
+
+
 async def _deck(service, server: int) -> tuple[str, list[str]]:
     async with service.sessions() as session, session.begin():
         deck = Deck(server_id=server, slug="rules", title="Derivative rules")

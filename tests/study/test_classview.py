@@ -246,7 +246,12 @@ async def test_the_three_mistakes_made_most_with_their_latest_example(service) -
     view = await service.class_view(server)
     found = [(m.code, m.words, m.count, m.students) for m in view.mistakes]
     assert found == [
-        ("chain", "inner derivative missing", 4, 2),
+        (
+            "chain",
+            "chain rule misapplied (inner derivative missing or taken at the wrong part)",
+            4,
+            2,
+        ),
         ("not_differentiated", "answered the function itself", 2, 2),  # two students beat one
         ("power", "power rule misapplied", 2, 1),
     ]  # the sign mistake (once) is fourth; another server's chain mistakes are not counted
@@ -307,11 +312,11 @@ async def test_the_csv_has_one_row_per_student_and_skill(service) -> None:
         ["Ada", "1", "power", "1", "2", "3", "1", "33", "2026-03-02", "2026-03-04", "2", "10",
          "power rule misapplied"],
         ["Ada", "1", "chain", "2", "12", "12", "10", "83", "2026-03-02", "2026-03-03", "2", "110",
-         "inner derivative missing"],
+         "chain rule misapplied (inner derivative missing or taken at the wrong part)"],
         ["Ben", "2", "power", "1", "1", "1", "1", "100", "2026-03-02", "2026-03-03", "0", "10",
          "answered the function itself"],
         ["Ben", "2", "chain", "1", "2", "2", "0", "0", "2026-03-02", "2026-03-05", "0", "0",
-         "inner derivative missing"],
+         "chain rule misapplied (inner derivative missing or taken at the wrong part)"],
     ]  # fmt: skip
 
 

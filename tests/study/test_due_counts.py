@@ -5,6 +5,7 @@ retired cards, FSRS, students in other time zones, days later."""
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
 import pytest
 import sympy as sp
@@ -17,6 +18,7 @@ from bot.db.models import Card, Deck
 from bot.math.workers import MathPool
 from bot.study.due_counts import due_counts
 from bot.study.service import StudyService
+from tests.cogs.helpers import make_due
 from tests.seeds import seeded
 from tests.study.test_service import Clock
 
@@ -122,6 +124,19 @@ async def test_students_outside_any_server(service, clock) -> None:
     await _deck(service, None, "shipped", 3)
     pairs = [(user, None) for user in users]  # no server at all in the batch
     assert await _counted(service, clock, pairs) == await _expected(service, pairs)
+
+
+async def test_decks_a_server_disabled_are_not_counted(service, clock) -> None:
+    ann = await service.user_for_discord(950, "ann")
+    server = await service.join_server(ann, 95, "Choosy")
+    other = await service.join_server(ann, 96, "Other")
+    shipped = await _deck(service, None, "shipped", 3)
+    await _deck(service, server, "own", 2)
+    await service.set_deck_enabled(server, "shipped", False)
+    # due, but hidden in that server
+    await make_due(SimpleNamespace(service=service), ann, shipped[:2], clock())
+    for pairs in ([(ann, server)], [(ann, other)], [(ann, None)]):
+        assert await _counted(service, clock, pairs) == await _expected(service, pairs)
 
 
 async def test_no_pairs_no_queries(service, clock) -> None:

@@ -1,6 +1,6 @@
 """The leaderboard's rollups (points per server and day, and in all) rank exactly as the review
 log does: after reviews across days, with opt-outs, ties, several servers, a member ranked
-below the top, and after migration 0008_perf filled them from an existing log."""
+below the top, and after migration 0011_perf filled them from an existing log."""
 
 from __future__ import annotations
 
@@ -145,8 +145,8 @@ async def test_equal_points_rank_by_user_id_and_a_member_below_the_top_is_ranked
     assert board.me == stats.Standing(5, users[4], "s4", 10)
 
 
-async def test_migration_0008_perf_fills_the_rollups_from_the_log(empty_db_url: str) -> None:
-    await migrate.upgrade_async(empty_db_url, "0007")
+async def test_migration_0011_fills_the_rollups_from_the_log(empty_db_url: str) -> None:
+    await migrate.upgrade_async(empty_db_url, "0010")
     engine = create_engine(empty_db_url)
     row = (
         "INSERT INTO review_log (user_id, server_id, item_key, kind, quality, scheduler, "

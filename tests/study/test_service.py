@@ -146,6 +146,45 @@ async def test_hint_caps_the_grade(service) -> None:
     assert right.quality == 3
 
 
+async def test_each_hint_shows_the_next_rung_then_the_last_again(service) -> None:
+    user = await service.user_for_console("hugo")
+    shown = await service.present_seeded(user, "skill:product:1", 0)
+    ladder = shown.problem.hints
+    assert len(ladder) == 3
+    rungs = [await service.hint(shown.token) for _ in range(4)]
+    assert [(r.number, r.total, r.title) for r in rungs] == [
+        (1, 3, "Hint 1/3"),
+        (2, 3, "Hint 2/3"),
+        (3, 3, "Hint 3/3"),
+        (3, 3, "Hint 3/3"),  # nothing after the last rung but the solution
+    ]
+    assert [r.text for r in rungs[:3]] == [h.text for h in ladder]
+    assert [r.latex for r in rungs[:3]] == [h.latex for h in ladder]
+    right = await service.submit_answer(shown.token, sp.sstr(shown.problem.answer), seconds=1)
+    assert right.status == "correct" and right.quality == 3 and right.points == 5
+
+
+async def test_the_hint_ladder_carries_on_after_a_restart(
+    service, session_factory, pool, clock
+) -> None:
+    user = await service.user_for_console("ines")
+    shown = await service.present_seeded(user, "skill:chain:1", 0)
+    assert (await service.hint(shown.token)).number == 1
+    restarted = StudyService(
+        session_factory, pool, settings=service.settings, clock=clock, seeds=seeded()
+    )
+    assert (await restarted.hint(shown.token)).number == 2
+
+
+async def test_someone_elses_hint_is_refused_and_shows_them_nothing(service) -> None:
+    owner = await service.user_for_console("jo")
+    other = await service.user_for_console("kai")
+    shown = await service.present(owner, "skill:sum:1")
+    with pytest.raises(StudyError):
+        await service.hint(shown.token, user_id=other)
+    assert (await service.hint(shown.token, user_id=owner)).number == 1  # the owner's rung 1
+
+
 async def test_problem_survives_restart(service, session_factory, pool, clock) -> None:
     user = await service.user_for_console("gus")
     shown = await service.present(user, "skill:log:2")

@@ -95,12 +95,12 @@ def _log_diff_3(r: Rng, c: int) -> sympy.Expr:
             sympy.sin(k * X),
             sympy.cos(k * X),
             sympy.log(X),
-            sympy.sqrt(X),
-            k * X**2,
+            sympy.sqrt(X + k),
+            X**2 + k,
             sympy.exp(k * X),
             sympy.atan(X),
         )
-    )
+    )  # never sqrt(x) or x^2 alone: those are level 2's exponents
     f = base**expo
     return f * X ** r.randint(1, 2) if r.random() < 0.25 else c * f
 
@@ -129,13 +129,13 @@ def ml_l(level: int) -> Builder:
             if form == 0:
                 return -sympy.log(sigmoid(z))
             if form == 1:
-                return -sympy.log(1 - sigmoid(z))
+                return -sympy.log(sigmoid(-z))  # -ln(1 - σ(z)), as one sigmoid
             if form == 5:
                 return -sympy.log(sigmoid(z)) + r.choice((R(1, 2), 1, 2, R(1, 10))) * W**2
             if form == 2:
                 return (xi * W - nonzero(r, -9, 9)) ** 2
-            if form == 3:
-                return (sigmoid(z) - r.randint(0, 1)) ** 2
+            if form == 3:  # (σ(z) - y)^2, with 1 - σ(z) written as σ(-z)
+                return sigmoid(-z if r.randint(0, 1) else z) ** 2
             return sympy.log(1 + sympy.exp(-r.choice((1, -1)) * z))
         n = r.randint(2, 3)
         xs = r.sample([k for k in range(-4, 5) if k != 0], n)
@@ -150,6 +150,7 @@ def ml_l(level: int) -> Builder:
             return (xi * W - nonzero(r, -9, 9)) ** 2 + lam * W**2
         y = r.randint(0, 1)
         p = sigmoid(xi * W)
-        return -(y * sympy.log(p) + (1 - y) * sympy.log(1 - p)) - sympy.log(sigmoid(xs[0] * W))
+        q = sigmoid(-xi * W)  # 1 - p
+        return -(y * sympy.log(p) + (1 - y) * sympy.log(q)) - sympy.log(sigmoid(xs[0] * W))
 
     return build

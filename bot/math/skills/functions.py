@@ -70,7 +70,8 @@ def exp_l(level: int) -> Builder:
                 return coef1(r) * sympy.exp(X) + coef(r) * X ** r.randint(1, 4)
             return coef1(r) * sympy.Integer(a) ** X + coef(r) * sympy.exp(X)
         if level == 2:
-            inner = r.choice((poly_inner(r, X), -(X**2), sympy.sqrt(X), X / r.randint(2, 5)))
+            # never kx alone (level 1's e^(kx)): e^(-x^2/2), e^(sqrt(x)), e^(x^3 - 2x)…
+            inner = r.choice((poly_inner(r, X), -(X**2), sympy.sqrt(X), -(X**2) / r.randint(2, 5)))
             if r.random() < 0.3:
                 return coef1(r) * sympy.Integer(a) ** inner
             return coef1(r) * sympy.exp(inner)

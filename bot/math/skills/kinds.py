@@ -8,6 +8,7 @@ A new kind of answer (a vector, several parts) is one subclass of `AnswerKind`, 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
@@ -16,6 +17,14 @@ import sympy
 
 from bot.math.answers import Verdict, check_answer
 from bot.math.equivalence import compare
+from bot.math.forms import teacher_form
+from bot.math.hints import (
+    Hint,
+    derivative_hints,
+    second_derivative_hints,
+    tangent_hints,
+    value_hints,
+)
 from bot.math.rules import (
     RuleNode,
     Step,
@@ -25,8 +34,6 @@ from bot.math.rules import (
     expr_text,
     frac,
     paren,
-    result_step,
-    rule_steps,
     steps,
 )
 from bot.math.skills.pieces import PI, TRIG, R, Rng, W
@@ -48,7 +55,8 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Question:
-    """What every kind starts from: f, its derivative, its variable and its rule tree."""
+    """What every kind starts from: f, its derivative (in a teacher's form: sec^2(x), not
+    tan(x)^2 + 1), its variable and its rule tree."""
 
     f: sympy.Expr
     d: sympy.Expr
@@ -71,6 +79,23 @@ class Question:
     @functools.cached_property
     def latex(self) -> str:
         return expr_latex(self.f)
+
+
+def _named(q: Question, step: Step, order: int = 1) -> Step:
+    """A closing line in the function's own name: `L'(w) = …` for a loss, not `f'(w)`."""
+    if q.name == "f":
+        return step
+    primes = "'" * order
+    text = step.text.replace(f"f{primes}({q.v})", f"{q.name}{primes}({q.v})", 1)
+    return dataclasses.replace(step, text=text)
+
+
+def _solution(q: Question, *, max_steps: int | None = None) -> list[Step]:
+    """The worked solution for f' (`solution.steps`), its last line in the function's name."""
+    found = steps(
+        q.tree, q.var, result=q.d, **({} if max_steps is None else {"max_steps": max_steps})
+    )
+    return [*found[:-1], _named(q, found[-1])]
 
 
 @dataclass(frozen=True)
@@ -103,6 +128,10 @@ class AnswerKind:
         """The verdict on a typed answer; never raises for student input."""
         raise NotImplementedError
 
+    def hints(self, q: Question, posed: Posed) -> tuple[Hint, ...]:
+        """The hint ladder (`bot.math.hints`): nearer the answer each rung, never stating it."""
+        return derivative_hints(q.tree, q.var)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
@@ -122,12 +151,17 @@ class Derivative(AnswerKind):
             answer=q.d,
             prompt=prompt,
             prompt_latex=frac("d", f"d{q.v}") + bracket(q.latex),
-            steps=tuple(steps(q.tree, q.var, result=q.d)),
+            steps=tuple(_solution(q)),
         )
 
     def check(self, problem: Problem, answer: str) -> Verdict:
         return check_answer(
-            problem.answer, answer, function=problem.function, var=problem.var, order=self.order
+            problem.answer,
+            answer,
+            function=problem.function,
+            var=problem.var,
+            order=self.order,
+            prefer=(problem.skill,),  # a slip that fits two rules: the drilled one
         )
 
 
@@ -138,21 +172,23 @@ class SecondDerivative(Derivative):
     order = 2
 
     def pose(self, q: Question, r: Rng) -> Posed | None:
-        answer = sympy.diff(q.f, q.var, 2)
+        answer = teacher_form(sympy.diff(q.f, q.var, 2))
         if answer == 0:
             return None
-        sol = (
-            *rule_steps(q.tree, q.var, budget=5),
-            result_step(q.f, q.var, q.d),
-            *rule_steps(derive(q.d, q.var), q.var, budget=5),
-            result_step(q.f, q.var, answer, order=2),
-        )
+        first = _solution(q, max_steps=6)
+        again = steps(derive(q.d, q.var), q.var, result=answer, max_steps=6, order=2, of=q.f)
+        done = {s.latex for s in first}  # a piece worked out for f' is not worked out again
+        rest = [s for s in again[:-1] if s.latex not in done]
+        sol = (*first, *rest, _named(q, again[-1], order=2))
         return Posed(
             answer=answer,
             prompt=f"Find the second derivative {q.name}''({q.v}) of {q.name}({q.v}) = {q.text}",
             prompt_latex=frac("d^{2}", f"d{q.v}^{{2}}") + bracket(q.latex),
             steps=sol,
         )
+
+    def hints(self, q: Question, posed: Posed) -> tuple[Hint, ...]:
+        return second_derivative_hints(q.tree, q.d, q.var, derive(q.d, q.var))
 
 
 # --------------------------------------------------------------------------- at a point
@@ -239,7 +275,7 @@ def _at_point(q: Question, r: Rng) -> _AtPoint | None:
         + f"{q.v} = {a_l}}} = {expr_latex(da)}",
         f"Evaluate at {q.v} = {a_t}: {q.name}'({a_t}) = {expr_text(da)}",
     )
-    sol = [*rule_steps(q.tree, q.var, budget=8), result_step(q.f, q.var, q.d), evaluate]
+    sol = [*_solution(q, max_steps=9), evaluate]
     return _AtPoint(a, fa, da, sol)
 
 
@@ -268,6 +304,10 @@ class Value(AnswerKind):
         return self.check_at(
             answer, problem.answer, var=problem.var, point=problem.point, function=problem.function
         )
+
+    def hints(self, q: Question, posed: Posed) -> tuple[Hint, ...]:
+        assert posed.point is not None
+        return value_hints(q.tree, q.var, posed.point, posed.answer)
 
     def check_at(
         self,
@@ -335,6 +375,11 @@ class TangentLine(AnswerKind):
             steps=tuple(sol),
             point=a,
         )
+
+    def hints(self, q: Question, posed: Posed) -> tuple[Hint, ...]:
+        assert posed.point is not None
+        height = q.f.subs(q.var, posed.point)
+        return tangent_hints(q.tree, q.var, posed.point, height, posed.answer)
 
     def check(self, problem: Problem, answer: str) -> Verdict:
         return self.check_at(

@@ -43,6 +43,10 @@ def nonzero(r: Rng, lo: int, hi: int) -> int:
     return r.choice([k for k in range(lo, hi + 1) if k != 0])
 
 
+#: inner slopes for a chain that must stay one: neither 0 nor ±1
+STEEP = (-5, -4, -3, -2, 2, 3, 4, 5)
+
+
 def slope(r: Rng, hi: int = 5) -> int:
     """An inner slope other than 0 and 1."""
     return r.choice([k for k in range(-hi, hi + 1) if k not in (0, 1)])
@@ -77,11 +81,25 @@ def poly_inner(r: Rng, x: sympy.Symbol, positive: bool = False) -> sympy.Expr:
     return x**3 + nonzero(r, -6, 6) * x if r.random() < 0.5 else x**3 + nonzero(r, -9, 9)
 
 
+def higher_inner(r: Rng, x: sympy.Symbol, positive: bool = False) -> sympy.Expr:
+    """A cubic or quartic inside (x^3 - 4x, x^4 + 2): level 2's chains, beyond level 1's
+    linear and quadratic ones; `positive` keeps it > 0 for every real x."""
+    form = r.randrange(3)
+    if form == 0:
+        if positive:
+            return x**4 + r.randint(1, 5) * x**2 + r.randint(1, 9)
+        return x**3 + nonzero(r, -6, 6) * x
+    if form == 1:
+        return x**4 + r.randint(1, 9) if positive else x**3 + nonzero(r, -9, 9)
+    return x**4 + (r.randint(1, 9) if positive else nonzero(r, -9, 9))
+
+
 def simple_inner(r: Rng, x: sympy.Symbol) -> sympy.Expr:
-    """The inside of a chain at level 2: kx, ax + b, x^2, x^2 + c."""
+    """The inside of a chain at level 2: kx, ax + b, x^2, x^2 + c (k never ±1: sin(-x) is
+    written -sin(x), and the chain is gone)."""
     form = r.randrange(4)
     if form == 0:
-        return slope(r) * x
+        return r.choice(STEEP) * x
     if form == 1:
         return linear(r, x)
     if form == 2:

@@ -19,6 +19,7 @@ from bot.math.skills.pieces import (
     basic,
     coef,
     coef1,
+    higher_inner,
     linear,
     monomial,
     nonzero,
@@ -47,6 +48,9 @@ def power_l(level: int) -> Builder:
     return build
 
 
+_SUM_2 = (1, 2, 3, 4, 5, R(1, 2), -1, -2, R(1, 3), R(-1, 2))
+
+
 def sum_l(level: int) -> Builder:
     def build(r: Rng) -> sympy.Expr:
         if level == 1:
@@ -55,8 +59,9 @@ def sum_l(level: int) -> Builder:
             if r.random() < 0.5:
                 terms.append(nonzero(r, -9, 9))
             return sympy.Add(*terms)
-        if level == 2:
-            exps = r.sample([1, 2, 3, 4, 5, R(1, 2), -1, -2, R(1, 3), R(-1, 2)], 3)
+        if level == 2:  # one root or negative power at least: level 1 has whole powers only
+            odd = r.choice([R(1, 2), -1, -2, R(1, 3), R(-1, 2)])
+            exps = [odd, *r.sample([e for e in _SUM_2 if e != odd], 2)]
             return sympy.Add(*(coef(r) * X**e for e in exps))
         exps = r.sample([2, 3, 4, 5, 6, R(1, 2), -1, -2, R(3, 2)], r.randint(2, 3))
         terms = [monomial(r, X, [e], rational=True) for e in exps]
@@ -192,9 +197,10 @@ def chain_l(level: int) -> Builder:
                 return coef1(r) * sympy.exp(poly_inner(r, X))
             if outer == 2:
                 return coef1(r) * sympy.log(poly_inner(r, X, positive=True))
+            # a root or power of a cubic or quartic: level 1 has those of linear and quadratics
             if outer == 3:
-                return coef1(r) * sympy.sqrt(poly_inner(r, X, positive=True))
-            return coef1(r) * poly_inner(r, X) ** r.choice((3, 4, 5, -2, R(2, 3)))
+                return coef1(r) * sympy.sqrt(higher_inner(r, X, positive=True))
+            return coef1(r) * higher_inner(r, X) ** r.choice((3, 4, 5, -2, R(2, 3)))
         middle = r.choice((sympy.sin, sympy.cos, sympy.tan, sympy.exp, sympy.log, sympy.sqrt))
         inner = r.choice((slope(r) * X, linear(r, X, positive=True), X**2 + r.randint(1, 5), X**2))
         mid = middle(inner)

@@ -266,7 +266,10 @@ class AssignmentCases(ServiceBase):
             row, deck = await _assignment(session, server_id, assignment_id)
             members = (
                 await session.execute(
-                    select(User.id, User.display_name)
+                    select(  # the name this server knows them by, as the leaderboard shows
+                        User.id,
+                        func.coalesce(func.nullif(Membership.display_name, ""), User.display_name),
+                    )
                     .join(Membership, Membership.user_id == User.id)
                     .where(Membership.server_id == server_id)
                 )

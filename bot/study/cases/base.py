@@ -28,7 +28,7 @@ from bot.math import tasks
 from bot.math.generator import Problem
 from bot.math.workers import MathPool, WorkerCrashed, WorkTimeout
 from bot.study import importing
-from bot.study.cases.results import StudyError
+from bot.study.cases.results import EXPIRED, StudyError
 
 if TYPE_CHECKING:
     from bot.study.cases.assignments import AssignmentProgress
@@ -142,7 +142,7 @@ class ServiceBase(abc.ABC):
             query = query.with_for_update(of=Presentation)
         p = (await session.execute(query)).scalar_one_or_none()
         if p is None:
-            raise StudyError("that question has expired")
+            raise StudyError(EXPIRED)
         return p
 
     async def _problem(self, skill: str, level: int, seed: int) -> Problem:

@@ -22,7 +22,15 @@ from bot.math.rules import Step
 from bot.study import credit as credits
 from bot.study import points as points_rollup
 from bot.study.cases.base import ServiceBase, check_owner, schedule_state, store_schedule
-from bot.study.cases.results import AlreadyGraded, Outcome, Practice, Schedule, StudyError
+from bot.study.cases.library import review_events
+from bot.study.cases.results import (
+    AlreadyGraded,
+    Outcome,
+    Practice,
+    Schedule,
+    ShownHint,
+    StudyError,
+)
 from bot.study.credit import Credit, card_credit, problem_credit
 from bot.study.items import skill_key
 from bot.study.text import clean_text
@@ -39,16 +47,23 @@ UNLOCK_INTERVAL = 6  # passing level n at an interval of at least this many days
 class GradingCases(ServiceBase):
     """A grading writes the new state and its log entry in one transaction, keyed by the token."""
 
-    async def hint(self, token: str, *, user_id: int | None = None) -> Step | None:
-        """The first worked step; taking it caps the grade at 'correct after a hint' and the
-        credit at `Credit.HINT` (one flag per presentation, however many hints it shows)."""
-        problem = await self.problem_for(token)
+    async def hint(self, token: str, *, user_id: int | None = None) -> ShownHint | None:
+        """The next rung of the problem's hint ladder ("Hint 2/3"), the last one again once
+        all were shown; None for a problem without hints. Any rung caps the grade at 'correct
+        after a hint' and the credit at `Credit.HINT` (one flag per presentation, however many
+        rungs it shows); the count of rungs shown survives a restart."""
+        ladder = (await self.problem_for(token)).hints
         async with transaction(self.sessions) as session:
-            p = await self._presentation(session, token)
+            p = await self._presentation(session, token, lock=True)
             check_owner(p, user_id)
+            if not ladder:
+                return None
+            number = min(p.hints_shown + 1, len(ladder))
+            p.hints_shown = number
             if p.answered_at is None:
                 p.hinted = True
-        return problem.steps[0] if problem.steps else None
+        rung = ladder[number - 1]
+        return ShownHint(number, len(ladder), rung.text, rung.latex)
 
     async def submit_answer(
         self, token: str, text: str, *, seconds: float | None = None, user_id: int | None = None
@@ -297,16 +312,7 @@ class GradingCases(ServiceBase):
         self, session: AsyncSession, state: ItemState, user: User, scheduler: str
     ) -> None:
         """One item's state under another scheduler, from its counted log (see set_scheduler)."""
-        logs = await session.execute(
-            select(ReviewLog.quality, ReviewLog.reviewed_at)
-            .where(
-                ReviewLog.user_id == state.user_id,
-                ReviewLog.item_key == state.item_key,
-                ReviewLog.counted,
-            )
-            .order_by(ReviewLog.reviewed_at, ReviewLog.id)
-        )
-        events = [srs.ReviewEvent(quality, at) for quality, at in logs]
+        events = (await review_events(session, state.user_id, [state]))[state.item_key]
         derived = srs.replay(
             events, scheduler, tz=user.timezone, day_start_hour=user.day_start_hour
         )

@@ -7,11 +7,11 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, bindparam, cast, func, literal, or_, select
+from sqlalchemy import String, bindparam, case, cast, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import srs
-from bot.db.models import Card, Deck, ItemState, ReviewLog
+from bot.db.models import Card, Deck, ItemState, ReviewLog, ServerDeck
 from bot.math.generator import SKILLS
 from bot.srs.session import REDRILL_PASS
 from bot.study.cases.base import ServiceBase
@@ -106,7 +106,7 @@ class QueueStatements:
     done_today: Any  # reviews counted and items introduced today, in one round trip
     due: Any  # introduced items due by today (SM-2) or before tomorrow starts (FSRS), in view
     unseen: Any  # unseen items in view, plus every level-1 skill state
-    fresh_cards: Any  # visible cards with no state at all yet, in deck order
+    fresh_cards: Any  # visible cards with no state at all yet, decks in the server's order
     leeches: Any  # flagged leeches in view, most lapses first
 
 
@@ -115,8 +115,9 @@ def queue_statements(in_server: bool) -> QueueStatements:
     """Built once per shape: constructing a select costs more Python than running it."""
     user_id, today = bindparam("user_id"), bindparam("today")
     decks = Deck.server_id.is_(None)
-    if in_server:  # shipped decks everywhere, a server's own decks only in that server
-        decks = decks | (Deck.server_id == bindparam("server_id"))
+    if in_server:  # shipped decks everywhere, a server's own decks only in that server,
+        # and of those only the decks the server has not disabled
+        decks = (decks | (Deck.server_id == bindparam("server_id"))) & ~disabled_here()
     # correlated, so each of the student's card states probes cards and decks by primary key;
     # `card_id IN (SELECT cards.id ... )` made PostgreSQL scan every server's cards first
     visible_card = (
@@ -134,20 +135,54 @@ def queue_statements(in_server: bool) -> QueueStatements:
         )
         .exists()
     )
+    choice = ServerDeck.__table__.alias("choice")
+    fresh = (
+        select(Card.id)
+        .join(Deck, Card.deck_id == Deck.id)
+        .where(decks, ~Card.retired, ~seen)
+        .limit(bindparam("limit"))
+    )
+    if in_server:
+        fresh = fresh.outerjoin(
+            choice,
+            (choice.c.deck_id == Deck.id) & (choice.c.server_id == bindparam("server_id")),
+        ).order_by(*deck_order(choice.c.position), Card.position, Card.id)
+    else:
+        fresh = fresh.order_by(*deck_order(None), Card.position, Card.id)
     return QueueStatements(
         done_today=_done_today(user_id, today),
         due=_due(user_id, today, in_view),
         unseen=_unseen(user_id, in_view),
-        # the visible decks first (few), then their cards through cards(deck_id)
-        fresh_cards=select(Card.id)
-        .join(Deck, Card.deck_id == Deck.id)
-        .where(decks, ~Card.retired, ~seen)
-        .order_by(Card.id)
-        .limit(bindparam("limit")),
+        fresh_cards=fresh,  # the visible decks first (few), their cards through cards(deck_id)
         leeches=select(ItemState.item_key)
         .where(ItemState.user_id == user_id, ItemState.leech_flagged, in_view)
         .order_by(ItemState.lapses.desc(), ItemState.item_key),
     )
+
+
+def disabled_here() -> Any:
+    """True for a deck that the server (bound parameter ``server_id``) has disabled."""
+    return (
+        select(ServerDeck.deck_id)
+        .where(
+            ServerDeck.deck_id == Deck.id,
+            ServerDeck.server_id == bindparam("server_id"),
+            ~ServerDeck.enabled,
+        )
+        .exists()
+    )
+
+
+def deck_order(position: Any) -> tuple[Any, ...]:
+    """ORDER BY terms putting decks in the order their new cards are introduced: first a
+    server's own decks that the teacher has not placed (a deck just imported is wanted now),
+    then the decks the teacher placed (`position`, a server's choice; None outside a server),
+    then the shipped decks not placed; in each group the older deck first."""
+    own = Deck.server_id.is_not(None)
+    if position is None:
+        return (case((own, 0), else_=2), Deck.id)
+    group = case((position.is_not(None), 1), (own, 0), else_=2)
+    return (group, position, Deck.id)
 
 
 def _done_today(user_id: Any, today: Any) -> Any:

@@ -16,6 +16,11 @@ class StudyError(LookupError):
     """A request the service cannot serve (unknown token, someone else's item, ...)."""
 
 
+#: What a button or answer box says once its presentation is gone (pruned after a while, see
+#: `cases.upkeep`): a calm note, not an error.
+EXPIRED = "this problem has expired (old ones are cleared away after a while); start a fresh one"
+
+
 class AlreadyGraded(Exception):
     """Raised inside a grading transaction when its presentation was graded concurrently."""
 
@@ -44,6 +49,32 @@ class Presented:
     card: CardView | None = None
     #: a skill level not unlocked yet: it can be tried, as practice (see wording.PRACTICE_NOTES)
     locked: bool = False
+
+
+@dataclass(frozen=True)
+class ShownHint:
+    """One rung of a problem's hint ladder as shown: rung `number` of `total` ("Hint 2/3").
+
+    `text` is for chat; `latex` is a line of words with `$math$` spans (draw it with
+    `render_lines`). `title` and `rule` let it stand where a worked step used to."""
+
+    number: int
+    total: int
+    text: str
+    latex: str
+
+    @property
+    def title(self) -> str:
+        return f"Hint {self.number}/{self.total}"
+
+    @property
+    def rule(self) -> str:
+        return "hint"
+
+    @property
+    def last(self) -> bool:
+        """No rung after this one: the next help is the solution."""
+        return self.number >= self.total
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from bot import srs
 from bot.db.engine import transaction
-from bot.db.models import ItemState, ReviewLog, Server, User
+from bot.db.models import ItemState, Server, User
 from bot.study.cases.base import SchedulerName, ServiceBase, store_schedule
+from bot.study.cases.library import review_events
 from bot.study.cases.results import ServerSettings, StudyError
 
 
@@ -74,16 +75,7 @@ class ServerCases(ServiceBase):
                 .scalars()
                 .all()
             )
-            logs = (
-                await session.execute(
-                    select(ReviewLog.item_key, ReviewLog.quality, ReviewLog.reviewed_at)
-                    .where(ReviewLog.user_id == user_id, ReviewLog.counted)
-                    .order_by(ReviewLog.reviewed_at, ReviewLog.id)
-                )
-            ).all()
-            events: dict[str, list[srs.ReviewEvent]] = {}
-            for key, quality, at in logs:
-                events.setdefault(key, []).append(srs.ReviewEvent(quality, at))
+            events = await review_events(session, user_id, states)
             for state in states:
                 derived = srs.replay(
                     events.get(state.item_key, []),

@@ -18,7 +18,8 @@ Two levels of checking:
 This package knows nothing of Discord or the database: it parses, validates and serialises.
 Its parts: `schema` (limits, models, `DeckError`), `structure` (data to a `Deck`, problems
 located), `yamlfile` and `csvfile` (the two formats, both ways), `content` (the math checks),
-`files` (by path or text, everything checked). Import from here.
+`files` (by path or text, everything checked), `lint` (warnings: a card that seems to ask
+several things). Import from here.
 """
 
 from __future__ import annotations
@@ -38,10 +39,13 @@ from bot.study.decks.files import (
     shipped_decks_dir,
     validate_path,
     validate_text,
+    warn_path,
 )
+from bot.study.decks.lint import card_warnings, deck_warnings
 from bot.study.decks.schema import (
     CSV_COLUMNS,
     CSV_OPTIONAL_COLUMNS,
+    CSV_REPLACES_COLUMN,
     CSV_REQUIRED_COLUMNS,
     DECK_SUFFIXES,
     LIMITS,
@@ -84,6 +88,7 @@ from bot.study.decks.yamlfile import (
 __all__ = [
     "CSV_COLUMNS",
     "CSV_OPTIONAL_COLUMNS",
+    "CSV_REPLACES_COLUMN",
     "CSV_REQUIRED_COLUMNS",
     "DECK_SUFFIXES",
     "LIMITS",
@@ -115,7 +120,9 @@ __all__ = [
     "Title",
     "TypedAnswer",
     "Var",
+    "card_warnings",
     "check_cards",
+    "deck_warnings",
     "dump_deck_csv",
     "dump_deck_yaml",
     "load_deck_csv",
@@ -127,4 +134,5 @@ __all__ = [
     "validate_deck",
     "validate_path",
     "validate_text",
+    "warn_path",
 ]

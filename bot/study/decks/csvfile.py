@@ -9,6 +9,7 @@ from typing import Any
 from bot.study.decks.schema import (
     CSV_COLUMNS,
     CSV_OPTIONAL_COLUMNS,
+    CSV_REPLACES_COLUMN,
     CSV_REQUIRED_COLUMNS,
     MAX_CARDS,
     Deck,
@@ -49,7 +50,7 @@ def _read_csv(text: str, source: str | None) -> tuple[list[str], int, list[tuple
 
 
 def _check_header(header: list[str], line: int, source: str | None) -> None:
-    known = set(CSV_COLUMNS) | set(CSV_OPTIONAL_COLUMNS)
+    known = set(CSV_COLUMNS) | set(CSV_OPTIONAL_COLUMNS) | {CSV_REPLACES_COLUMN}
     problems = []
     unknown = [c for c in header if c not in known]
     if unknown:
@@ -69,6 +70,9 @@ def _check_header(header: list[str], line: int, source: str | None) -> None:
 def _csv_card(row: dict[str, str], line: int) -> tuple[dict[str, Any], list[DeckError]]:
     card: dict[str, Any] = {"id": row["id"], "front": row["front"], "back": row["back"]}
     card["tags"] = [t.strip() for t in row.get("tags", "").split(";") if t.strip()]
+    replaces = [r.strip() for r in row.get(CSV_REPLACES_COLUMN, "").split(";") if r.strip()]
+    if replaces:
+        card["replaces"] = replaces
     for key in ("latex_front", "latex_back"):
         if row.get(key):
             card[key] = row[key]
@@ -148,6 +152,8 @@ def dump_deck_csv(deck: Deck) -> str:
     `load_deck_csv`). Optional columns appear only when some card needs them."""
     extra = any(c.typed and (c.typed.function or c.typed.order != 1) for c in deck.cards)
     columns = CSV_COLUMNS + (CSV_OPTIONAL_COLUMNS if extra else ())
+    if any(c.replaces for c in deck.cards):
+        columns += (CSV_REPLACES_COLUMN,)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
@@ -164,6 +170,7 @@ def dump_deck_csv(deck: Deck) -> str:
             "typed_var": typed.var if typed else "",
             "typed_function": (typed.function or "") if typed else "",
             "typed_order": str(typed.order) if typed else "",
+            CSV_REPLACES_COLUMN: ";".join(card.replaces),
         }
         writer.writerow([row[c] for c in columns])
     return out.getvalue()

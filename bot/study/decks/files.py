@@ -10,6 +10,7 @@ from typing import Literal
 
 from bot.study.decks.content import validate_deck
 from bot.study.decks.csvfile import _parse_csv, load_deck_csv
+from bot.study.decks.lint import deck_warnings
 from bot.study.decks.schema import DECK_SUFFIXES, MAX_FILE_BYTES, Deck, DeckError
 from bot.study.decks.structure import _CsvMap, _LineMap, too_large
 from bot.study.decks.yamlfile import _parse_yaml, load_deck_yaml
@@ -125,18 +126,42 @@ def validate_text(
     return (loaded.deck, []) if loaded is not None and not problems else (None, problems)
 
 
+def _deck_files(path: Path) -> list[Path] | DeckError:
+    if not path.exists():
+        return DeckError("no such file or folder", source=str(path))
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix in DECK_SUFFIXES)
+        if not files:
+            return DeckError("no deck files (.yaml, .yml, .csv) in this folder", source=str(path))
+        return files
+    return [path]
+
+
+def warn_path(path: Path | None = None) -> list[DeckError]:
+    """Warnings (not problems: the deck is still valid) for the cards of a deck file or folder
+    (default: the shipped decks) that seem to ask several things at once (`lint`), each with
+    its line. Files that do not load are skipped: `validate_path` reports them."""
+    files = _deck_files(shipped_decks_dir() if path is None else Path(path))
+    if isinstance(files, DeckError):
+        return []
+    warnings: list[DeckError] = []
+    for file in files:
+        try:
+            text = _read(file)
+            loaded = load_text(text, fmt=_format(file), source=str(file), deck_id=file.stem)
+        except (DeckError, OSError):
+            continue
+        warnings += loaded.locate(deck_warnings(loaded.deck))
+    return warnings
+
+
 def validate_path(path: Path | None = None, *, render: bool = True) -> list[DeckError]:
     """Every problem in a deck file, or in every deck file of a folder (default: the shipped
     decks), including cross-checks: a YAML deck's id is its file name, deck ids are unique."""
     path = shipped_decks_dir() if path is None else Path(path)
-    if not path.exists():
-        return [DeckError("no such file or folder", source=str(path))]
-    if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix in DECK_SUFFIXES)
-        if not files:
-            return [DeckError("no deck files (.yaml, .yml, .csv) in this folder", source=str(path))]
-    else:
-        files = [path]
+    files = _deck_files(path)
+    if isinstance(files, DeckError):
+        return [files]
     problems: list[DeckError] = []
     owners: dict[str, Path] = {}
     for file in files:

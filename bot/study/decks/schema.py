@@ -53,6 +53,8 @@ CSV_COLUMNS = (
     "typed_var",
 )
 CSV_OPTIONAL_COLUMNS = ("typed_function", "typed_order")
+#: Earlier card ids a card takes over (`;`-separated): written only when some card has them.
+CSV_REPLACES_COLUMN = "replaces"
 #: The columns a CSV must have; every other known column may be left out (read as empty), so a
 #: teacher's spreadsheet of fronts and backs imports as it is.
 CSV_REQUIRED_COLUMNS = ("id", "front", "back")
@@ -231,6 +233,9 @@ class Card(_Model):
     latex_back: Latex | None = None
     tags: Annotated[tuple[Tag, ...], Field(max_length=MAX_TAGS)] = ()
     typed: TypedAnswer | None = None
+    #: ids of earlier cards of this deck that this one takes over (a card split into parts):
+    #: when the deck is stored, a student's progress on an old card is copied to each part
+    replaces: Annotated[tuple[Slug, ...], Field(max_length=MAX_TAGS)] = ()
 
     @field_validator("tags")
     @classmethod
@@ -268,6 +273,15 @@ class Deck(_Model):
                     {"card_id": repr(card.id), "first": seen[card.id], "index": index},
                 )
             seen[card.id] = index
+        for index, card in enumerate(cards):
+            for old in card.replaces:
+                if old in seen:
+                    raise PydanticCustomError(
+                        "replaces_current",
+                        "cards[{index}] replaces {old}, which is still a card of this deck "
+                        "(a replaced card is one that was removed)",
+                        {"index": index, "old": repr(old)},
+                    )
         return cards
 
 

@@ -147,8 +147,9 @@ _DeckDumper.add_representer(list, _represent_list)
 
 def _card_dict(card: Card) -> dict[str, Any]:
     data = card.model_dump(mode="json", exclude_none=True)
-    if not data.get("tags"):
-        data.pop("tags", None)
+    for key in ("tags", "replaces"):
+        if not data.get(key):
+            data.pop(key, None)
     if data.get("typed", {}).get("order") == 1:
         del data["typed"]["order"]
     return data

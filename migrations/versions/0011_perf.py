@@ -1,8 +1,8 @@
 """Points per server, per student and day and in all: the leaderboard reads these rollups
 instead of every review-log row in its window. Filled from the existing log.
 
-Revision ID: 0008_perf
-Revises: 0007
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-01
 """
 
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = "0008_perf"
-down_revision: str | Sequence[str] | None = "0007"
+revision: str = "0011"
+down_revision: str | Sequence[str] | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
