@@ -403,9 +403,8 @@ class ReviewLog(Base):
 
 
 class ServerPointsDay(Base):
-    """Points earned in a server per student per (the student's local) day: the review log's
-    ``points`` summed, kept as each review is logged, so a leaderboard's window reads a row
-    per student and day instead of every review."""
+    """Points earned in a server per student per (their local) day: the review log's points
+    summed as reviews are logged, so a leaderboard window reads a row per student and day."""
 
     __tablename__ = "server_points_days"
 
@@ -418,8 +417,7 @@ class ServerPointsDay(Base):
 
 
 class ServerPoints(Base):
-    """All the points a student earned in a server (the all-time leaderboard: one row per
-    student, the top read in points order)."""
+    """All the points a student earned in a server: the all-time leaderboard, by index."""
 
     __tablename__ = "server_points"
 
