@@ -144,6 +144,11 @@ failure says "The checker is restarting, try again in a moment.", never "too com
 """
 
 
+#: `bench/scale_bench.py` and `bench/verdict_bench.py`, before and after the one-process work
+#: (issue 14), measured once by hand: "before" needs the old code, so `make bench` keeps it.
+ONE_PROCESS = (Path(__file__).with_name("one_process.md")).read_text(encoding="utf-8")
+
+
 def main() -> None:
     print("checking answers ...", flush=True)
     check = _fresh("check_bench")
@@ -226,6 +231,7 @@ young ones instead of 10 (so it has less to walk), each freezes what it leaves b
 next walks only what came after), and the cycles that freezing keeps alive are swept when the
 bot is idle.
 
+{ONE_PROCESS}
 {deck_section(deck)}
 
 {pool_section(pool)}"""

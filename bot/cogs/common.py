@@ -151,6 +151,36 @@ async def attach_steps(
     return file
 
 
+#: Draws a message's pictures once its text is out: the embeds to show with them and the files,
+#: or None when there is nothing to draw.
+Drawing = Callable[[], Awaitable["tuple[list[discord.Embed], list[discord.File]] | None"]]
+
+
+async def send_then_draw(
+    interaction: discord.Interaction,
+    embeds: list[discord.Embed],
+    draw: Drawing,
+    *,
+    view: discord.ui.View,
+    content: str | None = None,
+) -> None:
+    """Send `embeds` privately now and attach the pictures `draw` makes by editing the message
+    when they are ready: the verdict is a check away, a worked-solution image a render away
+    (most of a busy pool's time), and a student should not wait for the second to read the
+    first. A picture that cannot be attached leaves the text as it is."""
+    message = await interaction.followup.send(
+        content=content, embeds=embeds, view=view, ephemeral=True, wait=True
+    )
+    drawn = await draw()
+    if drawn is None:
+        return
+    with_pictures, files = drawn
+    try:
+        await message.edit(embeds=with_pictures, attachments=files)
+    except discord.HTTPException:
+        log.warning("could not attach the pictures to a verdict", exc_info=True)
+
+
 #: Seconds a tangent picture may take in a worker (it takes ~0.1 s; a guard, not a budget).
 PICTURE_TIMEOUT = 10.0
 

@@ -24,6 +24,7 @@ from bot.cogs.common import (
     problem_image,
     reporting,
     send_hint,
+    send_then_draw,
     study_button,
     tangent_picture,
     too_fast,
@@ -234,14 +235,18 @@ class Quiz(StudyCog):
         outcome: Outcome,
         answer: str | None,
     ) -> None:
-        embeds = [outcome_embed(outcome, answer)]
-        files = []
-        reading = outcome.verdict.reading if outcome.verdict is not None else None
-        if outcome.steps or reading is not None:  # in the student's theme, like the problem
-            theme = (await self.service.preferences(user)).theme
-            file = await attach_steps(
-                self.pool, embeds[0], outcome.steps, theme=theme, reading=reading
-            )
+        embed = outcome_embed(outcome, answer)
+        actions = ("retry", "solution", "next") if outcome.can_retry else ("next",)
+        if outcome.next_part is not None:  # a multi-part problem: the next part is asked
+            actions = ("answer", "solution")
+
+        async def draw() -> tuple[list[discord.Embed], list[discord.File]] | None:
+            reading = outcome.verdict.reading if outcome.verdict is not None else None
+            if not outcome.steps and reading is None:
+                return None
+            theme = (await self.service.preferences(user)).theme  # the student's, like the problem
+            embeds, files = [embed], []
+            file = await attach_steps(self.pool, embed, outcome.steps, theme=theme, reading=reading)
             files += [file] if file else []
             if outcome.steps:  # the solution: with the tangent, for problems at a point
                 problem = await self.service.problem_for(token)
@@ -249,15 +254,12 @@ class Quiz(StudyCog):
                 if picture is not None:
                     embeds.append(picture[0])
                     files.append(picture[1])
+            return embeds, files
+
         if not outcome.can_retry:  # graded: how far the student's assignments are now
             server = await self.service.presentation_server(token, user_id=user)
-            add_assignments(embeds[0], await open_assignments(self.service, user, server))
-        actions = ("retry", "solution", "next") if outcome.can_retry else ("next",)
-        if outcome.next_part is not None:  # a multi-part problem: the next part is asked
-            actions = ("answer", "solution")
-        await interaction.followup.send(
-            embeds=embeds, files=files, view=buttons(token, *actions), ephemeral=True
-        )
+            add_assignments(embed, await open_assignments(self.service, user, server))
+        await send_then_draw(interaction, [embed], draw, view=buttons(token, *actions))
 
 
 async def setup(bot: commands.Bot) -> None:

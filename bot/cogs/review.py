@@ -30,6 +30,7 @@ from bot.cogs.common import (
     problem_image,
     reporting,
     send_hint,
+    send_then_draw,
     study_button,
     tangent_picture,
     too_fast,
@@ -385,10 +386,42 @@ class Review(StudyCog):
         """A typed answer's verdict (or the revealed answer), then Try again / Solution while
         it can still be answered, Next once it is graded, the summary when that was the last."""
         embed = outcome_embed(outcome, answer)
-        files = []
+
+        async def draw() -> tuple[list[discord.Embed], list[discord.File]] | None:
+            return await self._verdict_pictures(interaction, embed, token, outcome)
+
+        if outcome.can_retry or outcome.next_part is not None:  # or a part is next
+            again = "retry" if outcome.can_retry else "answer"
+            view = buttons(token, since, again, "solution")
+            await send_then_draw(interaction, [embed], draw, view=view)
+            return
+        note = None
+        if outcome.status != "already":
+            run, again = await self._record(interaction, token, since, outcome)
+            note = wording.AGAIN_LATER if again else None
+            if run.queue.finished:  # nothing to press Next for: the summary right away
+                embeds, files = await draw() or ([embed], [])
+                async with run.lock:
+                    await self._send_next(
+                        interaction, run, note=note, before=tuple(embeds), files=tuple(files)
+                    )
+                return
+        view = buttons(token, since, "next")
+        await send_then_draw(interaction, [embed], draw, view=view, content=note)
+
+    async def _verdict_pictures(
+        self,
+        interaction: discord.Interaction,
+        embed: discord.Embed,
+        token: str,
+        outcome: Outcome,
+    ) -> tuple[list[discord.Embed], list[discord.File]] | None:
+        """The pictures under a verdict: the worked solution (and the tangent, for a problem at
+        a point), a typed card's back, or how a wrong answer was read; None when there are
+        none."""
         theme = await self._theme(interaction)
         reading = outcome.verdict.reading if outcome.verdict is not None else None
-        embeds = [embed]
+        embeds, files = [embed], []
         if outcome.steps:
             file = await attach_steps(self.pool, embed, outcome.steps, theme=theme, reading=reading)
             files += [file] if file else []
@@ -398,40 +431,20 @@ class Review(StudyCog):
                 embeds.append(picture[0])
                 files.append(picture[1])
         elif outcome.status in ("correct", "revealed", "already"):
-            shown = await self.service.presentation(token, user_id=await self._user_id(interaction))
-            if shown.card is not None:  # a typed card: its back is the worked answer
-                embed.add_field(name="Answer", value=_card_answer(shown.card), inline=False)
-                file = await self._latex(embed, shown.card.latex_back, "back.png", theme)
-                files += [file] if file else []
+            user = await self._user_id(interaction)
+            shown = await self.service.presentation(token, user_id=user)
+            if shown.card is None:
+                return None
+            # a typed card: its back is the worked answer
+            embed.add_field(name="Answer", value=_card_answer(shown.card), inline=False)
+            file = await self._latex(embed, shown.card.latex_back, "back.png", theme)
+            files += [file] if file else []
         elif reading is not None:  # a wrong answer: how it was read, as a formula
             file = await attach_steps(self.pool, embed, (), theme=theme, reading=reading)
             files += [file] if file else []
-        if outcome.can_retry or outcome.next_part is not None:  # or a part is next
-            again = "retry" if outcome.can_retry else "answer"
-            await interaction.followup.send(
-                embeds=embeds,
-                files=files,
-                view=buttons(token, since, again, "solution"),
-                ephemeral=True,
-            )
-            return
-        note = None
-        if outcome.status != "already":
-            run, again = await self._record(interaction, token, since, outcome)
-            note = wording.AGAIN_LATER if again else None
-            if run.queue.finished:  # nothing to press Next for: the summary right away
-                async with run.lock:
-                    await self._send_next(
-                        interaction, run, note=note, before=tuple(embeds), files=tuple(files)
-                    )
-                return
-        await interaction.followup.send(
-            content=note,
-            embeds=embeds,
-            files=files,
-            view=buttons(token, since, "next"),
-            ephemeral=True,
-        )
+        else:
+            return None
+        return embeds, files
 
     async def _assignments_note(self, user: int, server: int | None) -> str:
         """The student's open assignments under a message ("" when there are none)."""

@@ -63,6 +63,8 @@ __all__ = [
     "ReviewLog",
     "Server",
     "ServerDeck",
+    "ServerPoints",
+    "ServerPointsDay",
     "Setting",
     "UTCDateTime",
     "User",
@@ -399,6 +401,35 @@ class ReviewLog(Base):
         Index(None, "user_id", "reviewed_at"),  # a session's summary: the log since it began
         CheckConstraint(_in("kind", ITEM_KINDS), name="kind"),
         CheckConstraint(_in("scheduler", SCHEDULERS), name="scheduler"),
+    )
+
+
+class ServerPointsDay(Base):
+    """Points earned in a server per student per (their local) day: the review log's points
+    summed as reviews are logged, so a leaderboard window reads a row per student and day."""
+
+    __tablename__ = "server_points_days"
+
+    server_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("servers.id", ondelete="CASCADE"))
+    local_day: Mapped[dt.date]
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    points: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+
+    __table_args__ = (PrimaryKeyConstraint("server_id", "local_day", "user_id"),)
+
+
+class ServerPoints(Base):
+    """All the points a student earned in a server: the all-time leaderboard, by index."""
+
+    __tablename__ = "server_points"
+
+    server_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("servers.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    points: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+
+    __table_args__ = (
+        PrimaryKeyConstraint("server_id", "user_id"),
+        Index(None, "server_id", "points"),
     )
 
 

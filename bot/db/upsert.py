@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-__all__ = ["insert_missing"]
+__all__ = ["add_up", "insert_missing"]
 
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
@@ -28,11 +28,30 @@ async def insert_missing(
     """Insert a ``model`` row with ``values`` unless one with the same ``key`` columns (a
     unique constraint or primary key) exists, or is being inserted concurrently. Select the
     row afterwards, with ``with_for_update()`` when the caller goes on to change it."""
-    dialect = session.get_bind().dialect.name
-    try:
-        insert = _INSERTS[dialect]
-    except KeyError:
-        raise NotImplementedError(f"no ON CONFLICT support for {dialect}") from None
+    insert = _insert(session)
     await session.execute(
         insert(model).values(**values).on_conflict_do_nothing(index_elements=list(key))
     )
+
+
+async def add_up(
+    session: AsyncSession, model: type[Any], key: Sequence[str], column: str, **values: Any
+) -> None:
+    """Insert a ``model`` row with ``values``, or add ``values[column]`` to the ``column`` of
+    the row with the same ``key``: one statement, so two transactions adding to the same row
+    at once (PostgreSQL) both count, the second waiting for the first's row lock."""
+    statement = _insert(session)(model).values(**values)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=list(key),
+            set_={column: getattr(model, column) + statement.excluded[column]},
+        )
+    )
+
+
+def _insert(session: AsyncSession) -> Any:
+    dialect = session.get_bind().dialect.name
+    try:
+        return _INSERTS[dialect]
+    except KeyError:
+        raise NotImplementedError(f"no ON CONFLICT support for {dialect}") from None

@@ -7,8 +7,12 @@ the student always gets an answer, and it says whose fault it was.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import weakref
 from collections import OrderedDict
+from collections.abc import AsyncIterator
 from functools import lru_cache
 
 import sympy as sp
@@ -93,12 +97,13 @@ async def acheck(
 ) -> Verdict:
     """Check one answer without blocking the event loop (typed flashcards, free checks)."""
     try:
-        return await pool.arun(check_task, expected, answer, function, var, order)
+        async with lanes(pool).check():
+            return await pool.arun(check_task, expected, answer, function, var, order)
     except Exception as exc:
         return verdict_for_failure(exc)
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=1024)
 def _generated(skill: str, level: int, seed: int) -> Problem:
     return generate(skill, level, seed)
 
@@ -120,14 +125,17 @@ async def acheck_generated(
 ) -> Verdict:
     """Check an answer to a generated problem without blocking the event loop."""
     try:
-        return await pool.arun(check_generated_task, skill, level, seed, answer, part)
+        async with lanes(pool).check():
+            return await pool.arun(check_generated_task, skill, level, seed, answer, part)
     except Exception as exc:
         return verdict_for_failure(exc)
 
 
 async def agenerate(pool: MathPool, skill: str, level: int, seed: int) -> Problem:
-    """Generation is trusted input, but sympy can still be slow: it runs in the pool too."""
-    return await pool.arun(generate, skill, level, seed)
+    """Generation is trusted input, but sympy can still be slow: it runs in the pool too,
+    and the worker keeps the problem (`_generated`), so an answer checked there later does not
+    build it again (generating is about half of checking a right answer)."""
+    return await pool.arun(_generated, skill, level, seed)
 
 
 class _RenderCache:
@@ -153,6 +161,51 @@ class _RenderCache:
 _renders = _RenderCache()
 
 
+class _Lanes:
+    """One pool's traffic on one event loop: checks first, pictures in what is left.
+
+    A picture waits while any check is waiting for the pool (a verdict waits for its check;
+    its picture can come later), and pictures use one worker fewer than the pool has (at
+    least one), so a check that arrives while pictures are being drawn finds a free worker."""
+
+    def __init__(self, workers: int) -> None:
+        self.pictures = asyncio.Semaphore(max(1, workers - 1))
+        self.checks = 0
+        self.no_checks = asyncio.Event()
+        self.no_checks.set()
+
+    @contextlib.asynccontextmanager
+    async def check(self) -> AsyncIterator[None]:
+        self.checks += 1
+        self.no_checks.clear()
+        try:
+            yield
+        finally:
+            self.checks -= 1
+            if not self.checks:
+                self.no_checks.set()
+
+    @contextlib.asynccontextmanager
+    async def picture(self) -> AsyncIterator[None]:
+        async with self.pictures:
+            await self.no_checks.wait()
+            yield
+
+
+_lanes: weakref.WeakKeyDictionary[object, weakref.WeakKeyDictionary[object, _Lanes]]
+_lanes = weakref.WeakKeyDictionary()
+
+
+def lanes(pool: MathPool) -> _Lanes:
+    """The pool's `_Lanes` on the running event loop."""
+    loop = asyncio.get_running_loop()
+    per_loop = _lanes.setdefault(pool, weakref.WeakKeyDictionary())
+    found = per_loop.get(loop)
+    if found is None:
+        found = per_loop[loop] = _Lanes(getattr(pool, "workers", 2))
+    return found
+
+
 async def arender(
     pool: MathPool, tex: str | list[str], *, theme: str = "dark", fallback_text: str | None = None
 ) -> Rendered:
@@ -162,10 +215,13 @@ async def arender(
     if cached is not None:
         return cached
     try:
-        if isinstance(tex, list):
-            result = await pool.arun(render_lines, tex, theme=theme)
-        else:
-            result = await pool.arun(render_latex, tex, theme=theme, fallback_text=fallback_text)
+        async with lanes(pool).picture():
+            if isinstance(tex, list):
+                result = await pool.arun(render_lines, tex, theme=theme)
+            else:
+                result = await pool.arun(
+                    render_latex, tex, theme=theme, fallback_text=fallback_text
+                )
     except Exception as exc:
         if not isinstance(exc, _FAILURES):
             log.exception("rendering failed", exc_info=exc)
@@ -208,14 +264,15 @@ async def atangent(
     if not kind_of(problem).shows_tangent or problem.point is None:
         return None
     try:
-        rendered = await pool.arun(
-            render_tangent,
-            problem.function,
-            float(problem.point),
-            var=sp.Symbol(problem.var),
-            theme=theme,
-            timeout=timeout,
-        )
+        async with lanes(pool).picture():
+            rendered = await pool.arun(
+                render_tangent,
+                problem.function,
+                float(problem.point),
+                var=sp.Symbol(problem.var),
+                theme=theme,
+                timeout=timeout,
+            )
     except Exception as exc:
         if not isinstance(exc, _FAILURES):
             log.exception("drawing a tangent failed", exc_info=exc)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -36,6 +37,8 @@ CATCH_UP = dt.timedelta(hours=6)
 #: how long a claim holds: far longer than one delivery takes, short enough that a crashed
 #: process's reminders still go out the same hour
 CLAIM_LEASE = dt.timedelta(minutes=2)
+#: reminders claimed (and recorded) per statement: well under SQLite's bound-parameter limit
+CLAIM_CHUNK = 500
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
@@ -299,20 +302,26 @@ async def claim_due(
         query = query.where(Reminder.user_id == user_id)
     if discord_only:
         query = query.where(User.discord_id.is_not(None))
-    claimed: list[DueReminder] = []
-    for reminder, discord_id in (await session.execute(query)).all():
-        if not _still_due(reminder, now):
-            continue
-        taken = await session.execute(
+    candidates = [
+        (reminder, discord_id)
+        for reminder, discord_id in (await session.execute(query)).all()
+        if _still_due(reminder, now)
+    ]
+    taken: set[int] = set()
+    for start in range(0, len(candidates), CLAIM_CHUNK):  # one UPDATE per chunk
+        ids = [reminder.id for reminder, _ in candidates[start : start + CLAIM_CHUNK]]
+        rows = await session.execute(
             update(Reminder)
-            .where(Reminder.id == reminder.id, _unclaimed(now))
+            .where(Reminder.id.in_(ids), _unclaimed(now))
             .values(claim_owner=owner, claimed_until=now + lease)
+            .returning(Reminder.id)
             .execution_options(synchronize_session=False)
         )
-        if taken.rowcount == 1:
-            claimed.append(_due(reminder, discord_id))
+        taken.update(rows.scalars())
     await session.flush()
-    return claimed
+    return [
+        _due(reminder, discord_id) for reminder, discord_id in candidates if reminder.id in taken
+    ]
 
 
 async def release(session: AsyncSession, reminder_id: int, owner: str) -> None:
@@ -336,18 +345,58 @@ async def count_due(session: AsyncSession, now: dt.datetime) -> int:
 
 async def mark_sent(session: AsyncSession, reminder_id: int, now: dt.datetime) -> None:
     reminder = await session.get(Reminder, reminder_id)
-    if reminder is None:
-        return
+    if reminder is not None:
+        _mark_sent(reminder, now)
+
+
+def _mark_sent(reminder: Reminder, now: dt.datetime) -> None:
     reminder.last_sent_day = reminder.next_fire_at.astimezone(zone(reminder.timezone)).date()
     reminder.next_fire_at = next_fire(reminder.local_time, reminder.timezone, now)
     reminder.claim_owner = reminder.claimed_until = None
 
 
+async def record_many(
+    session: AsyncSession,
+    owner: str,
+    now: dt.datetime,
+    *,
+    sent: Sequence[int] = (),
+    paused: Mapping[int, str] | None = None,
+    retry: Sequence[int] = (),
+) -> None:
+    """What became of a batch of deliveries, in the caller's one transaction: exactly
+    `mark_sent`, `pause` and `release` for each, in three statements or so, not a
+    transaction per reminder."""
+    paused = paused or {}
+    ids = [*sent, *paused]
+    for start in range(0, len(ids), CLAIM_CHUNK):
+        chunk = ids[start : start + CLAIM_CHUNK]
+        rows = await session.execute(select(Reminder).where(Reminder.id.in_(chunk)))
+        for reminder in rows.scalars():
+            if reminder.id in paused:
+                _pause(reminder, paused[reminder.id], now)
+            else:
+                _mark_sent(reminder, now)
+    for start in range(0, len(retry), CLAIM_CHUNK):
+        await session.execute(
+            update(Reminder)
+            .where(
+                Reminder.id.in_(retry[start : start + CLAIM_CHUNK]), Reminder.claim_owner == owner
+            )
+            .values(claim_owner=None, claimed_until=None)
+            .execution_options(synchronize_session=False)
+        )
+    await session.flush()
+
+
 async def pause(session: AsyncSession, reminder_id: int, reason: str, now: dt.datetime) -> None:
     """Stop sending (e.g. DMs closed and no channel); the user is told next time they study."""
     reminder = await session.get(Reminder, reminder_id)
-    if reminder is None:
-        return
+    if reminder is not None:
+        _pause(reminder, reason, now)
+
+
+def _pause(reminder: Reminder, reason: str, now: dt.datetime) -> None:
     reminder.paused = True
     reminder.paused_reason = reason[:200]
     reminder.next_fire_at = next_fire(reminder.local_time, reminder.timezone, now)

@@ -17,10 +17,12 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import srs
-from bot.db.models import ItemState, Membership, ReviewLog, Server, User
+from bot.db.models import ItemState, ReviewLog, Server, User
 from bot.math import charts
+from bot.study import points
 from bot.study.credit import FIRST_TRY_QUALITY
 from bot.study.items import item_label, parse_key
+from bot.study.points import Standing
 
 STREAK_MIN_REVIEWS = 5
 FORECAST_DAYS = 30
@@ -110,14 +112,6 @@ def streak(per_day: dict[dt.date, int], today: dt.date) -> int:
 
 
 @dataclass(frozen=True)
-class Standing:
-    rank: int
-    user_id: int
-    name: str
-    points: int
-
-
-@dataclass(frozen=True)
 class Leaderboard:
     period: str
     enabled: bool
@@ -140,32 +134,11 @@ async def leaderboard(
     server = await session.get(Server, server_id)
     if server is None or not server.leaderboard_enabled:
         return Leaderboard(period, False, [], None)
-    points = func.sum(ReviewLog.points)
-    # the member's name in this server (their nickname there), else their own
-    name = func.coalesce(func.nullif(Membership.display_name, ""), User.display_name)
-    query = (
-        select(User.id, name, points)
-        .join(ReviewLog, ReviewLog.user_id == User.id)
-        .join(
-            Membership,
-            (Membership.user_id == User.id) & (Membership.server_id == server_id),
-        )
-        .where(ReviewLog.server_id == server_id, ~Membership.leaderboard_opt_out)
-        .group_by(User.id, User.display_name, Membership.display_name)
-        .having(points > 0)
-        .order_by(points.desc(), User.id)
-    )
     days = PERIOD_DAYS[period]
-    if days is not None:
-        # each review's local day is its student's own; the window counts back from UTC today
-        query = query.where(ReviewLog.local_day >= now.date() - dt.timedelta(days=days - 1))
-    rows = (await session.execute(query)).all()
-    standings = [
-        Standing(rank, uid, name or f"user {uid}", int(total))
-        for rank, (uid, name, total) in enumerate(rows, start=1)
-    ]
-    me = next((s for s in standings if s.user_id == user_id), None)
-    return Leaderboard(period, True, standings[:size], me)
+    # each review's local day is its student's own; the window counts back from UTC today
+    since = None if days is None else now.date() - dt.timedelta(days=days - 1)
+    top, me = await points.standings(session, server_id, since, user_id=user_id, size=size)
+    return Leaderboard(period, True, top, me)
 
 
 def chart_data(progress: Stats, name: str) -> charts.StatsData:

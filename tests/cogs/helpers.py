@@ -44,3 +44,43 @@ async def make_due(bot, user: int, card_ids: list[int], now: dt.datetime) -> lis
             )
             keys.append(card_key(card_id))
     return keys
+
+
+def spy_on_messages(monkeypatch) -> list[tuple[str, list[str], list[str]]]:
+    """What the bot sends and edits through interaction webhooks, and when it renders, in
+    order: (event, embed titles, file names)."""
+    import discord
+
+    from bot.math import tasks
+
+    events: list[tuple[str, list[str], list[str]]] = []
+
+    def record(event: str, kwargs: dict) -> None:
+        embeds = kwargs.get("embeds") or [kwargs.get("embed")]
+        files = kwargs.get("files") or kwargs.get("attachments") or [kwargs.get("file")]
+        events.append(
+            (
+                event,
+                [e.title for e in embeds if isinstance(e, discord.Embed)],
+                [f.filename for f in files if isinstance(f, discord.File)],
+            )
+        )
+
+    send, edit, arender = discord.Webhook.send, discord.WebhookMessage.edit, tasks.arender
+
+    async def spied_send(self, *args, **kwargs):
+        record("send", kwargs)
+        return await send(self, *args, **kwargs)
+
+    async def spied_edit(self, *args, **kwargs):
+        record("edit", kwargs)
+        return await edit(self, *args, **kwargs)
+
+    async def spied_render(*args, **kwargs):
+        events.append(("render", [], []))
+        return await arender(*args, **kwargs)
+
+    monkeypatch.setattr(discord.Webhook, "send", spied_send)
+    monkeypatch.setattr(discord.WebhookMessage, "edit", spied_edit)
+    monkeypatch.setattr(tasks, "arender", spied_render)
+    return events

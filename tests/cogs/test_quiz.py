@@ -7,6 +7,8 @@ import re
 
 import sympy as sp
 
+from tests.cogs.helpers import spy_on_messages
+
 
 def _custom_ids(message) -> list[str]:
     return [c["custom_id"] for row in message.components for c in row.get("components", [])]
@@ -309,3 +311,35 @@ async def test_a_locked_level_is_practice_and_says_so(env, place, simcord_bot) -
     assert embed.title == "✅ Correct!"
     assert "Points" not in {f.name for f in embed.fields}  # nothing scheduled, no points
     assert "Practice only: this level unlocks" in embed.footer.text
+
+
+async def test_the_text_verdict_comes_before_the_worked_solution_image(
+    env, place, simcord_bot, monkeypatch
+) -> None:
+    guild, channel = place
+    eve = guild.add_member(env.create_user("eve"))
+    message, _, problem = await _quiz(eve, channel, simcord_bot, skill="chain", level=1)
+    events = spy_on_messages(monkeypatch)
+    reply = await _answer(eve, message, sp.sstr(problem.answer))
+    # the verdict goes out before anything is drawn, without pictures; the worked solution
+    # is rendered afterwards and attached by editing that same message
+    assert events[0] == ("send", ["✅ Correct!"], [])
+    assert events[1][0] == "render"
+    assert events[-1] == ("edit", ["✅ Correct!"], ["steps.png"])
+    assert [e[0] for e in events].count("send") == 1
+    assert reply.embeds[0].title == "✅ Correct!"
+    assert reply.embeds[0].image.url == "attachment://steps.png"
+    assert [a.filename for a in reply.attachments] == ["steps.png"]
+    assert [c.split(":")[1] for c in _custom_ids(reply)] == ["next"]
+
+
+async def test_a_verdict_with_nothing_to_draw_is_sent_once(
+    env, place, simcord_bot, monkeypatch
+) -> None:
+    guild, channel = place
+    fay = guild.add_member(env.create_user("fay"))
+    message, _, _ = await _quiz(fay, channel, simcord_bot, skill="power", level=1)
+    events = spy_on_messages(monkeypatch)
+    reply = await _answer(fay, message, "((((")  # unreadable: no reading, no solution
+    assert [e[0] for e in events] == ["send"]
+    assert reply.embeds[0].title != "✅ Correct!" and not reply.attachments

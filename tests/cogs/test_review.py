@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot.db.engine import transaction
 from bot.db.models import Card, Deck, ItemState, ReviewLog
 from bot.study.items import card_key
-from tests.cogs.helpers import make_due
+from tests.cogs.helpers import make_due, spy_on_messages
 
 
 def _ids(message) -> list[str]:
@@ -292,3 +292,21 @@ async def test_a_reviewed_problem_has_its_hint_ladder(env, place, simcord_bot) -
     assert verdict.embeds[0].title == "✅ Correct!"
     fields = {f.name: f.value for f in verdict.embeds[0].fields}
     assert fields["Points"] == "+5"  # after a hint: the hint credit, not a first try
+
+
+async def test_a_typed_cards_verdict_comes_before_its_drawn_back(
+    env, place, simcord_bot, monkeypatch
+) -> None:
+    guild, channel = place
+    cy, user = await _student(env, guild, simcord_bot, "cy", new_per_day=0)
+    await _make_due(env, simcord_bot, user, ["power-rule-example", "derivative-definition"])
+    shown = (await cy.slash(channel, "review")).response
+    events = spy_on_messages(monkeypatch)
+    right = await _answer(cy, shown, "7 x^6")
+    # the verdict first, without the card's back; the back is drawn, then attached by an edit
+    assert events[0] == ("send", ["✅ Correct!"], [])
+    assert events[1][0] == "render"
+    assert events[-1] == ("edit", ["✅ Correct!"], ["back.png"])
+    assert right.embeds[0].title == "✅ Correct!" and "Answer" in _fields(right.embeds[0])
+    assert [a.filename for a in right.attachments] == ["back.png"]
+    assert _actions(right) == ["next"]

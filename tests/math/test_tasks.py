@@ -103,3 +103,64 @@ def _alive(pid: int) -> bool:
             return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+class _OrderedPool:
+    """A pool stand-in that records what starts when, and holds checks until released."""
+
+    workers = 2
+
+    def __init__(self) -> None:
+        import asyncio
+
+        self.started: list[str] = []
+        self.release = asyncio.Event()
+
+    async def arun(self, fn, *args, **kwargs):
+        from bot.math.render import Rendered
+
+        self.started.append(fn.__name__)
+        if fn.__name__ == "check_generated_task":
+            await self.release.wait()
+            return tasks.invalid("held")
+        return Rendered(png=b"png", text="t", error=None)
+
+
+async def test_pictures_wait_while_checks_wait_for_the_pool() -> None:
+    import asyncio
+
+    pool = _OrderedPool()
+    check = asyncio.create_task(tasks.acheck_generated(pool, "power", 1, 1, "x"))  # type: ignore[arg-type]
+    await asyncio.sleep(0)
+    picture = asyncio.create_task(tasks.arender(pool, r"\frac{1}{x_{lane}}"))  # type: ignore[arg-type]
+    await asyncio.sleep(0.01)
+    assert pool.started == ["check_generated_task"]  # the picture has not gone to the pool
+    pool.release.set()
+    await check
+    assert (await picture).png == b"png"
+    assert pool.started == ["check_generated_task", "render_latex"]
+
+
+async def test_pictures_leave_a_worker_for_checks() -> None:
+    import asyncio
+
+    pool = _OrderedPool()
+    hold = asyncio.Event()
+    running = []
+
+    async def slow_render(fn, *args, **kwargs):
+        running.append(fn.__name__)
+        await hold.wait()
+        from bot.math.render import Rendered
+
+        return Rendered(png=b"png", text="t", error=None)
+
+    pool.arun = slow_render  # type: ignore[method-assign]
+    drawings = [
+        asyncio.create_task(tasks.arender(pool, rf"x^{{{k}}} + lane"))  # type: ignore[arg-type]
+        for k in range(3)
+    ]
+    await asyncio.sleep(0.01)
+    assert len(running) == 1  # two workers: one draws, one is kept for checks
+    hold.set()
+    assert [(await d).png for d in drawings] == [b"png"] * 3

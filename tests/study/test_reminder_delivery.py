@@ -164,3 +164,42 @@ def test_a_delivery_says_why_not() -> None:
         Delivery(True, "but why", pause=True)
     with pytest.raises(ValueError):
         Delivery(False, "", pause=True)  # a pause is told to the student: it needs a reason
+
+
+async def test_a_big_pass_records_every_answer_and_counts_every_queue(service, clock) -> None:
+    """More reminders than one chunk (`DELIVERY_CHUNK`): each is delivered once, with its own
+    queue's size, and each answer is recorded as a pass of single reminders would."""
+    from bot.study.cases.reminding import DELIVERY_CHUNK
+
+    answers: dict[int, Delivery | Exception] = {}
+    users = {}
+    for discord_id in range(1000, 1000 + 2 * DELIVERY_CHUNK + 30):
+        users[discord_id] = await _discord_user(service, discord_id)
+        await service.set_user_preferences(users[discord_id], new_per_day=discord_id % 4)
+        if discord_id % 7 == 0:
+            answers[discord_id] = Delivery.paused(f"closed {discord_id}")
+        elif discord_id % 11 == 0:
+            answers[discord_id] = RuntimeError("failed")
+    clock.now = START + dt.timedelta(hours=1, minutes=1)
+    sink = FakeSink(answers)
+    report = await service.deliver_due_reminders(sink, discord_only=True)
+    paused = sum(1 for a in answers.values() if isinstance(a, Delivery))
+    retry = len(answers) - paused
+    assert report == DeliveryReport(len(users) - len(answers), paused, retry, 0)
+    assert sorted(r.discord_id for r in sink.given) == sorted(users)
+    for given in sink.given:
+        assert (
+            given.due_count == len(await service.due_queue(given.user_id)) == (given.discord_id % 4)
+        )
+    tomorrow = dt.datetime(2026, 3, 3, 7, 0, tzinfo=dt.UTC)
+    for discord_id, user in users.items():
+        reminder = await service.reminder(user)
+        answer = answers.get(discord_id)
+        if answer is None:
+            assert reminder.next_fire_at == tomorrow and not reminder.paused
+        elif isinstance(answer, Delivery):
+            assert reminder.paused and reminder.paused_reason == f"closed {discord_id}"
+        else:
+            assert reminder.next_fire_at < tomorrow and not reminder.paused
+    due = {r.user_id for r in await service.reminders_due()}
+    assert due == {users[d] for d, a in answers.items() if isinstance(a, Exception)}

@@ -21,6 +21,7 @@ from bot.math.generator import SKILLS, Problem
 from bot.math.parser import plain
 from bot.math.rules import Step
 from bot.study import credit as credits
+from bot.study import points as points_rollup
 from bot.study.cases.base import ServiceBase, check_owner, schedule_state, store_schedule
 from bot.study.cases.library import review_events
 from bot.study.cases.results import (
@@ -281,6 +282,7 @@ class GradingCases(ServiceBase):
         except IntegrityError:
             # the same presentation graded concurrently elsewhere: this attempt counts nothing
             raise AlreadyGraded from None
+        await points_rollup.record(session, p.server_id, p.user_id, at.today, points)
         return Outcome(
             "graded",
             quality=quality,

@@ -118,8 +118,15 @@ def queue_statements(in_server: bool) -> QueueStatements:
     if in_server:  # shipped decks everywhere, a server's own decks only in that server,
         # and of those only the decks the server has not disabled
         decks = (decks | (Deck.server_id == bindparam("server_id"))) & ~disabled_here()
-    visible_cards = select(Card.id).join(Deck, Card.deck_id == Deck.id).where(decks, ~Card.retired)
-    in_view = or_(ItemState.kind == "skill", ItemState.card_id.in_(visible_cards))
+    # correlated, so each of the student's card states probes cards and decks by primary key;
+    # `card_id IN (SELECT cards.id ... )` made PostgreSQL scan every server's cards first
+    visible_card = (
+        select(Card.id)
+        .join(Deck, Card.deck_id == Deck.id)
+        .where(Card.id == ItemState.card_id, decks, ~Card.retired)
+        .exists()
+    )
+    in_view = or_(ItemState.kind == "skill", visible_card)
     seen = (
         select(ItemState.id)
         .where(
@@ -146,7 +153,7 @@ def queue_statements(in_server: bool) -> QueueStatements:
         done_today=_done_today(user_id, today),
         due=_due(user_id, today, in_view),
         unseen=_unseen(user_id, in_view),
-        fresh_cards=fresh,
+        fresh_cards=fresh,  # the visible decks first (few), their cards through cards(deck_id)
         leeches=select(ItemState.item_key)
         .where(ItemState.user_id == user_id, ItemState.leech_flagged, in_view)
         .order_by(ItemState.lapses.desc(), ItemState.item_key),

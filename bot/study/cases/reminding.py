@@ -12,15 +12,20 @@ import secrets
 import socket
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.engine import transaction
-from bot.db.models import Reminder, Server
+from bot.db.models import Assignment, Membership, Reminder, Server
 from bot.study import reminders
+from bot.study.cases.assignments import DUE_SOON
 from bot.study.cases.base import ServiceBase
 from bot.study.cases.results import ReminderInfo
+from bot.study.due_counts import due_counts
 from bot.study.text import clean_text
 
 log = logging.getLogger(__name__)
+#: reminders prepared, delivered and recorded together in one pass
+DELIVERY_CHUNK = 100
 
 
 class ReminderCases(ServiceBase):
@@ -177,18 +182,57 @@ class ReminderCases(ServiceBase):
         )
         left = 0 if limit is None else await self._left_after(batch, user_id, discord_only)
         gate = asyncio.Semaphore(concurrency)
-
-        async def one(reminder: reminders.DueReminder) -> str:
-            async with gate:
-                return await self._deliver_one(sink, reminder)
-
-        outcomes = await asyncio.gather(*(one(r) for r in batch))
+        outcomes: list[str] = []
+        for start in range(0, len(batch), DELIVERY_CHUNK):
+            outcomes += await self._deliver_chunk(sink, batch[start : start + DELIVERY_CHUNK], gate)
         return reminders.DeliveryReport(
             sent=outcomes.count("sent"),
             paused=outcomes.count("paused"),
             retry=outcomes.count("retry"),
             left=left,
         )
+
+    async def _deliver_chunk(
+        self,
+        sink: reminders.ReminderSink,
+        chunk: list[reminders.DueReminder],
+        gate: asyncio.Semaphore,
+    ) -> list[str]:
+        """Deliver a chunk: what each student has due counted for all of them at once, the
+        deliveries concurrently, what became of them recorded in one transaction. Each of the
+        three is short, so students' requests get the database in between."""
+        try:
+            outgoing = await self._outgoing(chunk)
+        except Exception:
+            log.exception("could not prepare %d reminders", len(chunk))
+            outgoing = []
+
+        async def one(reminder: reminders.OutgoingReminder) -> tuple[str, str | None]:
+            async with gate:
+                return await self._deliver_one(sink, reminder)
+
+        done = await asyncio.gather(*(one(r) for r in outgoing))
+        results = {r.reminder_id: result for r, result in zip(outgoing, done, strict=True)}
+        # none prepared (the count failed): every claim is given back for the next pass
+        outcomes = [results.get(due.reminder_id, ("retry", None)) for due in chunk]
+        ids = [due.reminder_id for due in chunk]
+        by = {
+            what: [i for i, (w, _) in zip(ids, outcomes, strict=True) if w == what]
+            for what in ("sent", "retry")
+        }
+        paused = {
+            i: reason or "" for i, (w, reason) in zip(ids, outcomes, strict=True) if w == "paused"
+        }
+        async with transaction(self.sessions) as session:
+            await reminders.record_many(
+                session,
+                self.claim_owner,
+                self.clock(),
+                sent=by["sent"],
+                paused=paused,
+                retry=by["retry"],
+            )
+        return [what for what, _ in outcomes]
 
     async def _left_after(
         self, batch: list[reminders.DueReminder], user_id: int | None, discord_only: bool
@@ -198,31 +242,85 @@ class ReminderCases(ServiceBase):
         taken = {reminder.reminder_id for reminder in batch}
         return sum(1 for reminder in due if reminder.reminder_id not in taken)
 
-    async def _deliver_one(self, sink: reminders.ReminderSink, due: reminders.DueReminder) -> str:
+    async def _deliver_one(
+        self, sink: reminders.ReminderSink, reminder: reminders.OutgoingReminder
+    ) -> tuple[str, str | None]:
+        """What became of one delivery: sent, paused (with the reason told to the student)
+        or retry (left due for the next pass, as is one whose sink raised)."""
         try:
-            delivery = await sink.deliver(await self._outgoing(due))
+            delivery = await sink.deliver(reminder)
             if delivery.delivered:
-                await self.reminder_sent(due.reminder_id)
-                return "sent"
+                return "sent", None
             if delivery.pause:
-                await self.reminder_undeliverable(due.reminder_id, delivery.reason or "")
-                return "paused"
-            log.info("reminder %s not delivered yet: %s", due.reminder_id, delivery.reason)
+                return "paused", delivery.reason or ""
+            log.info("reminder %s not delivered yet: %s", reminder.reminder_id, delivery.reason)
         except Exception:
-            log.exception("could not deliver reminder %s", due.reminder_id)
-        await self.release_reminder(due.reminder_id)
-        return "retry"
+            log.exception("could not deliver reminder %s", reminder.reminder_id)
+        return "retry", None
 
-    async def _outgoing(self, due: reminders.DueReminder) -> reminders.OutgoingReminder:
-        """What the sink needs beyond the reminder row: the queue's size, the fallback channel."""
-        count = len(await self.due_queue(due.user_id, due.server_id))
-        fallback = None
-        if due.server_id is not None:
-            async with self.sessions() as session:
-                fallback = await session.scalar(
-                    select(Server.reminder_channel_id).where(Server.id == due.server_id)
-                )
-        soon = await self.assignments_due_soon(due.user_id, due.server_id)
-        return reminders.OutgoingReminder(
-            **vars(due), due_count=count, fallback_channel_id=fallback, assignments=tuple(soon)
+    async def _outgoing(
+        self, chunk: list[reminders.DueReminder]
+    ) -> list[reminders.OutgoingReminder]:
+        """What the sink needs beyond each reminder row: the queue's size (`due_counts`, for
+        the chunk at once), the server's fallback channel, the assignments due soon (still
+        asked per student)."""
+        servers = {due.server_id for due in chunk if due.server_id is not None}
+        async with self.sessions() as session:
+            counts = await due_counts(
+                session, [(due.user_id, due.server_id) for due in chunk], self.clock()
+            )
+            fallbacks = dict(
+                (
+                    await session.execute(
+                        select(Server.id, Server.reminder_channel_id).where(Server.id.in_(servers))
+                    )
+                ).all()
+            )
+            asks = await _with_assignments_soon(session, chunk, self.clock())
+        soon = [
+            await self.assignments_due_soon(due.user_id, due.server_id) if due in asks else []
+            for due in chunk
+        ]
+        return [
+            reminders.OutgoingReminder(
+                **vars(due),
+                due_count=counts[(due.user_id, due.server_id)],
+                fallback_channel_id=fallbacks.get(due.server_id),
+                assignments=tuple(assignments),
+            )
+            for due, assignments in zip(chunk, soon, strict=True)
+        ]
+
+
+async def _with_assignments_soon(
+    session: AsyncSession, chunk: list[reminders.DueReminder], now: dt.datetime
+) -> set[reminders.DueReminder]:
+    """The reminders of the chunk that may mention an assignment due soon: set in a server
+    with one open and due within `DUE_SOON`, or in a DM by a member of such a server. Only
+    those ask for the student's assignments (`assignments_due_soon`), one by one."""
+    servers = set(
+        await session.scalars(
+            select(Assignment.server_id).where(
+                Assignment.closed_at.is_(None),
+                Assignment.due_at > now,
+                Assignment.due_at <= now + DUE_SOON,
+            )
         )
+    )
+    if not servers:
+        return set()
+    in_dm = [due.user_id for due in chunk if due.server_id is None]
+    members = set()
+    if in_dm:
+        members = set(
+            await session.scalars(
+                select(Membership.user_id).where(
+                    Membership.user_id.in_(in_dm), Membership.server_id.in_(servers)
+                )
+            )
+        )
+    return {
+        due
+        for due in chunk
+        if (due.server_id in servers if due.server_id is not None else due.user_id in members)
+    }

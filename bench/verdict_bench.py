@@ -1,0 +1,101 @@
+"""Time to verdict: N students' right answers arrive at once, without the Discord simulator.
+
+Each student has a problem of their own (level 1 of the everyday skills). All answers are
+submitted together through the real `StudyService` (the check runs in the worker pool, the
+grade is written) and each one's worked-solution picture is then drawn in the same pool, as
+the cogs do. Measured from the moment all answers are in:
+
+- "text verdict": when `submit_answer` returned: what a student reads first now (the cogs send
+  it at once and attach the picture by editing the message);
+- "verdict with its picture": when the picture was drawn too: when the verdict reached the
+  student before, as it was sent only with the picture.
+
+``DERIVBOT_BENCH_BURSTS`` (default "200,1000") says how many answer at once; the pool has
+``DERIVBOT_BENCH_WORKERS`` workers (default: the machine's, as the bot sizes it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import sympy as sp
+
+from bot.config import Settings
+from bot.db import migrate
+from bot.db.engine import create_engine, session_factory
+from bot.math import tasks
+from bot.math.workers import MathPool
+from bot.study import wording
+from bot.study.service import StudyService
+
+BURSTS = [int(n) for n in os.environ.get("DERIVBOT_BENCH_BURSTS", "200,1000").split(",")]
+WORKERS = (
+    int(os.environ["DERIVBOT_BENCH_WORKERS"]) if "DERIVBOT_BENCH_WORKERS" in os.environ else None
+)
+SKILLS = ["power", "sum", "chain", "product", "trig"]
+
+
+def _pct(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return round(ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))], 2)
+
+
+async def _burst(service: StudyService, pool: MathPool, n: int, first: int) -> dict[str, float]:
+    shown = []
+    for k in range(n):  # set-up, not measured
+        user = await service.user_for_discord(first + k, f"s{first + k}")
+        presented = await service.present(user, f"skill:{SKILLS[k % len(SKILLS)]}:1")
+        shown.append((user, presented))
+    text_at: list[float] = []
+    picture_at: list[float] = []
+    fired = time.perf_counter()
+
+    async def answer(user: int, presented) -> None:
+        problem = presented.problem
+        outcome = await service.submit_answer(
+            presented.token, sp.sstr(problem.answer), user_id=user
+        )
+        text_at.append(time.perf_counter() - fired)
+        await tasks.arender(pool, wording.solution_lines(outcome.steps), theme="dark")
+        picture_at.append(time.perf_counter() - fired)
+
+    await asyncio.gather(*(answer(user, p) for user, p in shown))
+    return {
+        f"{n} at once: text verdict p50 (s)": _pct(text_at, 50),
+        f"{n} at once: text verdict p99 (s)": _pct(text_at, 99),
+        f"{n} at once: verdict with its picture p50 (s)": _pct(picture_at, 50),
+        f"{n} at once: verdict with its picture p99 (s)": _pct(picture_at, 99),
+        f"{n} at once: last picture (s)": round(max(picture_at), 2),
+    }
+
+
+async def _measure(url: str) -> dict[str, object]:
+    engine = create_engine(url)
+    settings = Settings(database_url=url, _env_file=None)
+    result: dict[str, object] = {}
+    with MathPool(workers=WORKERS, timeout=10.0) as pool:
+        result["workers"] = pool.workers
+        service = StudyService(session_factory(engine), pool, settings=settings)
+        await _burst(service, pool, 10, 1)  # warm: workers started, first renders done
+        first = 100
+        for n in BURSTS:
+            result.update(await _burst(service, pool, n, first))
+            first += n
+    await engine.dispose()
+    return result
+
+
+def run() -> dict[str, object]:
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite+aiosqlite:///{Path(tmp) / 'verdict.db'}"
+        migrate.upgrade(url)
+        return asyncio.run(_measure(url))
+
+
+if __name__ == "__main__":
+    for key, value in run().items():
+        print(f"{key}: {value}")
