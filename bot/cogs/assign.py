@@ -17,11 +17,11 @@ from bot.cogs.common import (
     StudyCog,
     is_teacher,
     send_private,
+    skill_choices,
     teacher_only,
     timezone_choices,
 )
 from bot.cogs.embeds import ASSIGNMENTS, BLURPLE, assignments_text
-from bot.math.generator import SKILLS
 from bot.study import wording
 from bot.study.service import AssignmentStatus, AssignmentView, StudyError
 
@@ -94,12 +94,7 @@ class Assign(StudyCog):
     async def skill_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        typed = current.lower().strip()
-        return [
-            app_commands.Choice(name=f"{s.name} — {s.description}"[:100], value=s.name)
-            for s in SKILLS.values()
-            if typed in s.name or typed in s.description.lower()
-        ][:25]
+        return skill_choices(current)
 
     @create.autocomplete("deck")
     async def deck_autocomplete(

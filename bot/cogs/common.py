@@ -28,7 +28,7 @@ from discord.ext import commands
 from bot.cogs.gate import admit
 from bot.cogs.gate import failed as gate_failed
 from bot.math import tasks
-from bot.math.generator import Problem
+from bot.math.generator import SKILLS, Problem
 from bot.math.parser import Reading
 from bot.math.render import Rendered
 from bot.math.rules import Step
@@ -530,6 +530,17 @@ POPULAR_ZONES = (
 @lru_cache(maxsize=1)
 def _all_zones() -> tuple[str, ...]:
     return tuple(sorted(zoneinfo.available_timezones()))
+
+
+def skill_choices(current: str) -> list[app_commands.Choice[str]]:
+    """Skills whose name or description contains what is typed; at most 25, Discord's limit
+    (/quiz and /assign create offer the same list)."""
+    typed = current.lower().strip()
+    return [
+        app_commands.Choice(name=f"{s.name} — {s.description}"[:100], value=s.name)
+        for s in SKILLS.values()
+        if typed in s.name or typed in s.description.lower()
+    ][:25]
 
 
 def timezone_choices(current: str) -> list[app_commands.Choice[str]]:

@@ -25,6 +25,7 @@ from bot.cogs.common import (
     reporting,
     send_hint,
     send_then_draw,
+    skill_choices,
     study_button,
     tangent_picture,
     too_fast,
@@ -122,12 +123,7 @@ class Quiz(StudyCog):
     async def skill_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        typed = current.lower().strip()
-        return [
-            app_commands.Choice(name=f"{s.name} — {s.description}"[:100], value=s.name)
-            for s in SKILLS.values()
-            if typed in s.name or typed in s.description.lower()
-        ][:25]
+        return skill_choices(current)
 
     async def show_problem(
         self, interaction: discord.Interaction, skill: str | None, level: int | None
