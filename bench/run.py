@@ -144,6 +144,53 @@ failure says "The checker is restarting, try again in a moment.", never "too com
 """
 
 
+#: `bench/click_bench.py` on the code before the click work (commit 5a59b65), same machine,
+#: idle, 2026-12-01 (PostgreSQL: 16 on 127.0.0.1); kept to compare against.
+CLICK_BEFORE = {
+    "SQLite: review click, new card: CPU per click (ms)": 6.32,
+    "SQLite: review click, new card: statements per click": 16.0,
+    "SQLite: review click, due card: CPU per click (ms)": 6.01,
+    "SQLite: review click, due card: statements per click": 14.0,
+    "SQLite: typed answer: CPU per answer (ms)": 6.62,
+    "SQLite: typed answer: statements per answer": 17.0,
+    "PostgreSQL: review click, new card: CPU per click (ms)": 5.98,
+    "PostgreSQL: review click, new card: statements per click": 14.0,
+    "PostgreSQL: review click, due card: CPU per click (ms)": 6.61,
+    "PostgreSQL: review click, due card: statements per click": 12.0,
+    "PostgreSQL: typed answer: CPU per answer (ms)": 8.83,
+    "PostgreSQL: typed answer: statements per answer": 14.0,
+}
+
+
+def click_section(click: dict[str, object]) -> str:
+    """The loop's share of a click, now and before (`bench/click_bench.py`)."""
+    rows = ["| metric | now | before | target |", "| --- | --- | --- | --- |"]
+    for key, value in click.items():
+        before = CLICK_BEFORE.get(key, "")
+        target = ""
+        if "CPU" in key and isinstance(before, float):
+            target = f"≤ {before / 2:.2f} (half)"
+        rows.append(f"| {key} | {value} | {before} | {target} |")
+    table = "\n".join(rows)
+    return f"""## The event loop's share of a click (`bench/click_bench.py`)
+
+What one Good click of `/review` (`grade_card`, then `present` of the next card) and one typed
+right answer (`submit_answer`, its check in the pool) cost the bot's process in CPU, one at a
+time, 300 students of one server; statements counted at the cursor (on PostgreSQL `BEGIN` and
+`COMMIT` go through asyncpg's own calls and are not counted; on SQLite `BEGIN IMMEDIATE` is).
+PostgreSQL runs when `DERIVBOT_BENCH_POSTGRES_URL` names a database it may empty.
+
+{table}
+
+Where it went: statements are built once with bound parameters (building `excluded` for the
+points upserts cost more than running them), a presentation's fixed facts are kept in memory
+(an answer reads nothing before its check), its server comes with it (the default scheduler),
+the next card is shown with one read (user, state) and a plain insert, and on SQLite a grading's
+keyed statements run on the loop's thread instead of hopping to the connection's
+(`bot.db.sqlite_driver.inline`).
+"""
+
+
 #: `bench/scale_bench.py` and `bench/verdict_bench.py`, before and after the one-process work
 #: (issue 14), measured once by hand: "before" needs the old code, so `make bench` keeps it.
 ONE_PROCESS = (Path(__file__).with_name("one_process.md")).read_text(encoding="utf-8")
@@ -156,6 +203,8 @@ def main() -> None:
     render = _fresh("render_bench")
     print(f"study database ({db_bench.USERS} users) ...", flush=True)
     db = _fresh("db_bench")
+    print("a review click ...", flush=True)
+    click = _fresh("click_bench")
     print(f"{load_bench.STUDENTS} students at once ...", flush=True)
     load = _fresh("load_bench")
     print("a 2,000-card deck ...", flush=True)
@@ -198,6 +247,7 @@ benchmark of `make bench` runs in a fresh interpreter.
 
 {_table(db)}
 
+{click_section(click)}
 ## 200 students answering at once (`bench/load_bench.py`)
 
 The real bot on simcord's in-memory Discord; every student opens a problem, then all answers

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import URL, event, make_url, text
@@ -183,9 +183,13 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 @asynccontextmanager
 async def transaction(
-    factory: async_sessionmaker[AsyncSession],
+    factory: async_sessionmaker[AsyncSession], *, keyed: bool = False
 ) -> AsyncIterator[AsyncSession]:
     """One session, one transaction: commit on success, roll back on any exception.
+
+    ``keyed``: every statement in it finds its rows by a key (a grading, a presentation), so
+    on SQLite they run on the event loop's thread, without a hop each
+    (`bot.db.sqlite_driver.inline`); never for a statement that reads many rows.
 
     Services use this so that a state change and its log entry (say an ``item_states`` update
     and its ``review_log`` row) are written together or not at all::
@@ -195,8 +199,9 @@ async def transaction(
             ...
             session.add(ReviewLog(...))
     """
-    async with factory() as session, session.begin():
-        yield session
+    with sqlite_driver.inline() if keyed else nullcontext():
+        async with factory() as session, session.begin():
+            yield session
 
 
 async def wait_until_ready(

@@ -393,6 +393,8 @@ class Presentation(Base):
     part: Mapped[int] = mapped_column(SmallInteger, default=0, server_default=text("0"))
     # loaded together with the presentation when grading, never lazily (async has no lazy I/O)
     user: Mapped[User] = relationship(lazy="raise_on_sql", viewonly=True)
+    # its server's default scheduler is read when grading: loaded in the same statement too
+    server: Mapped[Server | None] = relationship(lazy="raise_on_sql", viewonly=True)
 
     __table_args__ = (
         Index(None, "user_id", "created_at"),

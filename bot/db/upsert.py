@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,10 +29,8 @@ async def insert_missing(
     """Insert a ``model`` row with ``values`` unless one with the same ``key`` columns (a
     unique constraint or primary key) exists, or is being inserted concurrently. Select the
     row afterwards, with ``with_for_update()`` when the caller goes on to change it."""
-    insert = _insert(session)
-    await session.execute(
-        insert(model).values(**values).on_conflict_do_nothing(index_elements=list(key))
-    )
+    statement = _statement(session, model, tuple(key), None, tuple(values))
+    await session.execute(statement, values)
 
 
 async def add_up(
@@ -40,18 +39,38 @@ async def add_up(
     """Insert a ``model`` row with ``values``, or add ``values[column]`` to the ``column`` of
     the row with the same ``key``: one statement, so two transactions adding to the same row
     at once (PostgreSQL) both count, the second waiting for the first's row lock."""
-    statement = _insert(session)(model).values(**values)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=list(key),
-            set_={column: getattr(model, column) + statement.excluded[column]},
-        )
-    )
+    statement = _statement(session, model, tuple(key), column, tuple(values))
+    await session.execute(statement, values)
 
 
-def _insert(session: AsyncSession) -> Any:
+_Shape = tuple[str, type[Any], tuple[str, ...], str | None, tuple[str, ...]]
+#: statements by (dialect, model, key, column added to or None, columns given): built once,
+#: as building one (``excluded`` above all) costs more than running it
+_BUILT: dict[_Shape, Any] = {}
+
+
+def _statement(
+    session: AsyncSession,
+    model: type[Any],
+    key: tuple[str, ...],
+    column: str | None,
+    names: tuple[str, ...],
+) -> Any:
     dialect = session.get_bind().dialect.name
-    try:
-        return _INSERTS[dialect]
-    except KeyError:
-        raise NotImplementedError(f"no ON CONFLICT support for {dialect}") from None
+    shape = (dialect, model, key, column, names)
+    statement = _BUILT.get(shape)
+    if statement is None:
+        try:
+            insert = _INSERTS[dialect]
+        except KeyError:
+            raise NotImplementedError(f"no ON CONFLICT support for {dialect}") from None
+        statement = insert(model).values({name: bindparam(name) for name in names})
+        if column is None:
+            statement = statement.on_conflict_do_nothing(index_elements=list(key))
+        else:
+            added = getattr(model, column) + statement.excluded[column]
+            statement = statement.on_conflict_do_update(
+                index_elements=list(key), set_={column: added}
+            )
+        _BUILT[shape] = statement
+    return statement

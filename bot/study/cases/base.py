@@ -15,9 +15,9 @@ import asyncio
 import datetime as dt
 import secrets
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import contains_eager
 
@@ -37,6 +37,48 @@ SchedulerName = Literal["sm2", "fsrs"]
 Clock = Callable[[], dt.datetime]
 #: Recently generated problems kept in memory (answers rebuild them from (skill, level, seed)).
 PROBLEM_CACHE = 1024
+#: Recently shown presentations' fixed facts kept in memory (`Shown`).
+SHOWN_CACHE = 8192
+
+
+class Shown(NamedTuple):
+    """What a presentation is about: fixed when it is stored (only its progress changes), so
+    every process may keep it, and an answer need not read the row before its check."""
+
+    user_id: int
+    kind: str
+    item_key: str
+    skill: str | None
+    level: int | None
+    seed: int | None
+    card_id: int | None
+    server_id: int | None
+
+    @classmethod
+    def of(cls, p: Presentation) -> Shown:
+        return cls(p.user_id, p.kind, p.item_key, p.skill, p.level, p.seed, p.card_id, p.server_id)
+
+
+def _presentation_query(*, lock: bool) -> Select[tuple[Presentation]]:
+    """A presentation with its user and server (grading reads both from the session, no
+    round trip more); built once: building a statement costs more than running it here."""
+    query = (
+        select(Presentation)
+        .join(Presentation.user)
+        .outerjoin(Presentation.server)
+        .options(contains_eager(Presentation.user), contains_eager(Presentation.server))
+        .where(Presentation.token == bindparam("token"))
+    )
+    # PostgreSQL: a concurrent grading of the same token waits, then sees it done
+    return query.with_for_update(of=Presentation) if lock else query
+
+
+_PRESENTATION = {lock: _presentation_query(lock=lock) for lock in (False, True)}
+_STATE = (
+    select(ItemState)
+    .where(ItemState.user_id == bindparam("user_id"), ItemState.item_key == bindparam("key"))
+    .with_for_update()
+)
 
 
 class ServiceBase(abc.ABC):
@@ -53,6 +95,8 @@ class ServiceBase(abc.ABC):
     seeds: Callable[[], int]
     #: (skill, level, seed) -> problem, at most PROBLEM_CACHE (`_problem`)
     _problems: dict[tuple[str, int, int], Problem]
+    #: token -> what it shows, at most SHOWN_CACHE (`_shown`)
+    _shown_cache: dict[str, Shown]
     #: discord id -> (user id, display name) and (user id, guild id) -> server id (`people`)
     _known_users: dict[int, tuple[int, str]]
     #: (user, guild) -> (server row id, the member's name there)
@@ -79,6 +123,7 @@ class ServiceBase(abc.ABC):
         self.clock = clock
         self.seeds = seeds or _random_seed
         self._problems = {}
+        self._shown_cache = {}
         self._known_users = {}
         self._known_members = {}
         self.import_limits = import_limits or importing.ImportLimits()
@@ -120,30 +165,33 @@ class ServiceBase(abc.ABC):
         return srs.local_day(self.clock(), user.timezone, user.day_start_hour)
 
     async def _state(self, session: AsyncSession, user_id: int, item_key: str) -> ItemState | None:
-        return (
-            await session.execute(
-                select(ItemState)
-                .where(ItemState.user_id == user_id, ItemState.item_key == item_key)
-                .with_for_update()
-            )
-        ).scalar_one_or_none()
+        params = {"user_id": user_id, "key": item_key}
+        return (await session.execute(_STATE, params)).scalar_one_or_none()
 
     async def _presentation(
         self, session: AsyncSession, token: str, *, lock: bool = False
     ) -> Presentation:
-        # its user comes along (one round trip less when grading reads it from the session)
-        query = (
-            select(Presentation)
-            .join(Presentation.user)
-            .options(contains_eager(Presentation.user))
-            .where(Presentation.token == token)
-        )
-        if lock:  # PostgreSQL: a concurrent grading of the same token waits, then sees it done
-            query = query.with_for_update(of=Presentation)
-        p = (await session.execute(query)).scalar_one_or_none()
+        p = (await session.execute(_PRESENTATION[lock], {"token": token})).scalar_one_or_none()
         if p is None:
             raise StudyError(EXPIRED)
+        self._remember(p)
         return p
+
+    def _remember(self, p: Presentation) -> None:
+        if p.token not in self._shown_cache:
+            self._shown_cache[p.token] = Shown.of(p)
+            while len(self._shown_cache) > SHOWN_CACHE:
+                self._shown_cache.pop(next(iter(self._shown_cache)))
+
+    async def _shown(self, token: str) -> Shown:
+        """What a token shows, from memory when this process showed or read it lately. A
+        presentation deleted since (pruned, a user's data erased) is still found here: the
+        transaction that then writes about it reads the row and says it expired."""
+        shown = self._shown_cache.get(token)
+        if shown is None:
+            async with self.sessions() as session:
+                shown = Shown.of(await self._presentation(session, token))
+        return shown
 
     async def _problem(self, skill: str, level: int, seed: int) -> Problem:
         """Problems are rebuilt from (skill, level, seed); recent ones are kept in memory, so
@@ -164,14 +212,13 @@ class ServiceBase(abc.ABC):
 
     async def problem_for(self, token: str) -> Problem:
         """Rebuild a presented problem from its stored (skill, level, seed): after a restart too."""
-        async with self.sessions() as session:
-            p = await self._presentation(session, token)
+        p = await self._shown(token)
         if p.kind != "skill" or p.skill is None or p.level is None or p.seed is None:
             raise StudyError("that presentation is not a problem")
         return await self._problem(p.skill, p.level, p.seed)
 
 
-def check_owner(p: Presentation, user_id: int | None) -> None:
+def check_owner(p: Presentation | Shown, user_id: int | None) -> None:
     """A token from someone else's message is refused (buttons are visible to everyone)."""
     if user_id is not None and p.user_id != user_id:
         raise StudyError("that question was someone else's; start your own")

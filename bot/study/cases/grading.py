@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,6 +36,15 @@ from bot.study.credit import Credit, card_credit, problem_credit
 from bot.study.items import skill_key
 from bot.study.text import clean_text
 
+# the same answer to the same presentation before (a double submit counts one try)
+_REPEATED = (
+    select(QuizAttempt.id)
+    .where(
+        QuizAttempt.presentation_token == bindparam("token"),
+        QuizAttempt.answer_text == bindparam("text"),
+    )
+    .limit(1)
+)
 #: The longest answer time the review log records (a day); buttons outlive their messages.
 MAX_DURATION_S = 24 * 3600
 # The most a review earns, kept for callers that read them; what each outcome earns is the
@@ -54,7 +63,7 @@ class GradingCases(ServiceBase):
         after a hint' and the credit at `Credit.HINT` (one flag per presentation, however many
         rungs it shows); the count of rungs shown survives a restart."""
         ladder = (await self.problem_for(token)).hints
-        async with transaction(self.sessions) as session:
+        async with transaction(self.sessions, keyed=True) as session:
             p = await self._presentation(session, token, lock=True)
             check_owner(p, user_id)
             if not ladder:
@@ -76,14 +85,18 @@ class GradingCases(ServiceBase):
         The text is cleaned first (`clean_text`): what is checked is what is stored.
         """
         text = clean_text(text)
-        async with self.sessions() as session:
-            p = await self._presentation(session, token)
-            check_owner(p, user_id)
-            card = await session.get(Card, p.card_id) if p.kind == "card" else None
+        p = await self._shown(token)
+        check_owner(p, user_id)
+        card = None
+        if p.kind == "card":
+            async with self.sessions() as session:
+                card = await session.get(Card, p.card_id)
         if p.kind == "skill":
             problem = await self.problem_for(token)
-            if problem.parts:
-                return await self._submit_part(token, p.part, problem, text, seconds)
+            if problem.parts:  # the part it is at changes: read it
+                async with self.sessions() as session:
+                    part = (await self._presentation(session, token)).part
+                return await self._submit_part(token, part, problem, text, seconds)
             verdict = await tasks.acheck_generated(self.pool, p.skill, p.level, p.seed, text)
         else:
             if card is None or not card.typed_answer:
@@ -112,18 +125,16 @@ class GradingCases(ServiceBase):
         steps: tuple[Step, ...],
         seconds: float | None,
     ) -> Outcome:
-        async with transaction(self.sessions) as session:
+        async with transaction(self.sessions, keyed=True) as session:
             p = await self._presentation(session, token, lock=True)
             if p.answered_at is not None:
                 return Outcome("already", verdict, steps=steps)
             answer_text = text[:2000]
-            repeated = await session.scalar(
-                select(QuizAttempt.id)
-                .where(
-                    QuizAttempt.presentation_token == token,
-                    QuizAttempt.answer_text == answer_text,
-                )
-                .limit(1)
+            # a right answer grades the presentation at once, so it cannot have come before
+            repeated = (
+                None
+                if verdict.verdict == "correct"
+                else await session.scalar(_REPEATED, {"token": token, "text": answer_text})
             )
             if repeated is None and p.kind == "skill" and problem is not None:
                 session.add(
@@ -175,7 +186,7 @@ class GradingCases(ServiceBase):
         if verdict.verdict == "invalid":
             return Outcome("invalid", verdict, can_retry=True, part=k, parts=n)
         right = None if verdict.verdict == "correct" else plain(problem.parts[k].answer)
-        async with transaction(self.sessions) as session:
+        async with transaction(self.sessions, keyed=True) as session:
             p = await self._presentation(session, token, lock=True)
             if p.answered_at is not None or p.part != k:  # answered meanwhile (a double click)
                 return Outcome("already", verdict, part=k, parts=n)
@@ -244,7 +255,7 @@ class GradingCases(ServiceBase):
         """Grade a presentation in its own transaction; ``already`` when it had been graded
         (here before, or by a concurrent grading that won the race)."""
         try:
-            async with transaction(self.sessions) as session:
+            async with transaction(self.sessions, keyed=True) as session:
                 p = await self._presentation(session, token, lock=True)
                 check_owner(p, user_id)
                 if p.answered_at is not None:

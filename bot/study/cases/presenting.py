@@ -5,14 +5,42 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.engine import transaction
-from bot.db.models import Card, Deck, ItemState, Presentation
-from bot.study.cases.base import ServiceBase, check_owner
+from bot.db.models import Card, Deck, ItemState, Presentation, User
+from bot.study.cases.base import ServiceBase, Shown, check_owner
 from bot.study.cases.results import CardView, Presented, StudyError
 from bot.study.items import ItemKey, parse_key
+
+# Built once (building a statement costs more than running it): whether the user exists and
+# what they have of the item (levels above 1 get a state only when unlocked, `_unlock_next`,
+# so none means locked), in one round trip; and a card with its deck.
+_SEEN = (
+    select(User.id, ItemState.user_id.label("has_state"), ItemState.introduced_day)
+    .outerjoin(
+        ItemState,
+        and_(ItemState.user_id == User.id, ItemState.item_key == bindparam("key")),
+    )
+    .where(User.id == bindparam("user_id"))
+)
+_STORED = (
+    "token",
+    "user_id",
+    "item_key",
+    "kind",
+    "skill",
+    "level",
+    "seed",
+    "card_id",
+    "server_id",
+    "created_at",
+)
+_STORE = insert(Presentation).values({name: bindparam(name) for name in _STORED})
+_CARD = (
+    select(Card, Deck).join(Deck, Card.deck_id == Deck.id).where(Card.id == bindparam("card_id"))
+)
 
 
 class PresentingCases(ServiceBase):
@@ -44,28 +72,35 @@ class PresentingCases(ServiceBase):
         problem = None
         if key.kind == "skill":
             problem = await self._problem(key.skill, key.level, seed)  # type: ignore[arg-type]
-        async with transaction(self.sessions) as session:
-            await self._user(session, user_id)
+        async with transaction(self.sessions, keyed=True) as session:
+            seen = (await session.execute(_SEEN, {"user_id": user_id, "key": item_key})).first()
+            if seen is None:
+                raise StudyError(f"no user {user_id}")
             card_view = None
             if key.kind == "card":
                 card_view = await self._card_view(session, key.card_id, server_id)
-            state = await self._state(session, user_id, item_key)
-            session.add(
-                Presentation(
-                    token=token,
-                    user_id=user_id,
-                    item_key=item_key,
-                    kind=key.kind,
-                    skill=key.skill,
-                    level=key.level,
-                    seed=seed,
-                    card_id=key.card_id,
-                    server_id=server_id,
-                    created_at=self.clock(),  # the service's clock: answer times use it too
-                )
+            await session.execute(
+                _STORE,
+                {
+                    "token": token,
+                    "user_id": user_id,
+                    "item_key": item_key,
+                    "kind": key.kind,
+                    "skill": key.skill,
+                    "level": key.level,
+                    "seed": seed,
+                    "card_id": key.card_id,
+                    "server_id": server_id,
+                    "created_at": self.clock(),  # the service's clock: answer times use it too
+                },
             )
-        new = state is None or state.introduced_day is None
-        locked = _locked(key, state)
+        shown = Shown(
+            user_id, key.kind, item_key, key.skill, key.level, seed, key.card_id, server_id
+        )
+        self._shown_cache[token] = shown
+        has_state, introduced = seen.has_state is not None, seen.introduced_day
+        locked = key.kind == "skill" and (key.level or 1) > 1 and not has_state
+        new = not has_state or introduced is None
         return Presented(
             token, item_key, key.kind, new and not locked, problem, card_view, locked=locked
         )
@@ -73,11 +108,7 @@ class PresentingCases(ServiceBase):
     async def _card_view(
         self, session: AsyncSession, card_id: int | None, server_id: int | None
     ) -> CardView:
-        row = (
-            await session.execute(
-                select(Card, Deck).join(Deck, Card.deck_id == Deck.id).where(Card.id == card_id)
-            )
-        ).one_or_none()
+        row = (await session.execute(_CARD, {"card_id": card_id})).one_or_none()
         if row is None:
             raise StudyError(f"no card {card_id}")
         card, deck = row
@@ -121,8 +152,3 @@ class PresentingCases(ServiceBase):
             p = await self._presentation(session, token)
             check_owner(p, user_id)
             return p.server_id
-
-
-def _locked(key: ItemKey, state: ItemState | None) -> bool:
-    """Levels above 1 get a state only when unlocked (`_unlock_next`), so none means locked."""
-    return key.kind == "skill" and (key.level or 1) > 1 and state is None
