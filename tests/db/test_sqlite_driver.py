@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import sqlite_driver
-from bot.db.engine import create_engine
+from bot.db.engine import create_engine, session_factory, transaction
 
 
 async def _make_table(url: str) -> None:
@@ -95,4 +99,71 @@ async def test_a_statement_costs_one_thread_hop(
         rows = (await conn.execute(text("SELECT name FROM t"))).all()
         assert rows == []
         assert hops == 1
+    await engine.dispose()
+
+
+async def _thread_of_statements(engine: AsyncEngine, *, keyed: bool) -> set[int]:
+    """Which threads ran a keyed transaction's statements (SQLite calls `tid()` where it runs)."""
+    async with transaction(session_factory(engine), keyed=keyed) as session:
+        first = (await session.execute(text("SELECT tid()"))).scalar_one()
+        await session.execute(text("INSERT INTO t (name) VALUES (tid())"))
+        written = (await session.execute(text("SELECT name FROM t ORDER BY id DESC"))).scalar()
+        return {first, int(written)}
+
+
+def _with_tid(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _tid(dbapi_connection: Any, _record: Any) -> None:
+        sqlite3_connection = dbapi_connection.driver_connection._conn
+        sqlite3_connection.create_function("tid", 0, threading.get_ident)
+
+
+async def test_keyed_transactions_run_on_the_loop_thread_others_hop(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'k.db'}"
+    await _make_table(url)
+    engine = create_engine(url)
+    _with_tid(engine)
+    loop_thread = threading.get_ident()
+    assert await _thread_of_statements(engine, keyed=True) == {loop_thread}
+    hopped = await _thread_of_statements(engine, keyed=False)
+    assert loop_thread not in hopped and len(hopped) == 1
+    async with engine.connect() as conn:  # both transactions were written
+        assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 2
+    await engine.dispose()
+
+
+async def test_a_keyed_transaction_waits_for_another_process_lock_off_the_loop(
+    tmp_path: Path,
+) -> None:
+    """Another process (here another engine) holds the write lock: the keyed transaction's
+    BEGIN IMMEDIATE waits on the connection's thread, so the bot's loop keeps running."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'w.db'}"
+    await _make_table(url)
+    other, engine = create_engine(url), create_engine(url)
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    async with other.begin() as holder:
+        await holder.execute(text("INSERT INTO t (name) VALUES ('held')"))
+        beat = asyncio.create_task(ticker())
+
+        async def keyed_write() -> None:
+            async with transaction(session_factory(engine), keyed=True) as session:
+                await session.execute(text("INSERT INTO t (name) VALUES ('after')"))
+
+        waiting = asyncio.create_task(keyed_write())
+        await asyncio.sleep(0.3)
+        assert not waiting.done()  # it waits for the lock ...
+        assert ticks >= 10  # ... and the loop ran meanwhile
+    await asyncio.wait_for(waiting, 10)  # the holder committed: it went on
+    beat.cancel()
+    async with engine.connect() as conn:
+        names = (await conn.execute(text("SELECT name FROM t ORDER BY id"))).scalars().all()
+    assert names == ["held", "after"]
+    await other.dispose()
     await engine.dispose()

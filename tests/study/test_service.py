@@ -197,6 +197,28 @@ async def test_problem_survives_restart(service, session_factory, pool, clock) -
     assert outcome.status == "correct"
 
 
+async def test_another_students_token_is_refused_in_the_process_that_showed_it_and_others(
+    service, session_factory, pool, clock
+) -> None:
+    """What a token shows is kept in memory where it was shown; the owner check holds there
+    and in a process that reads it from the database, and neither grades the item."""
+    ann, bob = await service.user_for_console("ann"), await service.user_for_console("bob")
+    shown = await service.present(ann, "skill:power:1")
+    answer = sp.sstr(shown.problem.answer)
+    other_process = StudyService(
+        session_factory, pool, settings=service.settings, clock=clock, seeds=seeded()
+    )
+    for where in (service, other_process):
+        with pytest.raises(StudyError, match="someone else's"):
+            await where.submit_answer(shown.token, answer, user_id=bob)
+    assert await _count(service, ReviewLog) == 0
+    outcome = await other_process.submit_answer(shown.token, answer, user_id=ann)
+    assert outcome.status == "correct"
+    # the process that showed it sees the grade made elsewhere: counted once
+    assert (await service.submit_answer(shown.token, answer, user_id=ann)).status == "already"
+    assert await _count(service, ReviewLog) == 1
+
+
 async def test_schedule_moves_once_per_local_day_and_points_count_learning(service, clock):
     user = await service.user_for_console("hal")
     _, first = await _answer_right(service, user, "skill:power:1")
