@@ -109,24 +109,40 @@ def _generated(skill: str, level: int, seed: int) -> Problem:
 
 
 def check_generated_task(
-    skill: str, level: int, seed: int, answer: str, part: int | None = None
+    skill: str,
+    level: int,
+    seed: int,
+    answer: str,
+    part: int | None = None,
+    problem: Problem | None = None,
 ) -> Verdict:
-    """Check an answer to a generated problem inside a worker, which rebuilds the problem from
-    (skill, level, seed): only a few small values cross the process boundary. `part`: the
-    answer is to that part (0-based) of a multi-part problem."""
-    problem = _generated(skill, level, seed)
+    """Check an answer to a generated problem inside a worker: the caller's copy of the
+    problem when it sends one (unpickling it costs a seventh of building it again, and with
+    several workers recycled every few hundred tasks the one that built it rarely checks
+    it), else rebuilt from (skill, level, seed). `part`: the answer is to that part
+    (0-based) of a multi-part problem."""
+    if problem is None:
+        problem = _generated(skill, level, seed)
     if part is not None:
         return kind_of(problem).check_part(problem, part, answer)  # type: ignore[attr-defined]
     return check_problem(problem, answer)
 
 
 async def acheck_generated(
-    pool: MathPool, skill: str, level: int, seed: int, answer: str, part: int | None = None
+    pool: MathPool,
+    skill: str,
+    level: int,
+    seed: int,
+    answer: str,
+    part: int | None = None,
+    *,
+    problem: Problem | None = None,
 ) -> Verdict:
-    """Check an answer to a generated problem without blocking the event loop."""
+    """Check an answer to a generated problem without blocking the event loop; ``problem``:
+    the caller's copy of it (generated from the same skill, level and seed), if it has one."""
     try:
         async with lanes(pool).check():
-            return await pool.arun(check_generated_task, skill, level, seed, answer, part)
+            return await pool.arun(check_generated_task, skill, level, seed, answer, part, problem)
     except Exception as exc:
         return verdict_for_failure(exc)
 

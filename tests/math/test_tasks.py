@@ -47,6 +47,22 @@ async def test_async_problem_round_trip(pool: MathPool) -> None:
     assert wrong.verdict == "incorrect" and wrong.mistake == "not_differentiated"
 
 
+@pytest.mark.parametrize("skill", ["power", "chain", "product", "backprop"])
+async def test_a_check_with_the_callers_problem_judges_as_a_rebuilt_one(
+    pool: MathPool, skill: str
+) -> None:
+    """The service sends its copy of the problem along (no rebuild in the worker): right,
+    wrong and unreadable answers get the same verdicts, parts included."""
+    problem = generate(skill, 1, 17)
+    first = problem.parts[0].answer if problem.parts else problem.answer
+    part = 0 if problem.parts else None
+    for answer in (sp.sstr(first), sp.sstr(first) + " + 1", "2x +* 3"):
+        sent = await tasks.acheck_generated(pool, skill, 1, 17, answer, part, problem=problem)
+        rebuilt = await tasks.acheck_generated(pool, skill, 1, 17, answer, part)
+        assert sent == rebuilt
+    assert sent.verdict == "invalid"
+
+
 async def test_render_is_cached_in_the_bot_process(pool: MathPool) -> None:
     first = await tasks.arender(pool, r"\frac{d}{dx}\left[x^{3}\right] = 3x^{2}", theme="light")
     assert first.png is not None and first.png.startswith(b"\x89PNG")

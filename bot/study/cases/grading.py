@@ -97,7 +97,9 @@ class GradingCases(ServiceBase):
                 async with self.sessions() as session:
                     part = (await self._presentation(session, token)).part
                 return await self._submit_part(token, part, problem, text, seconds)
-            verdict = await tasks.acheck_generated(self.pool, p.skill, p.level, p.seed, text)
+            verdict = await tasks.acheck_generated(
+                self.pool, p.skill, p.level, p.seed, text, problem=problem
+            )
         else:
             if card is None or not card.typed_answer:
                 raise StudyError("that card takes no typed answer")
@@ -181,7 +183,7 @@ class GradingCases(ServiceBase):
         if k >= n:  # every part answered: the problem was graded
             return Outcome("already", parts=n)
         verdict = await tasks.acheck_generated(
-            self.pool, problem.skill, problem.level, problem.seed, text, part=k
+            self.pool, problem.skill, problem.level, problem.seed, text, part=k, problem=problem
         )
         if verdict.verdict == "invalid":
             return Outcome("invalid", verdict, can_retry=True, part=k, parts=n)
