@@ -179,7 +179,13 @@ def _percentile(samples: list[float], q: float) -> float:
 
 
 async def _run(db: Path) -> dict[str, object]:
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{db}", math_timeout=2.0, _env_file=None)
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{db}",
+        math_timeout=2.0,
+        # the hourly upkeep loop never lets simcord's virtual clock settle (as in tests/cogs)
+        upkeep_hours=0,
+        _env_file=None,
+    )
     bot = create_bot(settings)
     async with simcord.run(bot, settle_timeout=600.0) as env:
         bot.clock = env.now
