@@ -14,10 +14,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text, update
+from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import get_settings
+from bot.db import engine as engine_module
 from bot.db import migrate
 from bot.db.engine import (
     SQLITE_BUSY_TIMEOUT_MS,
@@ -29,6 +31,7 @@ from bot.db.engine import (
 )
 from bot.db.engine import session_factory as make_session_factory
 from bot.db.models import ItemState, ReviewLog, Setting, User, utcnow
+from tests.conftest import BACKENDS
 
 TODAY = dt.date(2026, 1, 5)
 
@@ -361,3 +364,47 @@ async def test_an_existing_files_mode_is_left_alone_but_named(
     assert _mode(path) == 0o644
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and str(path) in warnings[0] and "chmod 600" in warnings[0]
+
+
+POSTGRES = [backend for backend in BACKENDS if backend == "postgres"]
+
+
+async def _backend_pid(engine: AsyncEngine) -> int:
+    async with engine.connect() as conn:
+        return int((await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+
+
+async def _terminate(url: str, pid: int) -> None:
+    admin = create_engine(url)
+    async with admin.connect() as conn:
+        await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    await admin.dispose()
+
+
+@pytest.mark.parametrize("db_backend", POSTGRES)
+async def test_postgres_connections_the_server_dropped_are_replaced_unseen(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A restart (here `pg_terminate_backend`) closes the pool's connections: the next request
+    gets a new one instead of an error, whether asyncpg saw the close already or a ping on
+    an idle connection finds it; a connection in steady use is not pinged (a ping is three
+    round trips)."""
+    engine = create_engine(db_url)
+    pings = []
+    real_ping = AsyncAdapt_asyncpg_connection.ping
+    monkeypatch.setattr(
+        AsyncAdapt_asyncpg_connection,
+        "ping",
+        lambda self: pings.append(1) or real_ping(self),
+    )
+    first = await _backend_pid(engine)
+    assert await _backend_pid(engine) == first and pings == []  # reused, not pinged
+    await _terminate(db_url, first)
+    await asyncio.sleep(0.5)  # the event loop reads the server's goodbye meanwhile
+    second = await _backend_pid(engine)
+    assert second != first and pings == []
+    await _terminate(db_url, second)
+    monkeypatch.setattr(engine_module, "PING_IDLE_S", 0.0)  # as if idle for long
+    third = await _backend_pid(engine)  # at once: only the ping can tell
+    assert third not in (first, second) and pings
+    await engine.dispose()
