@@ -22,6 +22,7 @@ from bot.db.models import (
     User,
 )
 from bot.math.workers import MathPool, WorkerCrashed, WorkTimeout
+from bot.study.cases import base
 from bot.study.service import MemberPrivacy, StudyError, StudyService
 from tests.seeds import seeded
 
@@ -217,6 +218,17 @@ async def test_another_students_token_is_refused_in_the_process_that_showed_it_a
     # the process that showed it sees the grade made elsewhere: counted once
     assert (await service.submit_answer(shown.token, answer, user_id=ann)).status == "already"
     assert await _count(service, ReviewLog) == 1
+
+
+async def test_tokens_kept_in_memory_are_bounded_and_older_ones_still_answer(
+    service, monkeypatch
+) -> None:
+    monkeypatch.setattr(base, "SHOWN_CACHE", 3)
+    user = await service.user_for_console("cam")
+    shown = [await service.present(user, "skill:power:1") for _ in range(5)]
+    assert len(service._shown_cache) == 3 and shown[0].token not in service._shown_cache
+    outcome = await service.submit_answer(shown[0].token, sp.sstr(shown[0].problem.answer))
+    assert outcome.status == "correct"  # read back from the database
 
 
 async def test_schedule_moves_once_per_local_day_and_points_count_learning(service, clock):

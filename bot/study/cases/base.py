@@ -174,14 +174,15 @@ class ServiceBase(abc.ABC):
         p = (await session.execute(_PRESENTATION[lock], {"token": token})).scalar_one_or_none()
         if p is None:
             raise StudyError(EXPIRED)
-        self._remember(p)
+        if p.token not in self._shown_cache:
+            self._remember(p.token, Shown.of(p))
         return p
 
-    def _remember(self, p: Presentation) -> None:
-        if p.token not in self._shown_cache:
-            self._shown_cache[p.token] = Shown.of(p)
-            while len(self._shown_cache) > SHOWN_CACHE:
-                self._shown_cache.pop(next(iter(self._shown_cache)))
+    def _remember(self, token: str, shown: Shown) -> None:
+        """Keep what a token shows, at most SHOWN_CACHE of them (the oldest go first)."""
+        self._shown_cache[token] = shown
+        while len(self._shown_cache) > SHOWN_CACHE:
+            self._shown_cache.pop(next(iter(self._shown_cache)))
 
     async def _shown(self, token: str) -> Shown:
         """What a token shows, from memory when this process showed or read it lately. A

@@ -25,18 +25,8 @@ _SEEN = (
     )
     .where(User.id == bindparam("user_id"))
 )
-_STORED = (
-    "token",
-    "user_id",
-    "item_key",
-    "kind",
-    "skill",
-    "level",
-    "seed",
-    "card_id",
-    "server_id",
-    "created_at",
-)
+# a presentation's row: its token, when it was shown, and what it shows (`Shown`)
+_STORED = ("token", "created_at", *Shown._fields)
 _STORE = insert(Presentation).values({name: bindparam(name) for name in _STORED})
 _CARD = (
     select(Card, Deck).join(Deck, Card.deck_id == Deck.id).where(Card.id == bindparam("card_id"))
@@ -79,25 +69,13 @@ class PresentingCases(ServiceBase):
             card_view = None
             if key.kind == "card":
                 card_view = await self._card_view(session, key.card_id, server_id)
-            await session.execute(
-                _STORE,
-                {
-                    "token": token,
-                    "user_id": user_id,
-                    "item_key": item_key,
-                    "kind": key.kind,
-                    "skill": key.skill,
-                    "level": key.level,
-                    "seed": seed,
-                    "card_id": key.card_id,
-                    "server_id": server_id,
-                    "created_at": self.clock(),  # the service's clock: answer times use it too
-                },
+            shown = Shown(
+                user_id, key.kind, item_key, key.skill, key.level, seed, key.card_id, server_id
             )
-        shown = Shown(
-            user_id, key.kind, item_key, key.skill, key.level, seed, key.card_id, server_id
-        )
-        self._shown_cache[token] = shown
+            # the service's clock: answer times use it too
+            row = {"token": token, "created_at": self.clock(), **shown._asdict()}
+            await session.execute(_STORE, row)
+        self._remember(token, shown)
         has_state, introduced = seen.has_state is not None, seen.introduced_day
         locked = key.kind == "skill" and (key.level or 1) > 1 and not has_state
         new = not has_state or introduced is None
