@@ -1,6 +1,7 @@
 """The database's upkeep while the bot runs: every hour (`UPKEEP_HOURS`), presentations no
-button can still need are pruned and the planner's statistics refreshed
-(`StudyService.prune_presentations`, `optimize_database`). No commands; the same pass runs
+button can still need are pruned, the leaderboards' old windows dropped and today's built, and
+the planner's statistics refreshed (`StudyService.prune_presentations`, `keep_leaderboards`,
+`optimize_database`). No commands; the same pass runs
 from `derivbot db prune` for a bot that is not running. Several processes on one database may
 all run it: deleting what is already gone does nothing."""
 
@@ -47,6 +48,7 @@ class Upkeep(StudyCog):
     async def run_once(self) -> int:
         """One pass: prune, then refresh statistics; returns how many presentations went."""
         pruned = await self.service.prune_presentations()
+        await self.service.keep_leaderboards()
         await self.service.optimize_database()
         if pruned.presentations:
             log.info("pruned %d expired presentations", pruned.presentations)

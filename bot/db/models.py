@@ -69,6 +69,7 @@ __all__ = [
     "Card",
     "Deck",
     "ItemState",
+    "LeaderboardWindow",
     "Membership",
     "Presentation",
     "QuizAttempt",
@@ -78,6 +79,7 @@ __all__ = [
     "ServerDeck",
     "ServerPoints",
     "ServerPointsDay",
+    "ServerPointsWindow",
     "Setting",
     "UTCDateTime",
     "User",
@@ -359,6 +361,42 @@ class ServerPoints(Base):
         PrimaryKeyConstraint("server_id", "user_id"),
         Index(None, "server_id", "points"),
     )
+
+
+class ServerPointsWindow(Base):
+    """Each student's points in a server's leaderboard window of ``days`` local days from
+    ``since`` (week, month): read in points order by index, as the all-time board is.
+
+    A row is complete only once its window is built (`LeaderboardWindow`): the build adds what
+    was logged before the UTC day that opened the window began, gradings add the rest as they
+    happen (`bot.study.points`)."""
+
+    __tablename__ = "server_points_windows"
+
+    server_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("servers.id", ondelete="CASCADE"))
+    days: Mapped[int] = mapped_column(SmallInteger)
+    since: Mapped[dt.date]
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    points: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+
+    __table_args__ = (
+        PrimaryKeyConstraint("server_id", "days", "since", "user_id"),
+        Index(None, "server_id", "days", "since", "points"),
+    )
+
+
+class LeaderboardWindow(Base):
+    """A server's window (``days`` from ``since``) whose `ServerPointsWindow` rows are built:
+    inserted in the build's transaction, so a window is built exactly once."""
+
+    __tablename__ = "leaderboard_windows"
+
+    server_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("servers.id", ondelete="CASCADE"))
+    days: Mapped[int] = mapped_column(SmallInteger)
+    since: Mapped[dt.date]
+    built_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (PrimaryKeyConstraint("server_id", "days", "since"),)
 
 
 class Presentation(Base):

@@ -18,19 +18,20 @@ from sqlalchemy import bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-__all__ = ["add_up", "insert_missing"]
+__all__ = ["add_up", "add_up_each", "insert_missing"]
 
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 async def insert_missing(
     session: AsyncSession, model: type[Any], key: Sequence[str], **values: Any
-) -> None:
+) -> bool:
     """Insert a ``model`` row with ``values`` unless one with the same ``key`` columns (a
-    unique constraint or primary key) exists, or is being inserted concurrently. Select the
-    row afterwards, with ``with_for_update()`` when the caller goes on to change it."""
+    unique constraint or primary key) exists, or is being inserted concurrently; whether this
+    call inserted it. Select the row afterwards, with ``with_for_update()`` when the caller
+    goes on to change it."""
     statement = _statement(session, model, tuple(key), None, tuple(values))
-    await session.execute(statement, values)
+    return (await session.execute(statement, values)).first() is not None
 
 
 async def add_up(
@@ -41,6 +42,19 @@ async def add_up(
     at once (PostgreSQL) both count, the second waiting for the first's row lock."""
     statement = _statement(session, model, tuple(key), column, tuple(values))
     await session.execute(statement, values)
+
+
+async def add_up_each(
+    session: AsyncSession,
+    model: type[Any],
+    key: Sequence[str],
+    column: str,
+    rows: Sequence[dict[str, Any]],
+) -> None:
+    """`add_up` for several rows of the same columns, in one statement executed for each."""
+    if rows:
+        statement = _statement(session, model, tuple(key), column, tuple(rows[0]))
+        await session.execute(statement, list(rows))
 
 
 _Shape = tuple[str, type[Any], tuple[str, ...], str | None, tuple[str, ...]]
@@ -65,8 +79,10 @@ def _statement(
         except KeyError:
             raise NotImplementedError(f"no ON CONFLICT support for {dialect}") from None
         statement = insert(model).values({name: bindparam(name) for name in names})
-        if column is None:
-            statement = statement.on_conflict_do_nothing(index_elements=list(key))
+        if column is None:  # RETURNING: a row when inserted, none on a conflict
+            statement = statement.on_conflict_do_nothing(index_elements=list(key)).returning(
+                *(getattr(model, name) for name in key)
+            )
         else:
             added = getattr(model, column) + statement.excluded[column]
             statement = statement.on_conflict_do_update(

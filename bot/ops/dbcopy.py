@@ -140,6 +140,7 @@ async def _prune_async(args: argparse.Namespace) -> int:
                 answered_keep=dt.timedelta(days=args.answered_days),
                 unanswered_keep=dt.timedelta(days=args.unanswered_days),
             )
+            await service.keep_leaderboards()
             await service.optimize_database()
     finally:
         await engine.dispose()

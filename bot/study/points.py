@@ -1,23 +1,66 @@
 """The leaderboards' rollups: points per server, per student and local day
-(`ServerPointsDay`) and in all (`ServerPoints`), added to in the transaction that logs the
-review that earned them, and read by the leaderboard instead of the review log: a window
-reads a row per student and day, all time a row per student, in points order.
+(`ServerPointsDay`), in all (`ServerPoints`) and in the week's and month's windows
+(`ServerPointsWindow`), added to in the transaction that logs the review that earned them, and
+read by the leaderboard instead of the review log: all time and a built window read a row per
+student in points order, by index.
 
-They hold exactly the sums of the review log's ``points`` by (server, day, student) and
-(server, student): migration 0011_perf filled them from the log, grading keeps them (`record`).
+A window of ``days`` is keyed by its first local day, ``since``: the UTC date of the moment of
+reading, less ``days - 1`` (as the leaderboard has always counted). Each grading adds its
+points to the window the UTC date of its moment opens (`record`), and the window is *built*
+once (`build_window`): it adds what was logged before that UTC date began, from the day rows of
+days no grading can reach any more and the review log of the last few. Both parts are
+additions, so they commute with gradings running at the same time, and the build runs in the
+transaction that marks the window built, so it is added exactly once. Until
+:data:`BUILD_AFTER` has passed since UTC midnight (gradings begun before midnight may still be
+committing), the board sums the day rows, as it did before windows were kept.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import and_, delete, func, or_, select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.models import Membership, ServerPoints, ServerPointsDay, User
-from bot.db.upsert import add_up
+from bot.db.engine import transaction
+from bot.db.models import (
+    LeaderboardWindow,
+    Membership,
+    ReviewLog,
+    ServerPoints,
+    ServerPointsDay,
+    ServerPointsWindow,
+    User,
+)
+from bot.db.upsert import add_up, add_up_each, insert_missing
+
+#: The windows kept per student, in local days: the week's and the month's leaderboards.
+WEEK, MONTH = 7, 30
+WINDOWS = (WEEK, MONTH)
+#: A grading at UTC date T logs a study day of T - LAG_DAYS or later (a zone 12 hours behind
+#: UTC and a study day that starts at 23:00 reach back 35 hours): older days are complete.
+LAG_DAYS = 2
+#: How long after UTC midnight the window it opens is built: the gradings begun before
+#: midnight (logged under the day before, which the build adds) have committed by then.
+BUILD_AFTER = dt.timedelta(minutes=10)
+
+
+def _utc(now: dt.datetime) -> dt.datetime:
+    return now.replace(tzinfo=dt.UTC) if now.tzinfo is None else now.astimezone(dt.UTC)
+
+
+def window_since(days: int, now: dt.datetime) -> dt.date:
+    """The first local day of the ``days``-long window read at ``now`` (UTC)."""
+    return _utc(now).date() - dt.timedelta(days=days - 1)
+
+
+def buildable(now: dt.datetime) -> bool:
+    """Whether the windows opened by ``now``'s UTC date may be built (see `BUILD_AFTER`)."""
+    utc = _utc(now)
+    return utc - utc.replace(hour=0, minute=0, second=0, microsecond=0) >= BUILD_AFTER
 
 
 @dataclass(frozen=True)
@@ -29,9 +72,15 @@ class Standing:
 
 
 async def record(
-    session: AsyncSession, server_id: int | None, user_id: int, day: dt.date, points: int
+    session: AsyncSession,
+    server_id: int | None,
+    user_id: int,
+    day: dt.date,
+    points: int,
+    now: dt.datetime,
 ) -> None:
-    """Add a review's points to the server's rollups (in the caller's transaction)."""
+    """Add a review's points, logged at ``now`` for study day ``day``, to the server's
+    rollups (in the caller's transaction)."""
     if server_id is None or not points:
         return
     await add_up(
@@ -53,19 +102,176 @@ async def record(
         user_id=user_id,
         points=points,
     )
+    await add_up_each(
+        session,
+        ServerPointsWindow,
+        _WINDOW_KEY,
+        "points",
+        [
+            {
+                "server_id": server_id,
+                "days": days,
+                "since": window_since(days, now),
+                "user_id": user_id,
+                "points": points,
+            }
+            for days in WINDOWS
+        ],
+    )
 
 
-def _totals(server_id: int, since: dt.date | None) -> Any:
-    """Each student's points in the server since `since` (None: all time)."""
-    if since is None:
+_WINDOW_KEY = ("server_id", "days", "since", "user_id")
+
+
+async def window_built(session: AsyncSession, server_id: int, days: int, since: dt.date) -> bool:
+    found = await session.get(LeaderboardWindow, (server_id, days, since))
+    return found is not None
+
+
+async def build_window(
+    sessions: async_sessionmaker[AsyncSession], server_id: int, days: int, now: dt.datetime
+) -> bool:
+    """Build the ``days`` window that ``now``'s UTC date opens, unless it is built (here or
+    concurrently); whether this call built it. Call only when `buildable`: the part it adds
+    no longer changes then, so it is read before the short write transaction."""
+    assert days > LAG_DAYS, "a window must be longer than the days gradings still reach"
+    since = window_since(days, now)
+    utc = _utc(now)
+    midnight = utc.replace(hour=0, minute=0, second=0, microsecond=0)
+    first_open = utc.date() - dt.timedelta(days=LAG_DAYS)
+    done = ServerPointsDay  # days no grading writes any more: their rollup is final
+    complete = select(done.user_id, done.points).where(
+        done.server_id == server_id, done.local_day >= since, done.local_day < first_open
+    )
+    # the days still open: only what was logged before midnight (gradings add the rest)
+    logged = select(ReviewLog.user_id, ReviewLog.points).where(
+        ReviewLog.server_id == server_id,
+        ReviewLog.local_day >= first_open,
+        ReviewLog.reviewed_at < midnight,
+        ReviewLog.points != 0,
+    )
+    both = union_all(complete, logged).subquery()
+    async with sessions() as session:
+        if await window_built(session, server_id, days, since):
+            return False
+        totals = (
+            await session.execute(
+                select(both.c.user_id, func.sum(both.c.points)).group_by(both.c.user_id)
+            )
+        ).all()
+    async with transaction(sessions) as session:
+        if not await insert_missing(
+            session,
+            LeaderboardWindow,
+            ["server_id", "days", "since"],
+            server_id=server_id,
+            days=days,
+            since=since,
+            built_at=utc,
+        ):
+            return False
+        await add_up_each(
+            session,
+            ServerPointsWindow,
+            _WINDOW_KEY,
+            "points",
+            [
+                {
+                    "server_id": server_id,
+                    "days": days,
+                    "since": since,
+                    "user_id": user_id,
+                    "points": int(points),
+                }
+                for user_id, points in totals
+                if points
+            ],
+        )
+    return True
+
+
+async def stale_windows(session: AsyncSession, now: dt.datetime) -> list[tuple[int, int, dt.date]]:
+    """The (server, days, since) windows no leaderboard reads any more: older than the
+    current one and the one before it (a board read around midnight)."""
+    found: set[tuple[int, int, dt.date]] = set()
+    for days in WINDOWS:
+        keep_from = window_since(days, now) - dt.timedelta(days=1)
+        for model in (ServerPointsWindow, LeaderboardWindow):
+            rows = await session.execute(
+                select(model.server_id, model.since)
+                .where(model.days == days, model.since < keep_from)
+                .distinct()
+            )
+            found.update((server_id, days, since) for server_id, since in rows)
+    return sorted(found)
+
+
+async def drop_window(session: AsyncSession, server_id: int, days: int, since: dt.date) -> int:
+    """Delete one window's rows and mark; how many rows went."""
+    where = {"server_id": server_id, "days": days, "since": since}
+    gone = 0
+    for model in (ServerPointsWindow, LeaderboardWindow):
+        result = await session.execute(
+            delete(model)
+            .where(*(getattr(model, k) == v for k, v in where.items()))
+            .execution_options(synchronize_session=False)
+        )
+        gone += result.rowcount or 0
+    return gone
+
+
+async def windows_to_build(session: AsyncSession, now: dt.datetime) -> Iterable[tuple[int, int]]:
+    """(server, days) whose window was read yesterday and is not built for today: the
+    upkeep builds them before anyone asks."""
+    rows = []
+    for days in WINDOWS:
+        since = window_since(days, now)
+        built_today = select(LeaderboardWindow.server_id).where(
+            LeaderboardWindow.days == days, LeaderboardWindow.since == since
+        )
+        rows += [
+            (server_id, days)
+            for server_id in (
+                await session.scalars(
+                    select(LeaderboardWindow.server_id).where(
+                        LeaderboardWindow.days == days,
+                        LeaderboardWindow.since == since - dt.timedelta(days=1),
+                        LeaderboardWindow.server_id.not_in(built_today),
+                    )
+                )
+            )
+        ]
+    return rows
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a board's totals come from: all time (``days`` None), a built window, or the
+    day rows summed (a window not built yet)."""
+
+    days: int | None = None
+    since: dt.date | None = None
+    built: bool = False
+
+
+def _totals(server_id: int, source: Source) -> Any:
+    """Each student's points in the server from ``source``."""
+    if source.days is None:
         return (
             select(ServerPoints.user_id, ServerPoints.points)
             .where(ServerPoints.server_id == server_id)
             .subquery()
         )
+    if source.built:
+        w = ServerPointsWindow
+        return (
+            select(w.user_id, w.points)
+            .where(w.server_id == server_id, w.days == source.days, w.since == source.since)
+            .subquery()
+        )
     return (
         select(ServerPointsDay.user_id, func.sum(ServerPointsDay.points).label("points"))
-        .where(ServerPointsDay.server_id == server_id, ServerPointsDay.local_day >= since)
+        .where(ServerPointsDay.server_id == server_id, ServerPointsDay.local_day >= source.since)
         .group_by(ServerPointsDay.user_id)
         .subquery()
     )
@@ -74,7 +280,7 @@ def _totals(server_id: int, since: dt.date | None) -> Any:
 async def standings(
     session: AsyncSession,
     server_id: int,
-    since: dt.date | None,
+    source: Source,
     *,
     user_id: int | None = None,
     size: int = 10,
@@ -82,7 +288,7 @@ async def standings(
     """The top `size` members with points (opted-out members skipped), most points first,
     ties by user id; and `user_id`'s own standing, ranked among all of them (None without
     points or opted out). Reads the top and one member, never every member."""
-    totals = _totals(server_id, since)
+    totals = _totals(server_id, source)
     # the member's name in this server (their nickname there), else their own
     name = func.coalesce(func.nullif(Membership.display_name, ""), User.display_name)
     ranked = (

@@ -62,7 +62,13 @@ from bot.study.cases.results import (
     StudyError,
 )
 from bot.study.cases.servers import ServerCases
-from bot.study.cases.upkeep import ANSWERED_KEEP, UNANSWERED_KEEP, Pruned, UpkeepCases
+from bot.study.cases.upkeep import (
+    ANSWERED_KEEP,
+    UNANSWERED_KEEP,
+    LeaderboardUpkeep,
+    Pruned,
+    UpkeepCases,
+)
 from bot.study.importing import ImportBusy
 from bot.study.items import ItemKey
 from bot.study.wording import LEECH_NOTE, PRACTICE_NOTES
@@ -110,6 +116,7 @@ __all__ = [
     "DeckEntry",
     "ImportBusy",
     "ItemKey",
+    "LeaderboardUpkeep",
     "MemberPrivacy",
     "MistakeExample",
     "Outcome",

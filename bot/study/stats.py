@@ -27,7 +27,7 @@ from bot.study.points import Standing
 STREAK_MIN_REVIEWS = 5
 FORECAST_DAYS = 30
 Period = Literal["week", "month", "all"]
-PERIOD_DAYS: dict[str, int | None] = {"week": 7, "month": 30, "all": None}
+PERIOD_DAYS: dict[str, int | None] = {"week": points.WEEK, "month": points.MONTH, "all": None}
 
 
 @dataclass(frozen=True)
@@ -127,18 +127,32 @@ async def leaderboard(
     *,
     user_id: int | None = None,
     size: int = 10,
+    built: bool | None = None,
 ) -> Leaderboard:
-    """A server's ranking: only reviews done in this server, only members who did not opt out."""
-    if period not in PERIOD_DAYS:
-        raise ValueError(f"period must be one of {', '.join(PERIOD_DAYS)}")
+    """A server's ranking: only reviews done in this server, only members who did not opt out.
+    ``built``: whether the period's window is built (`points.build_window`), when the caller
+    knows; else it is looked up."""
+    days = period_days(period)
     server = await session.get(Server, server_id)
     if server is None or not server.leaderboard_enabled:
         return Leaderboard(period, False, [], None)
-    days = PERIOD_DAYS[period]
-    # each review's local day is its student's own; the window counts back from UTC today
-    since = None if days is None else now.date() - dt.timedelta(days=days - 1)
-    top, me = await points.standings(session, server_id, since, user_id=user_id, size=size)
+    if days is None:
+        source = points.Source()
+    else:
+        # each review's local day is its student's own; the window counts back from UTC today
+        since = points.window_since(days, now)
+        if built is None:
+            built = await points.window_built(session, server_id, days, since)
+        source = points.Source(days, since, built)
+    top, me = await points.standings(session, server_id, source, user_id=user_id, size=size)
     return Leaderboard(period, True, top, me)
+
+
+def period_days(period: str) -> int | None:
+    """The period's window in days (None: all time); a ValueError for an unknown period."""
+    if period not in PERIOD_DAYS:
+        raise ValueError(f"period must be one of {', '.join(PERIOD_DAYS)}")
+    return PERIOD_DAYS[period]
 
 
 def chart_data(progress: Stats, name: str) -> charts.StatsData:

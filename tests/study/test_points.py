@@ -1,9 +1,13 @@
-"""The leaderboard's rollups (points per server and day, and in all) rank exactly as the review
-log does: after reviews across days, with opt-outs, ties, several servers, a member ranked
-below the top, and after migration 0011_perf filled them from an existing log."""
+"""The leaderboard's rollups (points per server and day, in all, and the week's and month's
+windows) rank exactly as the review log does: after reviews across days, with opt-outs, ties,
+several servers, a member ranked below the top, students in the zones furthest from UTC, boards
+read at every hour of the day (around midnight too, before and after a window is built), builds
+racing gradings on two engines, and after migration 0011_perf filled them from an existing
+log."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
@@ -12,10 +16,18 @@ from sqlalchemy import func, select, text
 
 from bot.config import Settings
 from bot.db import migrate
-from bot.db.engine import create_engine
-from bot.db.models import Membership, ReviewLog, ServerPoints, ServerPointsDay, User
+from bot.db.engine import create_engine, session_factory
+from bot.db.models import (
+    LeaderboardWindow,
+    Membership,
+    ReviewLog,
+    ServerPoints,
+    ServerPointsDay,
+    ServerPointsWindow,
+    User,
+)
 from bot.math.workers import MathPool
-from bot.study import stats
+from bot.study import points, stats
 from bot.study.service import StudyService
 from tests.seeds import seeded
 from tests.study.test_service import Clock
@@ -143,6 +155,144 @@ async def test_equal_points_rank_by_user_id_and_a_member_below_the_top_is_ranked
         )
     assert [s.user_id for s in board.top] == users[:2]
     assert board.me == stats.Standing(5, users[4], "s4", 10)
+
+
+# (zone, study day start): a zone 12 hours behind UTC whose day starts at 23:00 logs study
+# days two UTC dates back; one 14 hours ahead logs the next UTC date
+ZONES = [("UTC", 4), ("Etc/GMT+12", 23), ("Pacific/Kiritimati", 0), ("America/New_York", 4)]
+
+
+async def _assert_boards_equal_the_log(service, server, users, now) -> None:
+    for period, days in stats.PERIOD_DAYS.items():
+        since = None if days is None else points.window_since(days, now)
+        expected = await _from_the_log(service, server, since)
+        for user in users:
+            board = await service.leaderboard(server, period, user_id=user)
+            assert board.top == expected[:10], (period, now)
+            assert board.me == next((s for s in expected if s.user_id == user), None), (
+                period,
+                now,
+                user,
+            )
+
+
+async def test_windows_built_once_a_day_rank_as_the_log_at_every_hour(service, clock) -> None:
+    users = []
+    for k, (zone, start_hour) in enumerate(ZONES):
+        user = await service.user_for_discord(700 + k, f"z{k}")
+        await service.set_user_preferences(user, timezone=zone, day_start_hour=start_hour)
+        users.append(user)
+    server = await service.join_server(users[0], 70, "Zones")
+    for user in users:
+        await service.join_server(user, 70, "Zones")
+    first = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
+    # 00:05: before the day's windows may be built (the board sums the day rows); 00:20: the
+    # first board of the day builds them; then through the day, and just before midnight
+    moments = [
+        dt.timedelta(minutes=5),
+        dt.timedelta(minutes=20),
+        dt.timedelta(hours=9),
+        dt.timedelta(hours=23, minutes=55),
+    ]
+    built_at_0005 = []
+    for day in range(12):
+        for m, moment in enumerate(moments):
+            clock.now = first + dt.timedelta(days=day) + moment
+            for k, user in enumerate(users):
+                if (day + k + m) % 3 != 2:
+                    key = KEYS[(day * 4 + m + k) % len(KEYS)]
+                    await _answer(service, user, key, server, right=(day + k) % 5 != 0)
+            if day % 4 == 3 and m == 0:
+                await service.keep_leaderboards()  # the upkeep pass: old windows dropped
+            if m == 0:
+                async with service.sessions() as session:
+                    built_at_0005.append(
+                        await points.window_built(
+                            session,
+                            server,
+                            points.WEEK,
+                            points.window_since(points.WEEK, clock.now),
+                        )
+                    )
+            if (day + m) % 2 == 0 or m == 1:
+                await _assert_boards_equal_the_log(service, server, users, clock.now)
+    assert not any(built_at_0005)  # never built before BUILD_AFTER: those boards were summed
+    async with service.sessions() as session:
+        marks = (
+            await session.execute(select(LeaderboardWindow.days, LeaderboardWindow.since))
+        ).all()
+        kept = await session.scalar(
+            select(func.min(ServerPointsWindow.since)).where(ServerPointsWindow.days == 7)
+        )
+    assert len(marks) <= 2 * 5  # a pass every 4 days drops what no board reads any more
+    assert kept >= points.window_since(points.WEEK, clock.now) - dt.timedelta(days=4)
+
+
+async def test_the_upkeep_builds_today_s_window_where_yesterday_s_was_read(service, clock) -> None:
+    ann = await service.user_for_discord(801, "ann")
+    read = await service.join_server(ann, 80, "Read")
+    unread = await service.join_server(ann, 81, "Unread")
+    for key, server in zip(KEYS, (read, unread), strict=False):
+        await _answer(service, ann, key, server, right=True)
+    await service.leaderboard(read, "week")  # yesterday's board, read
+    clock.now += dt.timedelta(days=1)
+    clock.now = clock.now.replace(hour=0, minute=5)
+    assert (await service.keep_leaderboards()).built == 0  # too early: gradings may still land
+    clock.now = clock.now.replace(hour=1)
+    assert (await service.keep_leaderboards()).built == 1
+    async with service.sessions() as session:
+        marked = (
+            await session.execute(select(LeaderboardWindow.server_id, LeaderboardWindow.since))
+        ).all()
+    today = points.window_since(points.WEEK, clock.now)
+    assert (read, today) in marked and all(s != unread for s, _ in marked)
+    board = await service.leaderboard(read, "week", user_id=ann)
+    assert board.me is not None and board.me.points == 10
+    # eight days on, the first windows are dropped; a board read then is built afresh
+    clock.now += dt.timedelta(days=8)
+    dropped = await service.keep_leaderboards()
+    # both servers' first week and month, and the week built on the second day
+    assert dropped.dropped == 5
+    assert (await service.leaderboard(read, "week", user_id=ann)).me is None  # a week ago
+    assert (await service.leaderboard(read, "month", user_id=ann)).me.points == 10
+
+
+async def test_builds_racing_gradings_on_two_engines_count_every_point_once(
+    db_url: str, pool, clock
+) -> None:
+    """Two processes' boards build the day's windows while both grade: each point is counted
+    once (the build adds only what was logged before midnight, gradings the rest)."""
+    settings = Settings(database_url="sqlite+aiosqlite://", new_per_day=10, _env_file=None)
+    engines = [create_engine(db_url), create_engine(db_url)]
+    try:
+        a, b = (
+            StudyService(session_factory(e), pool, settings=settings, clock=clock, seeds=seeded())
+            for e in engines
+        )
+        users = [await a.user_for_discord(900 + k, f"r{k}") for k in range(6)]
+        server = await a.join_server(users[0], 90, "Race")
+        for user in users:
+            await a.join_server(user, 90, "Race")
+        clock.now = dt.datetime(2026, 3, 2, 23, 0, tzinfo=dt.UTC)
+        for k, user in enumerate(users):  # before midnight: the builds add these
+            await _answer(a, user, KEYS[k % len(KEYS)], server, right=True)
+        clock.now = dt.datetime(2026, 3, 3, 0, 30, tzinfo=dt.UTC)
+        shown = [
+            (svc, await svc.present(user, KEYS[(k + 3) % len(KEYS)], server))
+            for k, user in enumerate(users)
+            for svc in ((a, b)[k % 2],)
+        ]
+        await asyncio.gather(
+            *(svc.submit_answer(p.token, sp.sstr(p.problem.answer), seconds=5) for svc, p in shown),
+            *(svc.leaderboard(server, period) for svc in (a, b) for period in ("week", "month")),
+        )
+        async with a.sessions() as session:
+            assert await session.scalar(select(func.count()).select_from(LeaderboardWindow)) == 2
+        for svc in (a, b):
+            await _assert_boards_equal_the_log(svc, server, users, clock.now)
+    finally:
+        for e in engines:
+            await e.dispose()
 
 
 async def test_migration_0013_fills_the_rollups_from_the_log(empty_db_url: str) -> None:

@@ -39,6 +39,8 @@ Clock = Callable[[], dt.datetime]
 PROBLEM_CACHE = 1024
 #: Recently shown presentations' fixed facts kept in memory (`Shown`).
 SHOWN_CACHE = 8192
+#: Leaderboard windows a process remembers as built (a few per server a day).
+BUILT_CACHE = 4096
 
 
 class Shown(NamedTuple):
@@ -97,6 +99,8 @@ class ServiceBase(abc.ABC):
     _problems: dict[tuple[str, int, int], Problem]
     #: token -> what it shows, at most SHOWN_CACHE (`_shown`)
     _shown_cache: dict[str, Shown]
+    #: (server, days, since) leaderboard windows known built (`progress`), at most BUILT_CACHE
+    _built_windows: set[tuple[int, int, dt.date]]
     #: discord id -> (user id, display name) and (user id, guild id) -> server id (`people`)
     _known_users: dict[int, tuple[int, str]]
     #: (user, guild) -> (server row id, the member's name there)
@@ -124,6 +128,7 @@ class ServiceBase(abc.ABC):
         self.seeds = seeds or _random_seed
         self._problems = {}
         self._shown_cache = {}
+        self._built_windows = set()
         self._known_users = {}
         self._known_members = {}
         self.import_limits = import_limits or importing.ImportLimits()
@@ -183,6 +188,12 @@ class ServiceBase(abc.ABC):
         self._shown_cache[token] = shown
         while len(self._shown_cache) > SHOWN_CACHE:
             self._shown_cache.pop(next(iter(self._shown_cache)))
+
+    def _remember_built(self, window: tuple[int, int, dt.date]) -> None:
+        """A window, once built, stays built until it is old (then nobody asks for it)."""
+        if len(self._built_windows) >= BUILT_CACHE:
+            self._built_windows.clear()
+        self._built_windows.add(window)
 
     async def _shown(self, token: str) -> Shown:
         """What a token shows, from memory when this process showed or read it lately. A

@@ -295,7 +295,7 @@ class GradingCases(ServiceBase):
         except IntegrityError:
             # the same presentation graded concurrently elsewhere: this attempt counts nothing
             raise AlreadyGraded from None
-        await points_rollup.record(session, p.server_id, p.user_id, at.today, points)
+        await points_rollup.record(session, p.server_id, p.user_id, at.today, points, at.now)
         return Outcome(
             "graded",
             quality=quality,

@@ -8,6 +8,7 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from bot.db.models import ItemState, ReviewLog, User
+from bot.study import points
 from bot.study import stats as stats_module
 from bot.study.cases.base import ServiceBase, local_date
 from bot.study.cases.queue import queue_statements
@@ -28,9 +29,19 @@ class ProgressCases(ServiceBase):
     async def leaderboard(
         self, server_id: int, period: stats_module.Period = "week", *, user_id: int | None = None
     ) -> stats_module.Leaderboard:
+        now = self.clock()
+        days = stats_module.period_days(period)
+        built = None
+        if days is not None:
+            window = (server_id, days, points.window_since(days, now))
+            built = window in self._built_windows or None
+            if built is None and points.buildable(now):
+                await points.build_window(self.sessions, server_id, days, now)
+                self._remember_built(window)
+                built = True
         async with self.sessions() as session:
             return await stats_module.leaderboard(
-                session, server_id, period, self.clock(), user_id=user_id
+                session, server_id, period, now, user_id=user_id, built=built
             )
 
     async def session_summary(self, user_id: int, since: dt.datetime) -> SessionReport:
@@ -103,21 +114,18 @@ class ProgressCases(ServiceBase):
     ) -> stats_module.Leaderboard:
         """The local leaderboard: everyone with a console name on this database, ranked by all
         their points in the period (a console has no server to scope it to)."""
-        if period not in stats_module.PERIOD_DAYS:
-            raise ValueError(f"period must be one of {', '.join(stats_module.PERIOD_DAYS)}")
-        points = func.sum(ReviewLog.points)
+        days = stats_module.period_days(period)
+        total = func.sum(ReviewLog.points)
         query = (
-            select(User.id, User.display_name, User.console_name, points)
+            select(User.id, User.display_name, User.console_name, total)
             .join(ReviewLog, ReviewLog.user_id == User.id)
             .where(User.console_name.is_not(None))
             .group_by(User.id, User.display_name, User.console_name)
-            .having(points > 0)
-            .order_by(points.desc(), User.id)
+            .having(total > 0)
+            .order_by(total.desc(), User.id)
         )
-        days = stats_module.PERIOD_DAYS[period]
         if days is not None:  # as on Discord: counted back from UTC today
-            since = self.clock().date() - dt.timedelta(days=days - 1)
-            query = query.where(ReviewLog.local_day >= since)
+            query = query.where(ReviewLog.local_day >= points.window_since(days, self.clock()))
         async with self.sessions() as session:
             rows = (await session.execute(query)).all()
         standings = [

@@ -14,6 +14,10 @@ presentation is only ever needed while someone may still press one of its button
 
 Older ones are deleted, and their buttons answer :data:`results.EXPIRED` ("this problem has
 expired..."), privately, like any refusal; never an error.
+
+The leaderboards' week and month windows (`bot.study.points`) get a new key each UTC day:
+the pass drops the ones no board reads any more and builds today's for the servers whose
+board was read yesterday, so the first student to ask does not wait for the build.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from sqlalchemy import delete, or_, select
 
 from bot.db.engine import optimize, transaction
 from bot.db.models import Presentation
+from bot.study import points
 from bot.study.cases.base import ServiceBase
 
 #: How long a graded presentation is kept (its Solution and Next buttons).
@@ -40,6 +45,14 @@ class Pruned:
     """What one pruning pass deleted."""
 
     presentations: int
+
+
+@dataclass(frozen=True, slots=True)
+class LeaderboardUpkeep:
+    """What one pass did to the leaderboard windows: built ahead, dropped as old."""
+
+    built: int
+    dropped: int
 
 
 class UpkeepCases(ServiceBase):
@@ -72,6 +85,24 @@ class UpkeepCases(ServiceBase):
             total += count
             if count < batch:
                 return Pruned(total)
+
+    async def keep_leaderboards(self) -> LeaderboardUpkeep:
+        """Drop the windows no board reads any more (one transaction each) and build today's
+        where yesterday's was read (see the module docstring)."""
+        now = self.clock()
+        async with self.sessions() as session:
+            stale = await points.stale_windows(session, now)
+            todo = (
+                list(await points.windows_to_build(session, now)) if points.buildable(now) else []
+            )
+        for window in stale:
+            async with transaction(self.sessions) as session:
+                await points.drop_window(session, *window)
+        built = 0
+        for server_id, days in todo:
+            built += await points.build_window(self.sessions, server_id, days, now)
+            self._remember_built((server_id, days, points.window_since(days, now)))
+        return LeaderboardUpkeep(built, len(stale))
 
     async def optimize_database(self) -> None:
         """Refresh the planner's statistics (``PRAGMA optimize`` / ``ANALYZE``)."""
