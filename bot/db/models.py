@@ -151,7 +151,16 @@ class Membership(Base):
     display_name: Mapped[str] = mapped_column(String(NAME_LEN), server_default="")
     joined_at: Mapped[dt.datetime] = _created_at()
 
-    __table_args__ = (PrimaryKeyConstraint("user_id", "server_id"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("user_id", "server_id"),
+        # the few who opted out of a server's board: a rank subtracts those ahead
+        Index(
+            "ix_memberships_opted_out",
+            "server_id",
+            sqlite_where=text("leaderboard_opt_out"),
+            postgresql_where=text("leaderboard_opt_out"),
+        ),
+    )
 
 
 class Deck(Base):
@@ -359,7 +368,7 @@ class ServerPoints(Base):
 
     __table_args__ = (
         PrimaryKeyConstraint("server_id", "user_id"),
-        Index(None, "server_id", "points"),
+        Index(None, "server_id", "points", "user_id"),
     )
 
 
@@ -381,7 +390,7 @@ class ServerPointsWindow(Base):
 
     __table_args__ = (
         PrimaryKeyConstraint("server_id", "days", "since", "user_id"),
-        Index(None, "server_id", "days", "since", "points"),
+        Index(None, "server_id", "days", "since", "points", "user_id"),
     )
 
 

@@ -43,6 +43,8 @@ WINDOWS = (WEEK, MONTH)
 #: A grading at UTC date T logs a study day of T - LAG_DAYS or later (a zone 12 hours behind
 #: UTC and a study day that starts at 23:00 reach back 35 hours): older days are complete.
 LAG_DAYS = 2
+#: Above this many opted-out members, a rank joins each row ahead instead of listing them.
+MANY_OPTED_OUT = 200
 #: How long after UTC midnight the window it opens is built: the gradings begun before
 #: midnight (logged under the day before, which the build adds) have committed by then.
 BUILD_AFTER = dt.timedelta(minutes=10)
@@ -313,10 +315,71 @@ async def standings(
     mine = (await session.execute(ranked.where(totals.c.user_id == user_id))).first()
     if mine is None:
         return top, None
+    rank = await _ahead(session, server_id, source, int(mine.points), user_id, ranked, totals)
+    return top, Standing(rank + 1, user_id, mine[1] or f"user {user_id}", int(mine.points))
+
+
+async def _ahead(
+    session: AsyncSession,
+    server_id: int,
+    source: Source,
+    points: int,
+    user_id: int,
+    ranked: Any,
+    totals: Any,
+) -> int:
+    """How many ranked members are ahead of ``user_id`` with ``points``.
+
+    From a stored table (all time, a built window) the rows ahead are counted in the points
+    index alone, less the opted-out members among them (a partial index holds those few):
+    every row there is a member's, as points in a server are earned only through the server
+    row `join_server` gives its member, and memberships go only with their rows (cascades).
+    Summed day rows (a window not built yet) join each row ahead."""
+    if source.days is None:
+        model: Any = ServerPoints
+        where = [ServerPoints.server_id == server_id]
+    elif source.built:
+        model = ServerPointsWindow
+        where = [
+            ServerPointsWindow.server_id == server_id,
+            ServerPointsWindow.days == source.days,
+            ServerPointsWindow.since == source.since,
+        ]
+    else:
+        return await _ahead_joined(session, points, user_id, ranked, totals)
+    above = select(func.count()).select_from(model).where(*where, model.points > points)
+    tied = (
+        select(func.count())
+        .select_from(model)
+        .where(*where, model.points == points, model.user_id < user_id)
+    )
+    ahead = int(await session.scalar(select(above.scalar_subquery() + tied.scalar_subquery())))
+    hidden = list(
+        await session.scalars(  # by the partial index; the board's few opt-outs, if any
+            select(Membership.user_id).where(
+                Membership.server_id == server_id, Membership.leaderboard_opt_out
+            )
+        )
+    )
+    if not hidden:
+        return ahead
+    if len(hidden) > MANY_OPTED_OUT:
+        return await _ahead_joined(session, points, user_id, ranked, totals)
+    counted = select(ahead - func.count()).where(
+        *where,
+        model.user_id.in_(hidden),
+        or_(model.points > points, and_(model.points == points, model.user_id < user_id)),
+    )
+    return int(await session.scalar(counted) or 0)
+
+
+async def _ahead_joined(
+    session: AsyncSession, points: int, user_id: int, ranked: Any, totals: Any
+) -> int:
+    """`_ahead` row by row: each row ahead joined to its member."""
     ahead = or_(
-        totals.c.points > mine.points,
-        and_(totals.c.points == mine.points, totals.c.user_id < user_id),
+        totals.c.points > points,
+        and_(totals.c.points == points, totals.c.user_id < user_id),
     )
     count = select(func.count()).select_from(ranked.where(ahead).subquery())
-    rank = int(await session.scalar(count) or 0) + 1
-    return top, Standing(rank, user_id, mine[1] or f"user {user_id}", int(mine.points))
+    return int(await session.scalar(count) or 0)

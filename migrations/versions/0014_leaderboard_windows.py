@@ -1,6 +1,8 @@
 """The week's and the month's leaderboard kept per student (`server_points_windows`), so a
 window reads a row per student in points order instead of summing a row per student and day.
 A window is built when first read (`leaderboard_windows` marks it built); nothing to fill.
+A student's rank counts the rows ahead by index alone: the points indexes end in the user id
+(ties rank by it), and a partial index finds a server's opted-out members.
 
 Revision ID: 0014
 Revises: 0013
@@ -43,9 +45,22 @@ def upgrade() -> None:
         ),
     )
     op.create_index(
-        op.f(f"ix_{WINDOWS}_server_id_days_since_points"),
+        op.f(f"ix_{WINDOWS}_server_id_days_since_points_user_id"),
         WINDOWS,
-        ["server_id", "days", "since", "points"],
+        ["server_id", "days", "since", "points", "user_id"],
+    )
+    op.drop_index(op.f("ix_server_points_server_id_points"), table_name="server_points")
+    op.create_index(
+        op.f("ix_server_points_server_id_points_user_id"),
+        "server_points",
+        ["server_id", "points", "user_id"],
+    )
+    op.create_index(
+        op.f("ix_memberships_opted_out"),
+        "memberships",
+        ["server_id"],
+        sqlite_where=sa.text("leaderboard_opt_out"),
+        postgresql_where=sa.text("leaderboard_opt_out"),
     )
     op.create_table(
         MARKS,
@@ -60,5 +75,10 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table(MARKS)
-    op.drop_index(op.f(f"ix_{WINDOWS}_server_id_days_since_points"), table_name=WINDOWS)
+    op.drop_index(op.f("ix_memberships_opted_out"), table_name="memberships")
+    op.drop_index(op.f("ix_server_points_server_id_points_user_id"), table_name="server_points")
+    op.create_index(
+        op.f("ix_server_points_server_id_points"), "server_points", ["server_id", "points"]
+    )
+    op.drop_index(op.f(f"ix_{WINDOWS}_server_id_days_since_points_user_id"), table_name=WINDOWS)
     op.drop_table(WINDOWS)
