@@ -16,8 +16,10 @@ import asyncio
 import datetime as dt
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from bot.db import copying
+if TYPE_CHECKING:  # the database layer is imported by the commands that use it: a quick --help
+    from bot.db import copying
 
 __all__ = ["add_parser", "cmd_db", "print_checks"]
 
@@ -34,7 +36,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     copy.add_argument("--from", dest="source", required=True, help="source database URL")
     copy.add_argument("--to", dest="target", required=True, help="target database URL")
-    copy.add_argument("--batch", type=int, default=copying.BATCH, help="rows per batch")
+    copy.add_argument("--batch", type=int, help="rows per batch (default 1000)")
     copy.add_argument("--quiet", action="store_true", help="no progress on stderr")
     # for tests: stand for a process killed after N batches
     copy.add_argument("--stop-after-batches", type=int, help=argparse.SUPPRESS)
@@ -71,6 +73,10 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 
 def _copy(args: argparse.Namespace) -> int:
+    from bot.db import copying
+
+    if args.batch is None:
+        args.batch = copying.BATCH
     if args.batch < 1:
         print("derivbot db copy: --batch must be positive", file=sys.stderr)
         return 2
@@ -100,6 +106,8 @@ def _copy(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    from bot.db import copying
+
     return print_checks(asyncio.run(copying.verify(args.source, args.target)))
 
 

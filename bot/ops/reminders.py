@@ -17,9 +17,8 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
-from bot.study.reminders import DueReminder
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the study layer is imported by the command itself: a quick --help
+    from bot.study.reminders import DueReminder
     from bot.study.service import StudyService
 
 __all__ = ["add_parser"]
