@@ -199,6 +199,21 @@ def test_no_arguments_prints_help() -> None:
         assert command in result.stdout
 
 
+def test_the_parser_is_built_without_the_engine_or_the_database() -> None:
+    """Every `derivbot` process builds the whole parser: the math engine, the database layer
+    and Discord are imported by the command that uses them (a second each), so `--help` and
+    the engine commands start quickly."""
+    probe = (
+        "import sys; from bot.cli import build_parser; build_parser(); "
+        "print(sorted(m for m in ('sympy', 'sqlalchemy', 'discord', 'matplotlib') "
+        "if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
 def test_migrate_up_check_and_down(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
     up = derivbot("migrate", "--url", url)
