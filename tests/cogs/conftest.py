@@ -81,3 +81,12 @@ def place(env):
     guild = env.create_guild("Calculus class")
     channel = guild.create_text_channel("study")
     return guild, channel
+
+
+@pytest.fixture
+async def reminders(env, simcord_bot):
+    """The Reminders cog with its loop stopped: the test plays the loop with `send_due()`."""
+    cog = simcord_bot.get_cog("Reminders")
+    cog.reminder_loop.cancel()
+    await env.settle()
+    return cog

@@ -84,3 +84,24 @@ def spy_on_messages(monkeypatch) -> list[tuple[str, list[str], list[str]]]:
     monkeypatch.setattr(discord.WebhookMessage, "edit", spied_edit)
     monkeypatch.setattr(tasks, "arender", spied_render)
     return events
+
+
+def custom_ids(message) -> list[str]:
+    """Button ids of a channel message (discord.py objects) or an interaction reply (dicts)."""
+    ids = []
+    for row in message.components:
+        if isinstance(row, dict):
+            ids += [c["custom_id"] for c in row.get("components", [])]
+        else:
+            ids += [c.custom_id for c in row.children]
+    return ids
+
+
+def at(text: str) -> dt.datetime:
+    """An ISO moment, in UTC."""
+    return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
+
+
+async def advance_to(env, moment: dt.datetime) -> None:
+    """Move simcord's virtual clock on to ``moment``."""
+    await env.advance_time((moment - env.now()).total_seconds())

@@ -7,19 +7,17 @@ from __future__ import annotations
 
 import sympy as sp
 
-
-def _custom_ids(message) -> list[str]:
-    return [c["custom_id"] for row in message.components for c in row.get("components", [])]
+from tests.cogs.helpers import custom_ids
 
 
 def _actions(message) -> list[str]:
-    return [c.split(":")[1] for c in _custom_ids(message)]
+    return [c.split(":")[1] for c in custom_ids(message)]
 
 
 async def _quiz(member, channel, bot, **options):
     result = await member.slash(channel, "quiz", **options)
     message = result.response
-    token = _custom_ids(message)[0].split(":")[2]
+    token = custom_ids(message)[0].split(":")[2]
     return message, await bot.service.problem_for(token)
 
 
@@ -114,7 +112,7 @@ async def test_review_backprop_part_by_part_then_stats(env, place, simcord_bot) 
     assert shown.embeds[0].title == "Backpropagate"
     assert "Part 1 of 5" in shown.embeds[0].description
     assert any(a.filename == "graph.png" for a in shown.attachments)
-    token = _custom_ids(shown)[0].split(":")[2]
+    token = custom_ids(shown)[0].split(":")[2]
     problem = await simcord_bot.service.problem_for(token)
     reply = shown
     for k, part in enumerate(problem.parts):

@@ -6,30 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 import sympy as sp
 
 from bot.db.engine import transaction
 from bot.db.models import ItemState
 from bot.study.items import card_key
-from tests.cogs.helpers import deck_card_ids
-
-
-def at(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
-
-
-async def advance_to(env, moment: dt.datetime) -> None:
-    await env.advance_time((moment - env.now()).total_seconds())
-
-
-@pytest.fixture
-async def reminders(env, simcord_bot):
-    """The Reminders cog with its loop stopped: the test plays the loop with `send_due()`."""
-    cog = simcord_bot.get_cog("Reminders")
-    cog.reminder_loop.cancel()
-    await env.settle()
-    return cog
+from tests.cogs.helpers import advance_to, at, deck_card_ids
 
 
 async def _earn(bot, discord_id: int, guild_id: int, key: str) -> None:

@@ -7,11 +7,7 @@ import re
 
 import sympy as sp
 
-from tests.cogs.helpers import spy_on_messages
-
-
-def _custom_ids(message) -> list[str]:
-    return [c["custom_id"] for row in message.components for c in row.get("components", [])]
+from tests.cogs.helpers import custom_ids, spy_on_messages
 
 
 async def test_quiz_round_with_a_right_answer(env, place, simcord_bot) -> None:
@@ -24,7 +20,7 @@ async def test_quiz_round_with_a_right_answer(env, place, simcord_bot) -> None:
     assert embed.title == "Differentiate"
     assert "Differentiate f(x)" in embed.description  # plain text for screen readers
     assert any(a.filename == "problem.png" for a in message.attachments)
-    ids = _custom_ids(message)
+    ids = custom_ids(message)
     assert [i.split(":")[1] for i in ids] == ["answer", "hint", "solution", "new"]
     token = ids[0].split(":")[2]
     problem = await simcord_bot.service.problem_for(token)
@@ -43,7 +39,7 @@ async def test_quiz_round_with_a_right_answer(env, place, simcord_bot) -> None:
 async def _quiz(member, channel, bot, **options):
     result = await member.slash(channel, "quiz", **options)
     message = result.response
-    token = _custom_ids(message)[0].split(":")[2]
+    token = custom_ids(message)[0].split(":")[2]
     return message, token, await bot.service.problem_for(token)
 
 
@@ -74,7 +70,7 @@ async def test_wrong_answer_names_the_mistake_then_retry(env, place, simcord_bot
     # the reading is rendered as a formula too, though no worked solution is shown yet
     assert [a.filename for a in reply.attachments] == ["steps.png"]
     assert embed.image.url == "attachment://steps.png"
-    assert [c.split(":")[1] for c in _custom_ids(reply)] == ["retry", "solution", "next"]
+    assert [c.split(":")[1] for c in custom_ids(reply)] == ["retry", "solution", "next"]
     again = await _answer(cy, reply, sp.sstr(problem.answer), label="Try again")
     assert again.embeds[0].title == "✅ Correct!"
     fields = {f.name: f.value for f in again.embeds[0].fields}
@@ -204,7 +200,7 @@ async def test_a_brisk_study_pace_is_never_refused(env, place, simcord_bot) -> N
         await env.advance_time(2)
         message = (await kai.click(message, label="New problem")).response
         assert message.embeds
-        problem = await simcord_bot.service.problem_for(_custom_ids(message)[0].split(":")[2])
+        problem = await simcord_bot.service.problem_for(custom_ids(message)[0].split(":")[2])
 
 
 async def test_unknown_skill_and_no_arguments(env, place, simcord_bot) -> None:
@@ -330,7 +326,7 @@ async def test_the_text_verdict_comes_before_the_worked_solution_image(
     assert reply.embeds[0].title == "✅ Correct!"
     assert reply.embeds[0].image.url == "attachment://steps.png"
     assert [a.filename for a in reply.attachments] == ["steps.png"]
-    assert [c.split(":")[1] for c in _custom_ids(reply)] == ["next"]
+    assert [c.split(":")[1] for c in custom_ids(reply)] == ["next"]
 
 
 async def test_a_verdict_with_nothing_to_draw_is_sent_once(

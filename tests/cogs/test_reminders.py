@@ -16,40 +16,12 @@ from sqlalchemy import select
 
 from bot.db.models import Reminder
 from bot.study.reminders import Delivery, OutgoingReminder
-from tests.cogs.helpers import deck_card_ids, make_due
-
-
-def at(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
-
-
-async def advance_to(env, moment: dt.datetime) -> None:
-    await env.advance_time((moment - env.now()).total_seconds())
-
-
-@pytest.fixture
-async def reminders(env, simcord_bot):
-    """The Reminders cog with its loop stopped: the test plays the loop with `send_due()`."""
-    cog = simcord_bot.get_cog("Reminders")
-    cog.reminder_loop.cancel()
-    await env.settle()
-    return cog
+from tests.cogs.helpers import advance_to, at, custom_ids, deck_card_ids, make_due
 
 
 async def _next_fire(bot) -> dt.datetime:
     async with bot.service.sessions() as session:
         return (await session.execute(select(Reminder.next_fire_at))).scalar_one()
-
-
-def _custom_ids(message) -> list[str]:
-    """Button ids of a channel message (discord.py objects) or an interaction reply (dicts)."""
-    ids = []
-    for row in message.components:
-        if isinstance(row, dict):
-            ids += [c["custom_id"] for c in row.get("components", [])]
-        else:
-            ids += [c.custom_id for c in row.children]
-    return ids
 
 
 def _close_dms(env, user) -> None:
@@ -81,7 +53,7 @@ async def test_reminder_keeps_local_time_across_dst(env, place, simcord_bot, rem
     assert await reminders.send_due() == 0  # once a day
     message = dms.last_message
     assert message.content.startswith("⏰ Study time!")
-    assert _custom_ids(message)[0].startswith("dn:review:")
+    assert custom_ids(message)[0].startswith("dn:review:")
 
     # clocks spring forward on 2026-03-08: 07:00 EDT is 11:00 UTC, an hour earlier
     assert await _next_fire(simcord_bot) == at("2026-03-08T11:00")
@@ -111,7 +83,7 @@ async def test_the_loop_sends_on_time_and_the_button_starts_studying(
     # a /review session when that cog is there, else a /quiz problem: its first item either way
     prefix = "dr:" if simcord_bot.get_cog("Review") is not None else "dq:"
     first = clicked.response
-    assert first.embeds and _custom_ids(first)[0].startswith(prefix)
+    assert first.embeds and custom_ids(first)[0].startswith(prefix)
 
 
 async def test_after_an_outage_late_is_sent_once_too_late_is_skipped(
@@ -153,7 +125,7 @@ async def test_closed_dms_fall_back_to_the_reminder_channel(env, place, reminder
     assert [m.id for m in posted.mentions] == [di.id]
     request = [r for r in env.http_requests if r.path == f"/channels/{hall.id}/messages"][-1]
     assert request.json["allowed_mentions"] == {"users": [di.id], "parse": []}  # only di
-    assert _custom_ids(posted)[0].startswith("dn:review")
+    assert custom_ids(posted)[0].startswith("dn:review")
 
 
 async def test_closed_dms_without_a_channel_pause_and_tell_once(
@@ -396,7 +368,7 @@ async def test_start_review_without_the_review_cog_gives_a_problem_then_says_off
     await simcord_bot.unload_extension("bot.cogs.review")
     assert "review" not in simcord_bot.starters
     problem = (await hal.user.click(message, label="Start review")).response
-    assert problem.embeds and _custom_ids(problem)[0].startswith("dq:")
+    assert problem.embeds and custom_ids(problem)[0].startswith("dq:")
     await simcord_bot.unload_extension("bot.cogs.quiz")
     offline = (await hal.user.click(message, label="Start review")).response
     assert offline.ephemeral and "Studying is offline" in offline.content

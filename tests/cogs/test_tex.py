@@ -9,10 +9,7 @@ import sympy as sp
 from bot.db.engine import transaction
 from bot.db.models import ItemState
 from bot.math.usertex import MAX_FORMULA_CHARS
-
-
-def _custom_ids(message) -> list[str]:
-    return [c["custom_id"] for row in message.components for c in row.get("components", [])]
+from tests.cogs.helpers import custom_ids
 
 
 def _files(message) -> list[str]:
@@ -21,7 +18,7 @@ def _files(message) -> list[str]:
 
 async def _quiz(member, channel, bot, **options):
     message = (await member.slash(channel, "quiz", **options)).response
-    token = _custom_ids(message)[0].split(":")[2]
+    token = custom_ids(message)[0].split(":")[2]
     return message, await bot.service.problem_for(token)
 
 

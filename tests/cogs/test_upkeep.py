@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 
 from bot.config import Settings
 from bot.db.models import Presentation
+from tests.cogs.helpers import custom_ids
 
 
 @pytest.fixture
@@ -17,10 +18,6 @@ def bot_settings(bot_settings: Settings) -> Settings:
     """The upkeep loop on, every 3 minutes of the virtual clock. (Not shorter: simcord lets a
     sleep that ends within its settle timeout run on the real clock.)"""
     return bot_settings.model_copy(update={"upkeep_hours": 0.05})
-
-
-def _custom_ids(message) -> list[str]:
-    return [c["custom_id"] for row in message.components for c in row.get("components", [])]
 
 
 async def _presentations(bot) -> int:
@@ -63,7 +60,7 @@ async def test_the_upkeep_loop_prunes_what_expired(env, place, simcord_bot) -> N
     await env.advance_time(10)
     fresh = (await bo.slash(channel, "quiz", skill="sum", level=1)).response
     async with simcord_bot.service.sessions() as session, session.begin():
-        token = _custom_ids(old)[0].split(":")[2]
+        token = custom_ids(old)[0].split(":")[2]
         await session.execute(  # shown fifteen days ago and never answered
             update(Presentation)
             .where(Presentation.token == token)
