@@ -116,6 +116,49 @@ async def test_an_undelivered_reminder_is_given_back_for_the_next_pass(db_url: s
         await engine.dispose()
 
 
+class _SlowSink:
+    """Delivers each reminder in a second of the shared clock (slow DMs), and once, after
+    ``then_after`` of them, lets another process run a pass of its own meanwhile."""
+
+    def __init__(self, clock: Clock, then_after: int, other: StudyService) -> None:
+        self.clock, self.then_after, self.other = clock, then_after, other
+        self.given: list[int] = []
+        self.others = FakeSink()
+
+    async def deliver(self, reminder) -> Delivery:
+        self.given.append(reminder.reminder_id)
+        self.clock.now += dt.timedelta(seconds=1)
+        if len(self.given) == self.then_after:
+            await self.other.deliver_due_reminders(self.others)
+        return Delivery.sent()
+
+
+async def test_a_long_pass_and_another_process_deliver_each_reminder_once(
+    db_url: str, pool
+) -> None:
+    """250 reminders, delivered a second each: the pass outlasts a claim's lease (two
+    minutes). Another process's pass two and a half minutes in must find none of them lapsed
+    and still undelivered: each reminder reaches one student once."""
+    due = await _due_reminders(db_url, 250, START)
+    clock = Clock(START + dt.timedelta(minutes=1))
+    (slow, engine_a), (other, engine_b) = (
+        _service(db_url, pool, clock),
+        _service(db_url, pool, clock),
+    )
+    try:
+        sink = _SlowSink(clock, then_after=150, other=other)
+        report = await slow.deliver_due_reminders(sink, concurrency=1)
+        helped = [r.reminder_id for r in sink.others.given]
+        everything = sink.given + helped
+        assert len(everything) == len(set(everything)) == 250  # nobody got one twice
+        assert set(everything) == due
+        assert helped and report.sent == len(sink.given)  # the other process took a share
+        assert await slow.reminders_left() == 0
+    finally:
+        await engine_a.dispose()
+        await engine_b.dispose()
+
+
 def _claimer(url: str, *extra: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [*CLAIM, "--url", url, *extra],

@@ -116,6 +116,26 @@ async def test_each_sinks_answer_is_recorded(service, clock) -> None:
     assert await service.reminders_due() == []
 
 
+async def test_a_pass_longer_than_a_lease_tries_each_reminder_once(service, clock) -> None:
+    """Deliveries that fail slowly (three minutes each): their claims lapse before the pass
+    ends, and this pass must not take them again (it would never end); the next pass does."""
+    users = [await _discord_user(service, discord_id) for discord_id in (5, 6)]
+    clock.now = START + dt.timedelta(hours=1, minutes=1)
+
+    class Stalling(FakeSink):
+        async def deliver(self, reminder):
+            clock.now += dt.timedelta(minutes=3)
+            await super().deliver(reminder)
+            return Delivery.later("gateway down")
+
+    sink = Stalling()
+    report = await asyncio.wait_for(service.deliver_due_reminders(sink, concurrency=1), 30)
+    assert report == DeliveryReport(sent=0, paused=0, retry=2, left=0)
+    assert sorted(r.user_id for r in sink.given) == sorted(users)
+    again = await service.deliver_due_reminders(FakeSink())
+    assert again.sent == 2
+
+
 async def test_the_sink_gets_what_it_needs_to_word_and_route_a_reminder(service, clock) -> None:
     user = await _discord_user(service, 7)
     server = await service.join_server(user, 555, "class")

@@ -172,19 +172,44 @@ class ReminderCases(ServiceBase):
 
         Up to ``concurrency`` deliveries run at once, so a class that all chose 07:00 is not
         served one round trip after another; ``limit`` caps a pass (the rest wait for the next).
+
+        Reminders are claimed a chunk at a time, just before they are delivered: a claim's
+        lease (`reminders.CLAIM_LEASE`) then has to outlast one chunk's deliveries, not the
+        whole pass (claimed all at once, the last of a thousand slow DMs could lapse and be
+        sent by another process too), and several processes share a big pass. One to try
+        again stays claimed until the pass ends, so this pass does not take it twice.
         """
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
-        batch = await self.claim_due_reminders(
-            user_id=user_id,
-            discord_only=discord_only,
-            limit=None if limit is None else max(0, limit),
-        )
-        left = 0 if limit is None else await self._left_after(batch, user_id, discord_only)
+        budget = None if limit is None else max(0, limit)
         gate = asyncio.Semaphore(concurrency)
         outcomes: list[str] = []
-        for start in range(0, len(batch), DELIVERY_CHUNK):
-            outcomes += await self._deliver_chunk(sink, batch[start : start + DELIVERY_CHUNK], gate)
+        retry: list[int] = []
+        tried: set[int] = set()
+        try:
+            while budget is None or len(outcomes) < budget:
+                size = DELIVERY_CHUNK if budget is None else budget - len(outcomes)
+                chunk = await self.claim_due_reminders(
+                    user_id=user_id, discord_only=discord_only, limit=min(size, DELIVERY_CHUNK)
+                )
+                # one this pass already tried comes back only if its claim lapsed: held again
+                fresh = [r for r in chunk if r.reminder_id not in tried]
+                retry += [r.reminder_id for r in chunk if r.reminder_id in tried]
+                if not fresh:
+                    break
+                done = await self._deliver_chunk(sink, fresh, gate)
+                outcomes += done
+                tried.update(r.reminder_id for r in fresh)
+                retry += [
+                    r.reminder_id for r, what in zip(fresh, done, strict=True) if what == "retry"
+                ]
+            left = 0 if limit is None else await self._left_after(retry, user_id, discord_only)
+        finally:  # given back for the next pass (or lapsing, if this process is gone)
+            if retry:
+                async with transaction(self.sessions) as session:
+                    await reminders.record_many(
+                        session, self.claim_owner, self.clock(), retry=retry
+                    )
         return reminders.DeliveryReport(
             sent=outcomes.count("sent"),
             paused=outcomes.count("paused"),
@@ -199,8 +224,9 @@ class ReminderCases(ServiceBase):
         gate: asyncio.Semaphore,
     ) -> list[str]:
         """Deliver a chunk: what each student has due counted for all of them at once, the
-        deliveries concurrently, what became of them recorded in one transaction. Each of the
-        three is short, so students' requests get the database in between."""
+        deliveries concurrently, the sent and paused recorded in one transaction (the ones to
+        try again are the caller's). Each of the three is short, so students' requests get
+        the database in between."""
         try:
             outgoing = await self._outgoing(chunk)
         except Exception:
@@ -216,31 +242,21 @@ class ReminderCases(ServiceBase):
         # none prepared (the count failed): every claim is given back for the next pass
         outcomes = [results.get(due.reminder_id, ("retry", None)) for due in chunk]
         ids = [due.reminder_id for due in chunk]
-        by = {
-            what: [i for i, (w, _) in zip(ids, outcomes, strict=True) if w == what]
-            for what in ("sent", "retry")
-        }
+        sent = [i for i, (what, _) in zip(ids, outcomes, strict=True) if what == "sent"]
         paused = {
             i: reason or "" for i, (w, reason) in zip(ids, outcomes, strict=True) if w == "paused"
         }
         async with transaction(self.sessions) as session:
             await reminders.record_many(
-                session,
-                self.claim_owner,
-                self.clock(),
-                sent=by["sent"],
-                paused=paused,
-                retry=by["retry"],
+                session, self.claim_owner, self.clock(), sent=sent, paused=paused
             )
         return [what for what, _ in outcomes]
 
-    async def _left_after(
-        self, batch: list[reminders.DueReminder], user_id: int | None, discord_only: bool
-    ) -> int:
-        """Due reminders this pass did not take (a ``limit``): unclaimed ones, as peeked."""
+    async def _left_after(self, held: list[int], user_id: int | None, discord_only: bool) -> int:
+        """Due reminders a pass with a ``limit`` did not deliver (nor holds to try again)."""
         due = await self.reminders_due(user_id=user_id, discord_only=discord_only)
-        taken = {reminder.reminder_id for reminder in batch}
-        return sum(1 for reminder in due if reminder.reminder_id not in taken)
+        kept = set(held)
+        return sum(1 for reminder in due if reminder.reminder_id not in kept)
 
     async def _deliver_one(
         self, sink: reminders.ReminderSink, reminder: reminders.OutgoingReminder
