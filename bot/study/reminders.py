@@ -34,8 +34,8 @@ from bot.srs.days import zone
 from bot.study.cases.assignments import AssignmentProgress
 
 CATCH_UP = dt.timedelta(hours=6)
-#: how long a claim holds: far longer than one delivery takes, short enough that a crashed
-#: process's reminders still go out the same hour
+#: how long a claim holds: far longer than delivering one chunk of a pass takes (a pass claims
+#: a chunk at a time), short enough that a crashed process's reminders still go out the same hour
 CLAIM_LEASE = dt.timedelta(minutes=2)
 #: reminders claimed (and recorded) per statement: well under SQLite's bound-parameter limit
 CLAIM_CHUNK = 500
