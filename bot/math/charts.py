@@ -36,11 +36,17 @@ from bot.math.render import MAX_PNG_BYTES, MPL_LOCK, THEMES, encode_rgba
 __all__ = [
     "MAX_PNG_BYTES",
     "PERIOD_LABELS",
+    "Look",
     "SkillAccuracy",
     "Standing",
     "StatsData",
+    "canvas_figure",
+    "fit_width",
     "leaderboard_png",
+    "literal_text",
+    "look_for",
     "plain_name",
+    "render_png",
     "stats_png",
 ]
 
@@ -87,7 +93,9 @@ class Standing(NamedTuple):
 
 
 @dataclass(frozen=True)
-class _Look:
+class Look:
+    """A theme's colours for charts (`look_for`): every picture of the bot matches."""
+
     bg: str
     text: str
     accent: str
@@ -100,7 +108,7 @@ class _Look:
 
 
 class _Shades(NamedTuple):
-    """The colours a theme's palette lacks (the last fields of `_Look`): muted text, bar
+    """The colours a theme's palette lacks (the last fields of `Look`): muted text, bar
     tracks, the calendar's greens, medals."""
 
     muted: str
@@ -125,11 +133,12 @@ _SHADES = {
 }
 
 
-def _look(theme: str) -> _Look:
+def look_for(theme: str) -> Look:
+    """The chart colours of ``"dark"`` or ``"light"``, taken from the renderer's palette."""
     if theme not in THEMES:  # a programmer error (the theme column is constrained)
         raise ValueError(f"theme must be 'dark' or 'light', not {theme!r}")
     base, shades = THEMES[theme], _SHADES[theme]  # render's palette: every image matches
-    return _Look(base.legend_face, base.text, base.curve, base.tangent, base.point, *shades)
+    return Look(base.legend_face, base.text, base.curve, base.tangent, base.point, *shades)
 
 
 # --------------------------------------------------------------------------- plain text
@@ -145,18 +154,18 @@ def plain_name(name: str, limit: int = NAME_CHARS) -> str:
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1].rstrip() + "…"
 
 
-def _text(target: Axes | Figure, x: float, y: float, s: str, **kw: Any) -> Text:
+def literal_text(target: Axes | Figure, x: float, y: float, s: str, **kw: Any) -> Text:
     """Every string goes through here: literal text, never mathtext or TeX."""
     return target.text(x, y, s, parse_math=False, usetex=False, **kw)
 
 
-def _note(ax: Axes, y: float, s: str, fontsize: float, look: _Look) -> Text:
+def _note(ax: Axes, y: float, s: str, fontsize: float, look: Look) -> Text:
     """A muted, centred note where there is nothing to draw yet."""
     kw: dict[str, Any] = {"ha": "center", "va": "center", "linespacing": 1.6}
-    return _text(ax, 0.5, y, s, fontsize=fontsize, color=look.muted, **kw)
+    return literal_text(ax, 0.5, y, s, fontsize=fontsize, color=look.muted, **kw)
 
 
-def _fit(text: Text, width_px: float) -> Text:
+def fit_width(text: Text, width_px: float) -> Text:
     """Shorten a drawn string (with an ellipsis) until it is at most `width_px` wide: wide
     glyphs would otherwise run into the next column whatever the character limit."""
     renderer = text.figure.canvas.get_renderer()
@@ -167,9 +176,10 @@ def _fit(text: Text, width_px: float) -> Text:
     return text
 
 
-def _canvas_figure(width: float, height: float, look: _Look) -> Figure:
+def canvas_figure(width: float, height: float, look: Look) -> Figure:
+    """A figure with its canvas attached, so text can be measured while laying out."""
     fig = Figure(figsize=(width, height), dpi=DPI, facecolor=look.bg)
-    FigureCanvasAgg(fig)  # attached now, so text can be measured while laying out
+    FigureCanvasAgg(fig)
     return fig
 
 
@@ -188,7 +198,7 @@ def _short_date(day: dt.date) -> str:
 # --------------------------------------------------------------------------- rendering
 
 
-def _render(build: Callable[[], Figure]) -> bytes:
+def render_png(build: Callable[[], Figure]) -> bytes:
     """Build and draw a figure under matplotlib's lock; PNG within the size ceiling."""
     with MPL_LOCK, warnings.catch_warnings():
         # names in scripts DejaVu lacks (CJK, most emoji) draw as boxes: not worth a warning
@@ -202,13 +212,13 @@ def stats_png(data: StatsData, theme: str = "dark") -> bytes:
     """The study dashboard: headline numbers, a GitHub-style calendar of reviews over the last
     26 weeks, accuracy per skill and the 30-day forecast. A new user gets the same layout,
     empty, with a hint where to start."""
-    look = _look(theme)
-    return _render(lambda: _stats_figure(data, look))
+    look = look_for(theme)
+    return render_png(lambda: _stats_figure(data, look))
 
 
-def _stats_figure(data: StatsData, look: _Look) -> Figure:
+def _stats_figure(data: StatsData, look: Look) -> Figure:
     today = _day(data.today)
-    fig = _canvas_figure(9.0, 5.8, look)
+    fig = canvas_figure(9.0, 5.8, look)
     _stats_header(fig, data.name, today, look)
     _stats_tiles(fig, data, today, look)
     heat_ax = fig.add_axes((0.025, 0.43, 0.55, 0.33))
@@ -224,13 +234,16 @@ def _stats_figure(data: StatsData, look: _Look) -> Figure:
         footer = f"Leeches (missed again and again): {shown}{more}"
     else:
         footer = "No leeches: nothing keeps slipping."
-    _fit(_text(fig, 0.025, 0.025, footer, fontsize=10, color=look.muted), 0.95 * fig.bbox.width)
+    fit_width(
+        literal_text(fig, 0.025, 0.025, footer, fontsize=10, color=look.muted),
+        0.95 * fig.bbox.width,
+    )
     return fig
 
 
-def _stats_header(fig: Figure, name: str, today: dt.date, look: _Look) -> None:
+def _stats_header(fig: Figure, name: str, today: dt.date, look: Look) -> None:
     """The student's name (cut to fit), and the day the dashboard is of."""
-    drawn = _text(
+    drawn = literal_text(
         fig,
         0.025,
         0.955,
@@ -240,8 +253,8 @@ def _stats_header(fig: Figure, name: str, today: dt.date, look: _Look) -> None:
         color=look.text,
         va="center",
     )
-    _fit(drawn, 0.6 * fig.bbox.width)
-    _text(
+    fit_width(drawn, 0.6 * fig.bbox.width)
+    literal_text(
         fig,
         0.975,
         0.955,
@@ -253,7 +266,7 @@ def _stats_header(fig: Figure, name: str, today: dt.date, look: _Look) -> None:
     )
 
 
-def _stats_tiles(fig: Figure, data: StatsData, today: dt.date, look: _Look) -> None:
+def _stats_tiles(fig: Figure, data: StatsData, today: dt.date, look: Look) -> None:
     """The headline numbers, one rounded tile each."""
     due_today = sum(n for day, n in data.forecast if _day(day) <= today)
     tiles = [
@@ -278,8 +291,10 @@ def _stats_tiles(fig: Figure, data: StatsData, today: dt.date, look: _Look) -> N
             )
         )
         centre = x + width / 2
-        _text(fig, centre, 0.862, value, fontsize=16, fontweight="bold", color=colour, ha="center")
-        _text(fig, centre, 0.815, caption, fontsize=10, color=look.muted, ha="center")
+        literal_text(
+            fig, centre, 0.862, value, fontsize=16, fontweight="bold", color=colour, ha="center"
+        )
+        literal_text(fig, centre, 0.815, caption, fontsize=10, color=look.muted, ha="center")
 
 
 def _heat_level(count: int, streak_min: int) -> int:
@@ -290,7 +305,7 @@ def _heat_level(count: int, streak_min: int) -> int:
     return 1 + sum(count >= t for t in thresholds)
 
 
-def _heatmap(ax: Axes, data: StatsData, today: dt.date, look: _Look) -> None:
+def _heatmap(ax: Axes, data: StatsData, today: dt.date, look: Look) -> None:
     per_day: Mapping[dt.date, int] = {_day(d): int(n) for d, n in data.reviews_per_day}
     start = today - dt.timedelta(days=today.weekday(), weeks=HEATMAP_WEEKS - 1)  # a Monday
     cells, colours = [], []
@@ -316,29 +331,31 @@ def _heatmap(ax: Axes, data: StatsData, today: dt.date, look: _Look) -> None:
     ax.set_aspect("equal")
     ax.axis("off")
     for weekday, label in ((0, "Mon"), (2, "Wed"), (4, "Fri")):
-        _text(ax, -0.2, weekday + 0.5, label, fontsize=8, color=look.muted, ha="right", va="center")
+        literal_text(
+            ax, -0.2, weekday + 0.5, label, fontsize=8, color=look.muted, ha="right", va="center"
+        )
     last_month = None
     for week in range(HEATMAP_WEEKS):
         sunday = start + dt.timedelta(weeks=week, days=6)
         if sunday.month != last_month and week < HEATMAP_WEEKS - 1:
             if last_month is not None or sunday.day <= 7:
-                _text(ax, week, -0.35, f"{sunday:%b}", fontsize=8, color=look.muted)
+                literal_text(ax, week, -0.35, f"{sunday:%b}", fontsize=8, color=look.muted)
             last_month = sunday.month
     window = [per_day.get(start + dt.timedelta(days=i), 0) for i in range((today - start).days + 1)]
     active = sum(1 for n in window if n > 0)
     summary = f"{_plural(sum(window), 'review')} on {_plural(active, 'day')}"
     summary += f" in {HEATMAP_WEEKS} weeks"
-    _text(ax, 0, 8.1, summary, fontsize=9, color=look.text, va="center")
-    _text(
+    literal_text(ax, 0, 8.1, summary, fontsize=9, color=look.text, va="center")
+    literal_text(
         ax, HEATMAP_WEEKS - 6.6, 8.1, "less", fontsize=8, color=look.muted, ha="right", va="center"
     )
     for level, colour in enumerate(look.heat):
         x = HEATMAP_WEEKS - 6.4 + level * 1.05
         ax.add_artist(Rectangle((x, 7.65), 0.84, 0.84, facecolor=colour, edgecolor="none"))
-    _text(ax, HEATMAP_WEEKS - 1.05, 8.1, "more", fontsize=8, color=look.muted, va="center")
+    literal_text(ax, HEATMAP_WEEKS - 1.05, 8.1, "more", fontsize=8, color=look.muted, va="center")
 
 
-def _style_axes(ax: Axes, look: _Look) -> None:
+def _style_axes(ax: Axes, look: Look) -> None:
     ax.set_facecolor(look.bg)
     ax.tick_params(colors=look.muted, labelsize=8, length=0)
     for side, spine in ax.spines.items():
@@ -346,7 +363,7 @@ def _style_axes(ax: Axes, look: _Look) -> None:
         spine.set_color(look.muted)
 
 
-def _forecast(ax: Axes, data: StatsData, today: dt.date, look: _Look) -> None:
+def _forecast(ax: Axes, data: StatsData, today: dt.date, look: Look) -> None:
     days = [(_day(d), int(n)) for d, n in data.forecast]
     if not days:  # nothing scheduled: the same 30-day axis, empty
         days = [(today + dt.timedelta(days=i), 0) for i in range(30)]
@@ -360,7 +377,7 @@ def _forecast(ax: Axes, data: StatsData, today: dt.date, look: _Look) -> None:
     ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
     ax.grid(axis="y", color=look.muted, alpha=0.2)
     ax.set_axisbelow(True)
-    _text(
+    literal_text(
         ax,
         0,
         1.08,
@@ -373,7 +390,7 @@ def _forecast(ax: Axes, data: StatsData, today: dt.date, look: _Look) -> None:
     if not any(counts):
         ax.set_ylim(0, 1)
         ax.set_yticks([])
-        _text(
+        literal_text(
             ax,
             0.5,
             0.5,
@@ -386,13 +403,13 @@ def _forecast(ax: Axes, data: StatsData, today: dt.date, look: _Look) -> None:
         )
 
 
-def _accuracy(ax: Axes, data: StatsData, look: _Look) -> None:
+def _accuracy(ax: Axes, data: StatsData, look: Look) -> None:
     rows = [a for a in data.accuracy if a.attempts > 0][:16]
     ax.set_facecolor(look.bg)
     ax.axis("off")
     ax.set_xlim(0, 1)
     ax.set_ylim(max(len(rows), 8) - 0.4, -1.4)
-    _text(ax, 0, -1.0, "Accuracy per skill", fontsize=11, fontweight="bold", color=look.text)
+    literal_text(ax, 0, -1.0, "Accuracy per skill", fontsize=11, fontweight="bold", color=look.text)
     if not rows:
         _note(ax, 3, "no answers yet:\ntry /quiz to get started", 10, look)
         return
@@ -402,12 +419,12 @@ def _accuracy(ax: Axes, data: StatsData, look: _Look) -> None:
         share = correct / row.attempts
         colour = look.bad if share < 0.5 else look.warm if share < 0.8 else look.heat[3]
         label = plain_name(row.skill.replace("_", " "), 16)
-        skill = _text(ax, left - 0.03, y, label, fontsize=9, color=look.text, ha="right")
+        skill = literal_text(ax, left - 0.03, y, label, fontsize=9, color=look.text, ha="right")
         skill.set_va("center")
-        _fit(skill, (left - 0.05) * ax.bbox.width)
+        fit_width(skill, (left - 0.05) * ax.bbox.width)
         ax.add_artist(Rectangle((left, y - 0.3), right - left, 0.6, facecolor=look.track))
         ax.add_artist(Rectangle((left, y - 0.3), (right - left) * share, 0.6, facecolor=colour))
-        _text(
+        literal_text(
             ax,
             right + 0.02,
             y,
@@ -431,20 +448,20 @@ def leaderboard_png(
 ) -> bytes:
     """A server's top standings as ranked bars, the caller's row highlighted (and added below
     a gap when it is not in the top). `server` is the server's name, drawn as plain text."""
-    look = _look(theme)
+    look = look_for(theme)
     standings = [Standing(int(r), str(n), int(p)) for r, n, p in rows]
     mine = Standing(int(me[0]), str(me[1]), int(me[2])) if me is not None else None
-    return _render(lambda: _leaderboard_figure(standings, mine, period, server, look))
+    return render_png(lambda: _leaderboard_figure(standings, mine, period, server, look))
 
 
 def _leaderboard_figure(
-    rows: list[Standing], me: Standing | None, period: str, server: str, look: _Look
+    rows: list[Standing], me: Standing | None, period: str, server: str, look: Look
 ) -> Figure:
     lines: list[Standing | None] = list(rows)  # None is the gap before the caller's own row
     if me is not None and all(r.rank != me.rank for r in rows):
         lines += [None, me]
     height = 1.25 + 0.42 * max(len(lines), 2)
-    fig = _canvas_figure(8.0, height, look)
+    fig = canvas_figure(8.0, height, look)
     _leaderboard_header(fig, period, server, 1 - 0.42 / height, look)
     ax = fig.add_axes((0.03, 0.2 / height, 0.94, 1 - 1.05 / height))
     ax.axis("off")
@@ -456,25 +473,27 @@ def _leaderboard_figure(
     best = max([r.points for r in rows] + ([me.points] if me else []) + [1])
     for y, row in enumerate(lines):
         if row is None:
-            _text(ax, 0.06, y, "⋯", fontsize=14, color=look.muted, ha="center", va="center")
+            literal_text(ax, 0.06, y, "⋯", fontsize=14, color=look.muted, ha="center", va="center")
             continue
         _standing(ax, y, row, me is not None and row.rank == me.rank, best, look)
     return fig
 
 
-def _leaderboard_header(fig: Figure, period: str, server: str, top: float, look: _Look) -> None:
+def _leaderboard_header(fig: Figure, period: str, server: str, top: float, look: Look) -> None:
     """The title and period, and the server's name (cut to fit) on the right."""
     title = f"Leaderboard · {PERIOD_LABELS.get(period, period)}"
-    _text(fig, 0.03, top, title, fontsize=16, fontweight="bold", color=look.text, va="center")
+    literal_text(
+        fig, 0.03, top, title, fontsize=16, fontweight="bold", color=look.text, va="center"
+    )
     if server:
-        label = _text(
+        label = literal_text(
             fig, 0.97, top, plain_name(server, 40), fontsize=11, color=look.muted, ha="right"
         )
         label.set_va("center")
-        _fit(label, 0.4 * fig.bbox.width)
+        fit_width(label, 0.4 * fig.bbox.width)
 
 
-def _standing(ax: Axes, y: int, row: Standing, mine: bool, best: int, look: _Look) -> None:
+def _standing(ax: Axes, y: int, row: Standing, mine: bool, best: int, look: Look) -> None:
     """One ranked row: medal or rank, name, a bar scaled to the best score, the points; the
     caller's own row outlined."""
     left, right = 0.44, 0.86
@@ -492,7 +511,7 @@ def _standing(ax: Axes, y: int, row: Standing, mine: bool, best: int, look: _Loo
             )
         )
     medal = look.medals[row.rank - 1] if 1 <= row.rank <= 3 else None
-    _text(
+    literal_text(
         ax,
         0.06,
         y,
@@ -503,12 +522,14 @@ def _standing(ax: Axes, y: int, row: Standing, mine: bool, best: int, look: _Loo
         ha="center",
         va="center",
     )
-    name = _text(ax, 0.12, y, plain_name(row.name), fontsize=12, color=look.text, va="center")
-    _fit(name, (left - 0.15) * ax.bbox.width)
+    name = literal_text(
+        ax, 0.12, y, plain_name(row.name), fontsize=12, color=look.text, va="center"
+    )
+    fit_width(name, (left - 0.15) * ax.bbox.width)
     bar = (right - left) * max(row.points, 0) / best
     colour = medal or look.accent
     ax.add_artist(Rectangle((left, y - 0.22), max(bar, 0.004), 0.44, facecolor=colour))
-    _text(
+    literal_text(
         ax,
         left + bar + 0.015,
         y,

@@ -42,7 +42,9 @@ __all__ = [
     "Reading",
     "parse",
     "parse_line",
+    "parse_prepared",
     "plain",
+    "prepare",
     "read",
 ]
 
@@ -87,7 +89,7 @@ def _unwrap(text: str) -> str:
     return text
 
 
-def _prepared(text: str) -> str:
+def prepare(text: str) -> str:
     """The text as the grammar reads it: checked, look-alikes mapped, wrappers blanked."""
     if not isinstance(text, str):
         raise ParseError("the answer must be text")
@@ -139,7 +141,7 @@ def _read(
     text: str, var: str, vars: Sequence[str] | None = None, *, prepared: bool = False
 ) -> tuple[sp.Expr, _Parser]:
     first, others, declared = _names(var, vars)
-    normal = _without_label(text if prepared else _prepared(text), first, others)
+    normal = _without_label(text if prepared else prepare(text), first, others)
     parser = _Parser(tokenize(normal), normal, sp.Symbol(first), others=others, declared=declared)
     return _run(parser), parser
 
@@ -179,6 +181,12 @@ def parse(text: str, var: str = "x", *, vars: Sequence[str] | None = None) -> Re
     return _reading(text, var, vars)
 
 
+def parse_prepared(text: str, var: str = "x", *, vars: Sequence[str] | None = None) -> Reading:
+    """`parse` for text already `prepare`d: a vector's components are cut from the prepared
+    whole, so error positions stay the whole answer's."""
+    return _reading(text, var, vars, prepared=True)
+
+
 def _reading(text: str, var: str, vars: Sequence[str] | None, *, prepared: bool = False) -> Reading:
     expr, parser = _read(text, var, vars, prepared=prepared)
     other = _other_reading(parser.text, var, expr, vars) if parser.divided_product else None
@@ -196,7 +204,7 @@ def parse_line(text: str, var: str = "x", solve_for: str = "y") -> Reading:
     """Read a line as an expression in `var` (`6x - 9`, `y = 6x - 9`) or as an equation in
     `var` and `solve_for`, linear in `solve_for` (`y - 9 = 6(x - 3)`, `6x - y = 9`), which is
     solved for it: what a tangent-line answer may look like."""
-    normal = _prepared(text)
+    normal = prepare(text)
     equals = [k for k, ch in enumerate(normal) if ch == "="]
     if not equals:
         return parse(text, var)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from bot.math.parser import ParseError, Reading, _prepared, _reading, plain
+from bot.math.parser import ParseError, Reading, parse_prepared, plain, prepare
 
 __all__ = ["MAX_COMPONENTS", "as_reading", "parse_vector", "split_vector"]
 
@@ -63,7 +63,7 @@ def _spans(s: str) -> list[tuple[int, int]] | None:
 def split_vector(text: str) -> list[str] | None:
     """Each component's text (padded so positions stay the whole text's), or None when `text`
     is not written as a vector. Raises ParseError for what no answer may be (too long…)."""
-    s = _prepared(text)
+    s = prepare(text)
     label = _LABEL.match(s)
     if label:
         s = " " * label.end() + s[label.end() :]
@@ -87,7 +87,7 @@ def parse_vector(
         if not piece.strip():
             raise ParseError(f"component {k} of the vector is empty", len(piece))
         try:
-            readings.append(_reading(piece, var, vars, prepared=True))
+            readings.append(parse_prepared(piece, var, vars=vars))
         except ParseError as exc:
             raise ParseError(f"component {k}: {exc.message}", exc.position) from None
     return VectorReading(tuple(readings))

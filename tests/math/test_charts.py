@@ -131,7 +131,7 @@ def _texts(fig: Figure) -> list[Text]:
 
 def test_names_are_drawn_literally_not_as_mathtext() -> None:
     name = r"$\frac{1}{0}$"
-    look = charts._look("dark")
+    look = charts.look_for("dark")
     with charts.MPL_LOCK:
         figures = [
             charts._stats_figure(busy_stats(name), look),
@@ -154,7 +154,7 @@ def test_the_unbalanced_name_would_crash_mathtext() -> None:
 
 
 def test_long_names_are_shortened_to_fit() -> None:
-    look = charts._look("light")
+    look = charts.look_for("light")
     with charts.MPL_LOCK:
         fig = charts._leaderboard_figure([Standing(1, "W" * 40, 10)], None, "week", "", look)
     shown = next(t.get_text() for t in _texts(fig) if t.get_text().startswith("W"))

@@ -11,7 +11,7 @@ import pytest
 from matplotlib.colors import to_rgb
 from PIL import Image
 
-from bot.math.charts import _look
+from bot.math.charts import look_for
 from bot.math.render import MAX_PNG_BYTES
 from bot.math.render.classgrid import (
     MAX_ROWS,
@@ -46,7 +46,7 @@ def test_a_small_png_on_the_theme_background(theme: str) -> None:
     png = class_grid_png(_grid(12), theme)
     assert png.startswith(b"\x89PNG") and len(png) < MAX_PNG_BYTES
     corner = np.asarray(_image(png).convert("RGB"))[2, 2] / 255
-    assert np.allclose(corner, to_rgb(_look(theme).bg), atol=0.02)
+    assert np.allclose(corner, to_rgb(look_for(theme).bg), atol=0.02)
 
 
 def test_the_picture_grows_with_the_class_up_to_its_limit() -> None:
@@ -65,7 +65,7 @@ def test_hue_is_recent_accuracy_and_strength_the_level() -> None:
     assert mastery_band(GridCell(1, 3, 5, 10)) == "mid"
     assert mastery_band(GridCell(1, 3, 8, 10)) == "high"
     assert mastery_band(GridCell(1, 3, 15, 10)) == "high"  # never more than all of them
-    look = _look("dark")
+    look = look_for("dark")
     bg = np.array(to_rgb(look.bg))
 
     def distance(cell: GridCell) -> float:

@@ -22,13 +22,13 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from bot.math.charts import (
-    _canvas_figure,
-    _fit,
-    _Look,
-    _look,
-    _render,
-    _text,
+    Look,
+    canvas_figure,
+    fit_width,
+    literal_text,
+    look_for,
     plain_name,
+    render_png,
 )
 
 __all__ = ["MAX_ROWS", "ClassGrid", "GridCell", "class_grid_png", "mastery_band"]
@@ -79,15 +79,15 @@ def class_grid_png(grid: ClassGrid, theme: str = "dark") -> bytes:
         len(row) != len(grid.skills) for row in grid.cells
     ):
         raise ValueError("cells must be one row per student and one column per skill")
-    look = _look(theme)
-    return _render(lambda: _figure(grid, look))
+    look = look_for(theme)
+    return render_png(lambda: _figure(grid, look))
 
 
-def _figure(grid: ClassGrid, look: _Look) -> Figure:
+def _figure(grid: ClassGrid, look: Look) -> Figure:
     rows = len(grid.students[:MAX_ROWS])
     width = max(7.0, NAME_IN + CELL_IN * max(len(grid.skills), 1) + 0.3)
     height = HEAD_IN + ROW_IN * max(rows, 2) + FOOT_IN
-    fig = _canvas_figure(width, height, look)
+    fig = canvas_figure(width, height, look)
     _header(fig, grid, look, 1 - 0.32 / height)
     left = NAME_IN / width
     ax = fig.add_axes(
@@ -97,7 +97,7 @@ def _figure(grid: ClassGrid, look: _Look) -> Figure:
     ax.set_xlim(0, max(len(grid.skills), 1))
     ax.set_ylim(max(rows, 2), 0)
     if not rows or not grid.skills:
-        _text(
+        literal_text(
             ax,
             0.5 * max(len(grid.skills), 1),
             1,
@@ -108,7 +108,7 @@ def _figure(grid: ClassGrid, look: _Look) -> Figure:
             va="center",
         )
     for j, skill in enumerate(grid.skills):
-        label = _text(
+        label = literal_text(
             ax,
             j + 0.3,
             -0.15,
@@ -121,7 +121,7 @@ def _figure(grid: ClassGrid, look: _Look) -> Figure:
         )
         label.set_rotation_mode("anchor")
     for i, name in enumerate(grid.students[:MAX_ROWS]):
-        drawn = _text(
+        drawn = literal_text(
             ax,
             -0.12,
             i + 0.5,
@@ -131,15 +131,15 @@ def _figure(grid: ClassGrid, look: _Look) -> Figure:
             ha="right",
             va="center",
         )
-        _fit(drawn, (NAME_IN - 0.2) * fig.dpi)
+        fit_width(drawn, (NAME_IN - 0.2) * fig.dpi)
         for j, cell in enumerate(grid.cells[i]):
             _cell(ax, i, j, cell, look)
     _key(fig, grid, look, 0.3 / height)
     return fig
 
 
-def _header(fig: Figure, grid: ClassGrid, look: _Look, top: float) -> None:
-    title = _text(
+def _header(fig: Figure, grid: ClassGrid, look: Look, top: float) -> None:
+    title = literal_text(
         fig,
         0.02,
         top,
@@ -149,9 +149,9 @@ def _header(fig: Figure, grid: ClassGrid, look: _Look, top: float) -> None:
         color=look.text,
         va="center",
     )
-    _fit(title, 0.6 * fig.bbox.width)
+    fit_width(title, 0.6 * fig.bbox.width)
     count = len(grid.students) + grid.more
-    _text(
+    literal_text(
         fig,
         0.98,
         top,
@@ -163,7 +163,7 @@ def _header(fig: Figure, grid: ClassGrid, look: _Look, top: float) -> None:
     )
 
 
-def _colour(cell: GridCell | None, look: _Look) -> str:
+def _colour(cell: GridCell | None, look: Look) -> str:
     band = mastery_band(cell)
     if cell is None or band == "none":
         return look.track
@@ -173,15 +173,17 @@ def _colour(cell: GridCell | None, look: _Look) -> str:
     return to_hex(tuple(b + (f - b) * strength for b, f in zip(bg, fg, strict=True)))
 
 
-def _cell(ax, i: int, j: int, cell: GridCell | None, look: _Look) -> None:  # type: ignore[no-untyped-def]
+def _cell(ax, i: int, j: int, cell: GridCell | None, look: Look) -> None:  # type: ignore[no-untyped-def]
     face = _colour(cell, look)
     ax.add_artist(Rectangle((j + 0.04, i + 0.06), 0.92, 0.88, facecolor=face, edgecolor="none"))
     if cell is None:
-        _text(ax, j + 0.5, i + 0.5, "·", fontsize=9, color=look.muted, ha="center", va="center")
+        literal_text(
+            ax, j + 0.5, i + 0.5, "·", fontsize=9, color=look.muted, ha="center", va="center"
+        )
         return
     label = f"L{cell.level} {min(cell.correct, cell.attempts)}/{cell.attempts}"
     ink = look.bg if _luminance(face) > 0.45 else look.text  # readable on pale and dark alike
-    _text(ax, j + 0.5, i + 0.52, label, fontsize=7.5, color=ink, ha="center", va="center")
+    literal_text(ax, j + 0.5, i + 0.52, label, fontsize=7.5, color=ink, ha="center", va="center")
 
 
 def _luminance(colour: str) -> float:
@@ -189,7 +191,7 @@ def _luminance(colour: str) -> float:
     return 0.2126 * red + 0.7152 * green + 0.0722 * blue
 
 
-def _key(fig: Figure, grid: ClassGrid, look: _Look, y: float) -> None:
+def _key(fig: Figure, grid: ClassGrid, look: Look, y: float) -> None:
     """What the colours mean, and how many students the picture leaves out."""
     x = 0.02
     for band, words in (("low", "under 50%"), ("mid", "50-79%"), ("high", "80% or more")):
@@ -203,13 +205,13 @@ def _key(fig: Figure, grid: ClassGrid, look: _Look, y: float) -> None:
                 facecolor=_colour(sample, look),
             )
         )
-        _text(fig, x + 0.024, y, words, fontsize=8.5, color=look.text, va="center")
+        literal_text(fig, x + 0.024, y, words, fontsize=8.5, color=look.text, va="center")
         x += 0.14
     note = f"first try, last {grid.recent} problems · paler: a lower level"
     more = grid.more + max(0, len(grid.students) - MAX_ROWS)
     if more > 0:
         note += f" · {more} more student{'s' if more != 1 else ''} in the CSV"
-    _fit(
-        _text(fig, x + 0.01, y, note, fontsize=8.5, color=look.muted, va="center"),
+    fit_width(
+        literal_text(fig, x + 0.01, y, note, fontsize=8.5, color=look.muted, va="center"),
         (0.97 - x) * fig.bbox.width,
     )
