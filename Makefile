@@ -22,11 +22,14 @@ test: $(STAMP)
 
 # The same suite on the lowest versions pyproject.toml allows (uv's lowest-direct resolution), so
 # the ranges we declare are ranges we test. Its own venv; .ci/run runs it after `make test`.
+# Compiled at install as pip does (uv does not by default): where PYTHONDONTWRITEBYTECODE is
+# set, every process would otherwise compile sympy and matplotlib again (5 s more per import).
 LOWEST := .venv-lowest
 test-lowest:
 	test -d $(LOWEST) || $(PYTHON) -m venv $(LOWEST)
 	$(LOWEST)/bin/pip install --quiet "uv>=0.9,<1"
-	$(LOWEST)/bin/uv pip install --quiet --python $(LOWEST)/bin/python --resolution lowest-direct -e ".[dev]"
+	$(LOWEST)/bin/uv pip install --quiet --python $(LOWEST)/bin/python --resolution lowest-direct \
+		--compile-bytecode -e ".[dev]"
 	$(LOWEST)/bin/python -m pytest -q
 
 # Property tests only, exploring new examples (at least EXAMPLES each); failures are kept in
