@@ -184,7 +184,7 @@ class ReminderCases(ServiceBase):
         budget = None if limit is None else max(0, limit)
         gate = asyncio.Semaphore(concurrency)
         outcomes: list[str] = []
-        retry: list[int] = []
+        retry: set[int] = set()  # to try again: held until the pass ends
         tried: set[int] = set()
         try:
             while budget is None or len(outcomes) < budget:
@@ -194,21 +194,21 @@ class ReminderCases(ServiceBase):
                 )
                 # one this pass already tried comes back only if its claim lapsed: held again
                 fresh = [r for r in chunk if r.reminder_id not in tried]
-                retry += [r.reminder_id for r in chunk if r.reminder_id in tried]
+                retry.update(r.reminder_id for r in chunk if r.reminder_id in tried)
                 if not fresh:
                     break
                 done = await self._deliver_chunk(sink, fresh, gate)
                 outcomes += done
                 tried.update(r.reminder_id for r in fresh)
-                retry += [
+                retry.update(
                     r.reminder_id for r, what in zip(fresh, done, strict=True) if what == "retry"
-                ]
+                )
             left = 0 if limit is None else await self._left_after(retry, user_id, discord_only)
         finally:  # given back for the next pass (or lapsing, if this process is gone)
             if retry:
                 async with transaction(self.sessions) as session:
                     await reminders.record_many(
-                        session, self.claim_owner, self.clock(), retry=retry
+                        session, self.claim_owner, self.clock(), retry=sorted(retry)
                     )
         return reminders.DeliveryReport(
             sent=outcomes.count("sent"),
@@ -252,11 +252,10 @@ class ReminderCases(ServiceBase):
             )
         return [what for what, _ in outcomes]
 
-    async def _left_after(self, held: list[int], user_id: int | None, discord_only: bool) -> int:
+    async def _left_after(self, held: set[int], user_id: int | None, discord_only: bool) -> int:
         """Due reminders a pass with a ``limit`` did not deliver (nor holds to try again)."""
         due = await self.reminders_due(user_id=user_id, discord_only=discord_only)
-        kept = set(held)
-        return sum(1 for reminder in due if reminder.reminder_id not in kept)
+        return sum(1 for reminder in due if reminder.reminder_id not in held)
 
     async def _deliver_one(
         self, sink: reminders.ReminderSink, reminder: reminders.OutgoingReminder
