@@ -18,7 +18,7 @@ from sqlalchemy import bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-__all__ = ["add_up", "add_up_each", "insert_missing"]
+__all__ = ["add_up_each", "insert_missing", "insert_missing_each"]
 
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
@@ -34,14 +34,14 @@ async def insert_missing(
     return (await session.execute(statement, values)).first() is not None
 
 
-async def add_up(
-    session: AsyncSession, model: type[Any], key: Sequence[str], column: str, **values: Any
+async def insert_missing_each(
+    session: AsyncSession, model: type[Any], key: Sequence[str], rows: Sequence[dict[str, Any]]
 ) -> None:
-    """Insert a ``model`` row with ``values``, or add ``values[column]`` to the ``column`` of
-    the row with the same ``key``: one statement, so two transactions adding to the same row
-    at once (PostgreSQL) both count, the second waiting for the first's row lock."""
-    statement = _statement(session, model, tuple(key), column, tuple(values))
-    await session.execute(statement, values)
+    """`insert_missing` for several rows of the same columns, in one statement executed for
+    each (without saying which were inserted: select them afterwards)."""
+    if rows:
+        statement = _statement(session, model, tuple(key), "", tuple(rows[0]))
+        await session.execute(statement, list(rows))
 
 
 async def add_up_each(
@@ -51,15 +51,19 @@ async def add_up_each(
     column: str,
     rows: Sequence[dict[str, Any]],
 ) -> None:
-    """`add_up` for several rows of the same columns, in one statement executed for each."""
+    """Insert each of ``rows`` (``model`` rows of the same columns), or add its ``column`` to
+    that of the row with the same ``key``: one statement executed for each row, so two
+    transactions adding to the same row at once (PostgreSQL) both count, the second waiting
+    for the first's row lock."""
     if rows:
         statement = _statement(session, model, tuple(key), column, tuple(rows[0]))
         await session.execute(statement, list(rows))
 
 
 _Shape = tuple[str, type[Any], tuple[str, ...], str | None, tuple[str, ...]]
-#: statements by (dialect, model, key, column added to or None, columns given): built once,
-#: as building one (``excluded`` above all) costs more than running it
+#: statements by (dialect, model, key, column added to, None (insert, say whether) or ""
+#: (insert, say nothing), columns given): built once, as building one (``excluded`` above all)
+#: costs more than running it
 _BUILT: dict[_Shape, Any] = {}
 
 
@@ -79,10 +83,10 @@ def _statement(
         except KeyError:
             raise NotImplementedError(f"no ON CONFLICT support for {dialect}") from None
         statement = insert(model).values({name: bindparam(name) for name in names})
-        if column is None:  # RETURNING: a row when inserted, none on a conflict
-            statement = statement.on_conflict_do_nothing(index_elements=list(key)).returning(
-                *(getattr(model, name) for name in key)
-            )
+        if not column:
+            statement = statement.on_conflict_do_nothing(index_elements=list(key))
+            if column is None:  # RETURNING: a row when inserted, none on a conflict
+                statement = statement.returning(*(getattr(model, name) for name in key))
         else:
             added = getattr(model, column) + statement.excluded[column]
             statement = statement.on_conflict_do_update(

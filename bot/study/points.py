@@ -35,7 +35,7 @@ from bot.db.models import (
     ServerPointsWindow,
     User,
 )
-from bot.db.upsert import add_up, add_up_each, insert_missing
+from bot.db.upsert import add_up_each, insert_missing
 
 #: The windows kept per student, in local days: the week's and the month's leaderboards.
 WEEK, MONTH = 7, 30
@@ -73,6 +73,17 @@ class Standing:
     points: int
 
 
+@dataclass(frozen=True)
+class Earned:
+    """A review's points, logged at ``now`` for study day ``day``: what the rollups add."""
+
+    server_id: int | None
+    user_id: int
+    day: dt.date
+    points: int
+    now: dt.datetime
+
+
 async def record(
     session: AsyncSession,
     server_id: int | None,
@@ -83,26 +94,44 @@ async def record(
 ) -> None:
     """Add a review's points, logged at ``now`` for study day ``day``, to the server's
     rollups (in the caller's transaction)."""
-    if server_id is None or not points:
+    await record_many(session, [Earned(server_id, user_id, day, points, now)])
+
+
+async def record_many(session: AsyncSession, earned: Iterable[Earned]) -> None:
+    """Add several reviews' points to the rollups: three statements however many there are
+    (a batch of gradings). Rows are summed per key first, so no statement adds to one row
+    twice, and sent in key order, so two transactions lock shared rows in the same order."""
+    days: dict[tuple[int, dt.date, int], int] = {}
+    totals: dict[tuple[int, int], int] = {}
+    windows: dict[tuple[int, int, dt.date, int], int] = {}
+    for e in earned:
+        if e.server_id is None or not e.points:
+            continue
+        key = (e.server_id, e.day, e.user_id)
+        days[key] = days.get(key, 0) + e.points
+        total = (e.server_id, e.user_id)
+        totals[total] = totals.get(total, 0) + e.points
+        for length in WINDOWS:
+            window = (e.server_id, length, window_since(length, e.now), e.user_id)
+            windows[window] = windows.get(window, 0) + e.points
+    if not days:
         return
-    await add_up(
+    await add_up_each(
         session,
         ServerPointsDay,
         ["server_id", "local_day", "user_id"],
         "points",
-        server_id=server_id,
-        local_day=day,
-        user_id=user_id,
-        points=points,
+        [
+            {"server_id": s, "local_day": d, "user_id": u, "points": n}
+            for (s, d, u), n in sorted(days.items())
+        ],
     )
-    await add_up(
+    await add_up_each(
         session,
         ServerPoints,
         ["server_id", "user_id"],
         "points",
-        server_id=server_id,
-        user_id=user_id,
-        points=points,
+        [{"server_id": s, "user_id": u, "points": n} for (s, u), n in sorted(totals.items())],
     )
     await add_up_each(
         session,
@@ -110,14 +139,8 @@ async def record(
         _WINDOW_KEY,
         "points",
         [
-            {
-                "server_id": server_id,
-                "days": days,
-                "since": window_since(days, now),
-                "user_id": user_id,
-                "points": points,
-            }
-            for days in WINDOWS
+            {"server_id": s, "days": length, "since": since, "user_id": u, "points": n}
+            for (s, length, since, u), n in sorted(windows.items())
         ],
     )
 

@@ -32,8 +32,8 @@ from bot.study.cases.classview import (
     MistakeExample,
     SkillCell,
 )
+from bot.study.cases.grades import MAX_DURATION_S
 from bot.study.cases.grading import (
-    MAX_DURATION_S,
     POINTS_PER_CARD,
     POINTS_PER_LEVEL,
     UNLOCK_INTERVAL,

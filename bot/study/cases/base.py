@@ -14,7 +14,7 @@ import abc
 import asyncio
 import datetime as dt
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from sqlalchemy import Select, bindparam, select
@@ -61,21 +61,28 @@ class Shown(NamedTuple):
         return cls(p.user_id, p.kind, p.item_key, p.skill, p.level, p.seed, p.card_id, p.server_id)
 
 
-def _presentation_query(*, lock: bool) -> Select[tuple[Presentation]]:
+def _presentation_query(*, lock: bool, many: bool = False) -> Select[tuple[Presentation]]:
     """A presentation with its user and server (grading reads both from the session, no
-    round trip more); built once: building a statement costs more than running it here."""
+    round trip more), or with ``many`` those of several tokens, locked in token order; built
+    once: building a statement costs more than running it here."""
     query = (
         select(Presentation)
         .join(Presentation.user)
         .outerjoin(Presentation.server)
         .options(contains_eager(Presentation.user), contains_eager(Presentation.server))
-        .where(Presentation.token == bindparam("token"))
     )
+    if many:
+        tokens = bindparam("tokens", expanding=True)
+        query = query.where(Presentation.token.in_(tokens)).order_by(Presentation.token)
+    else:
+        query = query.where(Presentation.token == bindparam("token"))
     # PostgreSQL: a concurrent grading of the same token waits, then sees it done
     return query.with_for_update(of=Presentation) if lock else query
 
 
 _PRESENTATION = {lock: _presentation_query(lock=lock) for lock in (False, True)}
+#: the presentations of several tokens (`presentations`), locked
+_PRESENTATIONS = _presentation_query(lock=True, many=True)
 _STATE = (
     select(ItemState)
     .where(ItemState.user_id == bindparam("user_id"), ItemState.item_key == bindparam("key"))
@@ -157,13 +164,14 @@ class ServiceBase(abc.ABC):
 
     async def scheduler_for(self, session: AsyncSession, user: User, server_id: int | None) -> str:
         """The user's own choice, else the server's default, else the bot's."""
-        if user.scheduler:
-            return user.scheduler
-        if server_id is not None:
+        server = None
+        if not user.scheduler and server_id is not None:
             server = await session.get(Server, server_id)
-            if server is not None and server.default_scheduler:
-                return server.default_scheduler
-        return self.settings.default_scheduler
+        return _scheduler(user, server, self.settings.default_scheduler)
+
+    def scheduler_of(self, p: Presentation) -> str:
+        """`scheduler_for` a presentation read with its user and server: no round trip."""
+        return _scheduler(p.user, p.server, self.settings.default_scheduler)
 
     def today(self, user: User) -> dt.date:
         """The user's study day now (their zone, their day start)."""
@@ -182,6 +190,18 @@ class ServiceBase(abc.ABC):
         if p.token not in self._shown_cache:
             self._remember(p.token, Shown.of(p))
         return p
+
+    async def _presentations(
+        self, session: AsyncSession, tokens: Collection[str]
+    ) -> dict[str, Presentation]:
+        """Several presentations by token, locked in token order (two batches of gradings
+        lock shared rows in the same order); a token not found is left out."""
+        params = {"tokens": sorted(tokens)}
+        found = {p.token: p for p in (await session.execute(_PRESENTATIONS, params)).scalars()}
+        for token, p in found.items():
+            if token not in self._shown_cache:
+                self._remember(token, Shown.of(p))
+        return found
 
     def _remember(self, token: str, shown: Shown) -> None:
         """Keep what a token shows, at most SHOWN_CACHE of them (the oldest go first)."""
@@ -238,6 +258,14 @@ def check_owner(p: Presentation | Shown, user_id: int | None) -> None:
 
 def local_date(moment: dt.datetime | None, user: User) -> dt.date | None:
     return None if moment is None else srs.local_day(moment, user.timezone, user.day_start_hour)
+
+
+def _scheduler(user: User, server: Server | None, default: str) -> str:
+    if user.scheduler:
+        return user.scheduler
+    if server is not None and server.default_scheduler:
+        return server.default_scheduler
+    return default
 
 
 def _random_seed() -> int:

@@ -4,31 +4,46 @@ moves a schedule (`_grade`, through `srs.step`)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import srs
 from bot.db.engine import transaction
-from bot.db.models import Card, ItemState, Presentation, QuizAttempt, ReviewLog, User
-from bot.db.upsert import insert_missing
+from bot.db.models import Card, ItemState, Presentation, QuizAttempt, User
+from bot.db.upsert import insert_missing, insert_missing_each
 from bot.math import tasks
-from bot.math.check import Verdict
 from bot.math.generator import SKILLS, Problem
 from bot.math.parser import plain
-from bot.math.rules import Step
 from bot.study import credit as credits
 from bot.study import points as points_rollup
+from bot.study.batching import Batcher
 from bot.study.cases.base import ServiceBase, check_owner, schedule_state, store_schedule
+from bot.study.cases.grades import (
+    Answer,
+    Batch,
+    Grade,
+    Moment,
+    answer_seconds,
+    attempt_row,
+    fresh_state,
+    gave_up,
+    interval_days,
+    log_entry,
+    practice_reason,
+    schedule_of,
+    snapshot,
+)
 from bot.study.cases.library import review_events
 from bot.study.cases.results import (
+    EXPIRED,
     AlreadyGraded,
     Outcome,
     Practice,
-    Schedule,
     ShownHint,
     StudyError,
 )
@@ -45,13 +60,22 @@ _REPEATED = (
     )
     .limit(1)
 )
-#: The longest answer time the review log records (a day); buttons outlive their messages.
-MAX_DURATION_S = 24 * 3600
 # The most a review earns, kept for callers that read them; what each outcome earns is the
 # table in `bot.study.credit`, the one grading pays from.
 POINTS_PER_CARD = credits.points(Credit.EASY)  # a self-graded card: less than any solved problem
 POINTS_PER_LEVEL = credits.points(Credit.FIRST_TRY)  # a problem at level n: n times this
 UNLOCK_INTERVAL = 6  # passing level n at an interval of at least this many days unlocks n + 1
+#: The most typed answers written in one transaction: a batch holds SQLite's one connection
+#: for about a millisecond per answer, and other students' requests wait that long.
+ANSWER_BATCH = 64
+_STATE_KEY = ("user_id", "item_key")
+# the item states of several (user, item) keys, locked in key order
+_STATES = (
+    select(ItemState)
+    .where(tuple_(ItemState.user_id, ItemState.item_key).in_(bindparam("keys", expanding=True)))
+    .order_by(ItemState.user_id, ItemState.item_key)
+    .with_for_update()
+)
 
 
 class GradingCases(ServiceBase):
@@ -114,64 +138,117 @@ class GradingCases(ServiceBase):
             problem = None
         steps = tuple(problem.steps) if problem and verdict.verdict == "correct" else ()
         try:
-            return await self._record_answer(token, text, verdict, problem, steps, seconds)
+            return await self._answer_writes(Answer(token, text, verdict, problem, steps, seconds))
         except AlreadyGraded:
             return Outcome("already", verdict, steps=steps)
 
-    async def _record_answer(
-        self,
-        token: str,
-        text: str,
-        verdict: Verdict,
-        problem: Problem | None,
-        steps: tuple[Step, ...],
-        seconds: float | None,
-    ) -> Outcome:
+    @functools.cached_property
+    def _answer_writes(self) -> Batcher[Answer, Outcome]:
+        """Checked answers are written in batches (group commit): see `bot.study.batching`."""
+        return Batcher(self._write_answers, most=ANSWER_BATCH)
+
+    async def _write_answers(self, answers: list[Answer]) -> list[Outcome | BaseException]:
+        """Write checked answers in one transaction, each as if it had come alone: what each
+        needs is read for all at once (presentations, then item states, created first where a
+        right answer makes the first review), the log entries are flushed and the points
+        added up at the end. A grading that lost a race raises AlreadyGraded for the batch
+        (the batcher then writes each alone)."""
+        results: list[Outcome | BaseException] = []
         async with transaction(self.sessions, keyed=True) as session:
-            p = await self._presentation(session, token, lock=True)
-            if p.answered_at is not None:
-                return Outcome("already", verdict, steps=steps)
-            answer_text = text[:2000]
-            # a right answer grades the presentation at once, so it cannot have come before
-            repeated = (
-                None
-                if verdict.verdict == "correct"
-                else await session.scalar(_REPEATED, {"token": token, "text": answer_text})
-            )
-            if repeated is None and p.kind == "skill" and problem is not None:
-                session.add(
-                    QuizAttempt(
-                        user_id=p.user_id,
-                        server_id=p.server_id,
-                        presentation_token=token,
-                        skill=problem.skill,
-                        level=problem.level,
-                        seed=problem.seed,
-                        answer_text=answer_text,
-                        verdict=verdict.verdict,
-                        mistake=verdict.mistake,
-                        created_at=self.clock(),  # the service's time, as the review log's
-                    )
+            found = await self._presentations(session, {a.token for a in answers})
+            batch = Batch(await self._states_for(session, answers, found))
+            for answer in answers:
+                p = found.get(answer.token)
+                if p is None:
+                    results.append(StudyError(EXPIRED))
+                else:
+                    results.append(await self._write_answer(session, p, answer, batch))
+            await self._settle(session, batch.earned)
+        return results
+
+    async def _states_for(
+        self, session: AsyncSession, answers: list[Answer], found: dict[str, Presentation]
+    ) -> dict[tuple[int, str], ItemState]:
+        """The item states a batch of answers reads, locked in key order; those a right answer
+        reviews for the first time are created (as `_new_state` would, one by one)."""
+        keys = sorted({(p.user_id, p.item_key) for p in found.values()})
+        if not keys:
+            return {}
+        states = {
+            (s.user_id, s.item_key): s for s in await session.scalars(_STATES, {"keys": keys})
+        }
+        fresh = {}
+        for answer in answers:
+            p = found.get(answer.token)
+            if p is None or p.answered_at is not None or answer.verdict.verdict != "correct":
+                continue
+            if (p.user_id, p.item_key) in states or (p.kind == "skill" and (p.level or 1) > 1):
+                continue  # a level above 1 is never created by its first review (`_judge`)
+            fresh[(p.user_id, p.item_key)] = fresh_state(p, self.scheduler_of(p))
+        if fresh:
+            await insert_missing_each(session, ItemState, _STATE_KEY, list(fresh.values()))
+            created = await session.scalars(_STATES, {"keys": sorted(fresh)})
+            states.update({(s.user_id, s.item_key): s for s in created})
+        return states
+
+    async def _settle(self, session: AsyncSession, earned: list[points_rollup.Earned]) -> None:
+        """End a grading (or a batch of them): write its log entries, add up its points."""
+        try:
+            await session.flush()
+        except IntegrityError:
+            # the same presentation graded concurrently elsewhere: this attempt counts nothing
+            raise AlreadyGraded from None
+        await points_rollup.record_many(session, earned)
+
+    async def _write_answer(
+        self, session: AsyncSession, p: Presentation, answer: Answer, batch: Batch
+    ) -> Outcome:
+        """One checked answer, in its batch's transaction (`_write_answers`)."""
+        verdict, problem = answer.verdict, answer.problem
+        if p.answered_at is not None:
+            return Outcome("already", verdict, steps=answer.steps)
+        answer_text = answer.text[:2000]
+        # a right answer grades the presentation at once, so it cannot have come before
+        repeated = (
+            None
+            if verdict.verdict == "correct"
+            else await session.scalar(_REPEATED, {"token": p.token, "text": answer_text})
+        )
+        if repeated is None and p.kind == "skill" and problem is not None:
+            session.add(
+                QuizAttempt(
+                    user_id=p.user_id,
+                    server_id=p.server_id,
+                    presentation_token=p.token,
+                    skill=problem.skill,
+                    level=problem.level,
+                    seed=problem.seed,
+                    answer_text=answer_text,
+                    verdict=verdict.verdict,
+                    mistake=verdict.mistake,
+                    created_at=self.clock(),  # the service's time, as the review log's
                 )
-            if verdict.verdict == "invalid":
-                return Outcome("invalid", verdict, can_retry=True)
-            if verdict.verdict == "incorrect":
-                if repeated is None:  # the same wrong answer sent twice is one try
-                    p.tries += 1
-                return Outcome("incorrect", verdict, can_retry=True)
-            target = SKILLS[p.skill].target_seconds if p.skill else 30
-            if seconds is None:  # measured from when the item was shown
-                seconds = max(0.0, (self.clock() - p.created_at).total_seconds())
-            quality = srs.problem_quality(
-                correct=True,
-                first_try=p.tries == 0,
-                hinted=p.hinted,
-                seconds=seconds,
-                target_seconds=target,
             )
-            earned = problem_credit(correct=True, first_try=p.tries == 0, hinted=p.hinted)
-            result = await self._grade(session, p, _Grade(quality, earned), seconds)
-        return _with(result, status="correct", verdict=verdict, steps=steps)
+        if verdict.verdict == "invalid":
+            return Outcome("invalid", verdict, can_retry=True)
+        if verdict.verdict == "incorrect":
+            if repeated is None:  # the same wrong answer sent twice is one try
+                p.tries += 1
+            return Outcome("incorrect", verdict, can_retry=True)
+        target = SKILLS[p.skill].target_seconds if p.skill else 30
+        seconds = answer.seconds
+        if seconds is None:  # measured from when the item was shown
+            seconds = max(0.0, (self.clock() - p.created_at).total_seconds())
+        quality = srs.problem_quality(
+            correct=True,
+            first_try=p.tries == 0,
+            hinted=p.hinted,
+            seconds=seconds,
+            target_seconds=target,
+        )
+        earned = problem_credit(correct=True, first_try=p.tries == 0, hinted=p.hinted)
+        result = await self._grade(session, p, Grade(quality, earned), seconds, batch)
+        return _with(result, status="correct", verdict=verdict, steps=answer.steps)
 
     async def _submit_part(
         self, token: str, k: int, problem: Problem, text: str, seconds: float | None
@@ -192,7 +269,7 @@ class GradingCases(ServiceBase):
             p = await self._presentation(session, token, lock=True)
             if p.answered_at is not None or p.part != k:  # answered meanwhile (a double click)
                 return Outcome("already", verdict, part=k, parts=n)
-            session.add(_attempt(p, problem, f"part {k + 1}: {text}", verdict))
+            session.add(attempt_row(p, problem, f"part {k + 1}: {text}", verdict))
             p.part = k + 1
             if verdict.verdict != "correct":
                 p.tries += 1
@@ -201,7 +278,7 @@ class GradingCases(ServiceBase):
                 return Outcome(
                     verdict.verdict, verdict, part=k, parts=n, next_part=nxt, right_answer=right
                 )
-            grade = _gave_up(p) if p.tries else self._first_try(p, problem, seconds)
+            grade = gave_up(p) if p.tries else self._first_try(p, problem, seconds)
             result = await self._grade(session, p, grade, seconds)
         status = "incorrect" if p.tries else "correct"
         return _with(
@@ -214,20 +291,20 @@ class GradingCases(ServiceBase):
             right_answer=right,
         )
 
-    def _first_try(self, p: Presentation, problem: Problem, seconds: float | None) -> _Grade:
+    def _first_try(self, p: Presentation, problem: Problem, seconds: float | None) -> Grade:
         target = SKILLS[problem.skill].target_seconds
         if seconds is None:
             seconds = max(0.0, (self.clock() - p.created_at).total_seconds())
         quality = srs.problem_quality(
             correct=True, first_try=True, hinted=p.hinted, seconds=seconds, target_seconds=target
         )
-        return _Grade(quality, problem_credit(correct=True, first_try=True, hinted=p.hinted))
+        return Grade(quality, problem_credit(correct=True, first_try=True, hinted=p.hinted))
 
     async def give_up(self, token: str, *, user_id: int | None = None) -> Outcome:
         """Show the solution: quality 1 after a wrong try, 0 when skipped outright."""
         problem = await self.problem_for(token)
         steps = tuple(problem.steps)
-        result = await self._grade_once(token, user_id, _gave_up)
+        result = await self._grade_once(token, user_id, gave_up)
         if result.status == "already":
             return _with(result, steps=steps)
         return _with(result, status="revealed", steps=steps)
@@ -236,7 +313,7 @@ class GradingCases(ServiceBase):
         self, token: str, button: srs.Button, *, user_id: int | None = None
     ) -> Outcome:
         """Again / Hard / Good / Easy on a flashcard (self-graded: less credit than a problem)."""
-        grade = _Grade(srs.button_quality(button), card_credit(button))
+        grade = Grade(srs.button_quality(button), card_credit(button))
         result = await self._grade_once(token, user_id, lambda _: grade)
         return result if result.status == "already" else _with(result, status="graded")
 
@@ -248,11 +325,11 @@ class GradingCases(ServiceBase):
             check_owner(p, user_id)
         if p.kind == "skill":
             return await self.give_up(token, user_id=user_id)
-        result = await self._grade_once(token, user_id, _gave_up)
+        result = await self._grade_once(token, user_id, gave_up)
         return result if result.status == "already" else _with(result, status="revealed")
 
     async def _grade_once(
-        self, token: str, user_id: int | None, grade: Callable[[Presentation], _Grade]
+        self, token: str, user_id: int | None, grade: Callable[[Presentation], Grade]
     ) -> Outcome:
         """Grade a presentation in its own transaction; ``already`` when it had been graded
         (here before, or by a concurrent grading that won the race)."""
@@ -267,9 +344,15 @@ class GradingCases(ServiceBase):
             return Outcome("already")
 
     async def _grade(
-        self, session: AsyncSession, p: Presentation, grade: _Grade, seconds: float | None
+        self,
+        session: AsyncSession,
+        p: Presentation,
+        grade: Grade,
+        seconds: float | None,
+        batch: Batch | None = None,
     ) -> Outcome:
-        """Apply one grade: new state and its log entry in the caller's transaction.
+        """Apply one grade: new state and its log entry in the caller's transaction; in a
+        ``batch``, its states read already and its points added up when the batch settles.
 
         Only a *review* moves the schedule: the first graded answer of the local day on an item
         that is new or due. Anything else is practice (a same-day re-drill, a second quiz on
@@ -278,29 +361,28 @@ class GradingCases(ServiceBase):
         """
         quality = grade.quality
         now = self.clock()
-        user = await self._user(session, p.user_id)
-        scheduler = await self.scheduler_for(session, user, p.server_id)
-        at = _Moment(user, scheduler, now, self.today(user))
-        state, practice = await self._judge(session, p, at)
-        before = _snapshot(state) if state is not None else None
+        user = p.user  # read with the presentation
+        scheduler = self.scheduler_of(p)
+        at = Moment(user, scheduler, now, self.today(user))
+        state, practice = await self._judge(session, p, at, batch)
+        before = snapshot(state) if state is not None else None
         points, new_leech = 0, False
         if state is not None and practice is None:
             points, new_leech = await self._review(session, p, state, at, grade)
         p.answered_at = now
-        duration = _duration(p, now, seconds)
+        duration = answer_seconds(p, now, seconds)
         counted = practice is None
-        session.add(_log_entry(p, at, quality, duration, before, state, points, counted))
-        try:
-            await session.flush()
-        except IntegrityError:
-            # the same presentation graded concurrently elsewhere: this attempt counts nothing
-            raise AlreadyGraded from None
-        await points_rollup.record(session, p.server_id, p.user_id, at.today, points, at.now)
+        session.add(log_entry(p, at, quality, duration, before, state, points, counted))
+        earned = points_rollup.Earned(p.server_id, p.user_id, at.today, points, at.now)
+        if batch is None:
+            await self._settle(session, [earned])
+        else:
+            batch.earned.append(earned)
         return Outcome(
             "graded",
             quality=quality,
             graded=practice is None,
-            schedule=_schedule(state) if state is not None else None,
+            schedule=schedule_of(state) if state is not None else None,
             points=points,
             redrill=quality < 4,
             practice=practice,
@@ -309,18 +391,20 @@ class GradingCases(ServiceBase):
         )
 
     async def _judge(
-        self, session: AsyncSession, p: Presentation, at: _Moment
+        self, session: AsyncSession, p: Presentation, at: Moment, batch: Batch | None
     ) -> tuple[ItemState | None, Practice | None]:
         """The item's state (created on a first review) and why this grade is practice, if it
         is; a state kept under another scheduler is re-derived under this one first."""
-        state = await self._state(session, p.user_id, p.item_key)
+        state = batch.states.get((p.user_id, p.item_key)) if batch is not None else None
+        if state is None:
+            state = await self._state(session, p.user_id, p.item_key)
         if state is None and p.kind == "skill" and (p.level or 1) > 1:
             return None, "locked"  # levels above 1 exist only once unlocked (`_unlock_next`)
         if state is None:
             state = await self._new_state(session, p, at.scheduler)
         if state is None:
             return None, None
-        practice = _practice(state, at.user, at.today)
+        practice = practice_reason(state, at.user, at.today)
         if practice is None and state.scheduler != at.scheduler and state.reviews:
             # the server's default changed, or this server's differs: re-derive, as a switch does
             await self._rederive(session, state, at.user, at.scheduler)
@@ -332,25 +416,7 @@ class GradingCases(ServiceBase):
         """Create the item's state for its first review. Another grading of this item (another
         presentation, another process) may be creating it right now: then this one waits for
         it and is judged on its result."""
-        await insert_missing(
-            session,
-            ItemState,
-            ["user_id", "item_key"],
-            user_id=p.user_id,
-            item_key=p.item_key,
-            kind=p.kind,
-            card_id=p.card_id,
-            skill=p.skill,
-            level=p.level,
-            scheduler=scheduler,
-            repetitions=0,
-            interval=0,
-            ease=250,
-            lapses=0,
-            reviews=0,
-            leech_flagged=False,
-            unlocked=True,
-        )
+        await insert_missing(session, ItemState, _STATE_KEY, **fresh_state(p, scheduler))
         return await self._state(session, p.user_id, p.item_key)
 
     async def _review(
@@ -358,15 +424,15 @@ class GradingCases(ServiceBase):
         session: AsyncSession,
         p: Presentation,
         state: ItemState,
-        at: _Moment,
-        grade: _Grade,
+        at: Moment,
+        grade: Grade,
     ) -> tuple[int, bool]:
         """Move the schedule by this review: (points earned, whether it flagged a leech).
         Points are the credit table's (`bot.study.credit`); passing a skill level after a gap
         of UNLOCK_INTERVAL days unlocks the next level."""
         if state.introduced_day is None:
             state.introduced_day = at.today
-        interval_before = _interval_days(state)
+        interval_before = interval_days(state)
         new_leech = self._advance(state, at.scheduler, grade.quality, at.now, at.user)
         if grade.quality < 3:
             return 0, new_leech
@@ -423,132 +489,6 @@ class GradingCases(ServiceBase):
             scheduler=scheduler,
             unlocked=True,
         )
-
-
-@dataclass(frozen=True)
-class _Grade:
-    """What a grading scores: the quality that moves the schedule, the credit that pays."""
-
-    quality: int
-    credit: Credit
-
-
-@dataclass(frozen=True)
-class _Moment:
-    """Who is graded, under which scheduler, when: read once per grading, so the state, the
-    log entry and the study day all agree on the same instant."""
-
-    user: User
-    scheduler: str
-    now: dt.datetime
-    today: dt.date
-
-
-def _log_entry(
-    p: Presentation,
-    at: _Moment,
-    quality: int,
-    seconds: float,
-    before: dict[str, object] | None,
-    state: ItemState | None,
-    points: int,
-    counted: bool,
-) -> ReviewLog:
-    """The review-log row of one grading; ``counted`` rows alone re-derive the schedule."""
-    return ReviewLog(
-        user_id=p.user_id,
-        server_id=p.server_id,
-        item_key=p.item_key,
-        kind=p.kind,
-        quality=quality,
-        rating=int(srs.fsrs_rating(quality)) if at.scheduler == "fsrs" else None,
-        scheduler=at.scheduler,
-        reviewed_at=at.now,
-        local_day=at.today,
-        duration_ms=int(seconds * 1000),
-        state_before=before,
-        state_after=_snapshot(state) if state is not None else {},
-        points=points,
-        counted=counted,
-        presentation_token=p.token,
-    )
-
-
-def _attempt(p: Presentation, problem: Problem, text: str, verdict: Verdict) -> QuizAttempt:
-    return QuizAttempt(
-        user_id=p.user_id,
-        server_id=p.server_id,
-        presentation_token=p.token,
-        skill=problem.skill,
-        level=problem.level,
-        seed=problem.seed,
-        answer_text=text[:2000],
-        verdict=verdict.verdict,
-        mistake=verdict.mistake,
-    )
-
-
-def _gave_up(p: Presentation) -> _Grade:
-    """The solution (or a typed card's answer) shown: a lapse, no points."""
-    quality = srs.problem_quality(correct=False, gave_up=p.tries == 0, seconds=0, target_seconds=1)
-    return _Grade(quality, Credit.SOLUTION)
-
-
-def _duration(p: Presentation, now: dt.datetime, seconds: float | None) -> float:
-    """The answer time to log: a card or a give-up is measured from when the item was shown;
-    a button pressed weeks later is not a weeks-long answer (and would overflow the column)."""
-    if seconds is None:
-        seconds = max(0.0, (now - p.created_at).total_seconds())
-    return min(seconds, MAX_DURATION_S)
-
-
-def _practice(state: ItemState, user: User, today: dt.date) -> Practice | None:
-    """Judged on the state as stored, as `due_queue` judged it when it offered the item."""
-    if state.last_reviewed_at is not None and (
-        srs.local_day(state.last_reviewed_at, user.timezone, user.day_start_hour) == today
-    ):
-        return "today"
-    if state.introduced_day is not None and not _is_due(state, user, today):
-        return "early"
-    return None
-
-
-def _is_due(state: ItemState, user: User, today: dt.date) -> bool:
-    """Due on or before the user's study day `today` (FSRS's due instant counts by its day)."""
-    if state.scheduler == "fsrs" and state.due_at is not None:
-        return srs.local_day(state.due_at, user.timezone, user.day_start_hour) <= today
-    return state.due_day is None or state.due_day <= today
-
-
-def _interval_days(state: ItemState) -> int:
-    """The gap the item was last scheduled for: FSRS's own, else SM-2's interval."""
-    if state.scheduler == "fsrs" and state.due_at is not None and state.last_reviewed_at:
-        return round((state.due_at - state.last_reviewed_at).total_seconds() / 86400)
-    return state.interval
-
-
-def _snapshot(state: ItemState) -> dict[str, object]:
-    return {
-        "scheduler": state.scheduler,
-        "repetitions": state.repetitions,
-        "interval": state.interval,
-        "ease": state.ease,
-        "lapses": state.lapses,
-        "due_day": state.due_day.isoformat() if state.due_day else None,
-        "due_at": state.due_at.isoformat() if state.due_at else None,
-        "fsrs": state.fsrs_state,
-    }
-
-
-def _schedule(state: ItemState) -> Schedule:
-    return Schedule(
-        state.scheduler,
-        state.due_day,
-        state.due_at,
-        state.interval,
-        state.lapses,
-        state.leech_flagged,
-    )
 
 
 def _with(outcome: Outcome, **changes: object) -> Outcome:
