@@ -103,7 +103,10 @@ class PrefetchCursor:
         def run() -> _Result:
             return _drain(conn._conn.cursor(), lambda c: c.executemany(sql, parameters))
 
-        self._take(await conn._execute(run))
+        if _INLINE.get():  # a batch's rows by key (a grading's log rows and points)
+            self._take(run())
+        else:
+            self._take(await conn._execute(run))
         return self
 
     def _take(self, result: _Result) -> None:

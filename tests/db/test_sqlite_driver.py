@@ -103,12 +103,16 @@ async def test_a_statement_costs_one_thread_hop(
 
 
 async def _thread_of_statements(engine: AsyncEngine, *, keyed: bool) -> set[int]:
-    """Which threads ran a keyed transaction's statements (SQLite calls `tid()` where it runs)."""
+    """Which threads ran a keyed transaction's statements (SQLite calls `tid()` where it runs),
+    one row at a time and several at once (a batch of gradings' log rows)."""
     async with transaction(session_factory(engine), keyed=keyed) as session:
         first = (await session.execute(text("SELECT tid()"))).scalar_one()
         await session.execute(text("INSERT INTO t (name) VALUES (tid())"))
-        written = (await session.execute(text("SELECT name FROM t ORDER BY id DESC"))).scalar()
-        return {first, int(written)}
+        rows = [{"k": f"-{k}"} for k in range(3)]  # names are unique
+        await session.execute(text("INSERT INTO t (name) VALUES (tid() || :k)"), rows)
+        mine = text("SELECT name FROM t ORDER BY id DESC LIMIT 4")  # this transaction's
+        written = (await session.execute(mine)).scalars()
+        return {first, *(int(name.split("-")[0]) for name in written)}
 
 
 def _with_tid(engine: AsyncEngine) -> None:
@@ -128,7 +132,7 @@ async def test_keyed_transactions_run_on_the_loop_thread_others_hop(tmp_path: Pa
     hopped = await _thread_of_statements(engine, keyed=False)
     assert loop_thread not in hopped and len(hopped) == 1
     async with engine.connect() as conn:  # both transactions were written
-        assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 2
+        assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 8
     await engine.dispose()
 
 

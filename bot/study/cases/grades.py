@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from bot import srs
-from bot.db.models import ItemState, Presentation, QuizAttempt, ReviewLog, User
+from bot.db.models import ItemState, Presentation, User
 from bot.math.check import Verdict
 from bot.math.generator import Problem
 from bot.math.rules import Step
@@ -72,10 +72,20 @@ class Answer:
 
 @dataclass
 class Batch:
-    """What a batch of gradings read together, and the points they add up together."""
+    """What one grading, or a batch of them, read together (the item states) and writes
+    together when it settles (`GradingCases._settle`): quiz-log and review-log rows, one
+    statement each however many, and the points."""
 
-    states: dict[tuple[int, str], ItemState]
+    states: dict[tuple[int, str], ItemState] = field(default_factory=dict)
+    attempts: list[dict[str, object]] = field(default_factory=list)
+    logs: list[dict[str, object]] = field(default_factory=list)
     earned: list[points_rollup.Earned] = field(default_factory=list)
+
+    def attempted(self, token: str, text: str) -> bool:
+        """Whether this batch logs the same answer to the same presentation already."""
+        return any(
+            a["presentation_token"] == token and a["answer_text"] == text for a in self.attempts
+        )
 
 
 @dataclass(frozen=True)
@@ -106,39 +116,44 @@ def log_entry(
     state: ItemState | None,
     points: int,
     counted: bool,
-) -> ReviewLog:
+) -> dict[str, object]:
     """The review-log row of one grading; ``counted`` rows alone re-derive the schedule."""
-    return ReviewLog(
-        user_id=p.user_id,
-        server_id=p.server_id,
-        item_key=p.item_key,
-        kind=p.kind,
-        quality=quality,
-        rating=int(srs.fsrs_rating(quality)) if at.scheduler == "fsrs" else None,
-        scheduler=at.scheduler,
-        reviewed_at=at.now,
-        local_day=at.today,
-        duration_ms=int(seconds * 1000),
-        state_before=before,
-        state_after=snapshot(state) if state is not None else {},
-        points=points,
-        counted=counted,
-        presentation_token=p.token,
-    )
+    return {
+        "user_id": p.user_id,
+        "server_id": p.server_id,
+        "item_key": p.item_key,
+        "kind": p.kind,
+        "quality": quality,
+        "rating": int(srs.fsrs_rating(quality)) if at.scheduler == "fsrs" else None,
+        "scheduler": at.scheduler,
+        "reviewed_at": at.now,
+        "local_day": at.today,
+        "duration_ms": int(seconds * 1000),
+        "state_before": before,
+        "state_after": snapshot(state) if state is not None else {},
+        "points": points,
+        "counted": counted,
+        "presentation_token": p.token,
+    }
 
 
-def attempt_row(p: Presentation, problem: Problem, text: str, verdict: Verdict) -> QuizAttempt:
-    return QuizAttempt(
-        user_id=p.user_id,
-        server_id=p.server_id,
-        presentation_token=p.token,
-        skill=problem.skill,
-        level=problem.level,
-        seed=problem.seed,
-        answer_text=text[:2000],
-        verdict=verdict.verdict,
-        mistake=verdict.mistake,
-    )
+def attempt_row(
+    p: Presentation, problem: Problem, text: str, verdict: Verdict, at: dt.datetime
+) -> dict[str, object]:
+    """The quiz-log row of one typed answer (``text`` as stored: at most 2,000 characters),
+    at the service's time ``at``, as the review log's."""
+    return {
+        "user_id": p.user_id,
+        "server_id": p.server_id,
+        "presentation_token": p.token,
+        "skill": problem.skill,
+        "level": problem.level,
+        "seed": problem.seed,
+        "answer_text": text[:2000],
+        "verdict": verdict.verdict,
+        "mistake": verdict.mistake,
+        "created_at": at,
+    }
 
 
 def gave_up(p: Presentation) -> Grade:

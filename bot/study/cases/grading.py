@@ -8,13 +8,13 @@ import functools
 from collections.abc import Callable
 from dataclasses import replace
 
-from sqlalchemy import bindparam, select, tuple_
+from sqlalchemy import bindparam, insert, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import srs
 from bot.db.engine import transaction
-from bot.db.models import Card, ItemState, Presentation, QuizAttempt, User
+from bot.db.models import Card, ItemState, Presentation, QuizAttempt, ReviewLog, User
 from bot.db.upsert import insert_missing, insert_missing_each
 from bot.math import tasks
 from bot.math.generator import SKILLS, Problem
@@ -69,6 +69,9 @@ UNLOCK_INTERVAL = 6  # passing level n at an interval of at least this many days
 #: for about a millisecond per answer, and other students' requests wait that long.
 ANSWER_BATCH = 64
 _STATE_KEY = ("user_id", "item_key")
+# the log rows, inserted as plain rows: nothing reads them back in the transaction
+_ATTEMPT_INSERT = insert(QuizAttempt.__table__)
+_LOG_INSERT = insert(ReviewLog.__table__)
 # the item states of several (user, item) keys, locked in key order
 _STATES = (
     select(ItemState)
@@ -163,7 +166,7 @@ class GradingCases(ServiceBase):
                     results.append(StudyError(EXPIRED))
                 else:
                     results.append(await self._write_answer(session, p, answer, batch))
-            await self._settle(session, batch.earned)
+            await self._settle(session, batch)
         return results
 
     async def _states_for(
@@ -191,14 +194,25 @@ class GradingCases(ServiceBase):
             states.update({(s.user_id, s.item_key): s for s in created})
         return states
 
-    async def _settle(self, session: AsyncSession, earned: list[points_rollup.Earned]) -> None:
-        """End a grading (or a batch of them): write its log entries, add up its points."""
+    async def _settle(self, session: AsyncSession, batch: Batch) -> None:
+        """End a grading (or a batch of them): write its log rows, add up its points."""
+        await self._write_rows(session, batch)
+        await points_rollup.record_many(session, batch.earned)
+        batch.earned.clear()
+
+    async def _write_rows(self, session: AsyncSession, batch: Batch) -> None:
+        """Insert the batch's quiz-log and review-log rows so far: a statement each."""
         try:
+            if batch.attempts:
+                await session.execute(_ATTEMPT_INSERT, batch.attempts)
+            if batch.logs:
+                await session.execute(_LOG_INSERT, batch.logs)
             await session.flush()
         except IntegrityError:
             # the same presentation graded concurrently elsewhere: this attempt counts nothing
             raise AlreadyGraded from None
-        await points_rollup.record_many(session, earned)
+        batch.attempts.clear()
+        batch.logs.clear()
 
     async def _write_answer(
         self, session: AsyncSession, p: Presentation, answer: Answer, batch: Batch
@@ -209,30 +223,16 @@ class GradingCases(ServiceBase):
             return Outcome("already", verdict, steps=answer.steps)
         answer_text = answer.text[:2000]
         # a right answer grades the presentation at once, so it cannot have come before
-        repeated = (
-            None
-            if verdict.verdict == "correct"
-            else await session.scalar(_REPEATED, {"token": p.token, "text": answer_text})
+        repeated = verdict.verdict != "correct" and (
+            batch.attempted(p.token, answer_text)
+            or await session.scalar(_REPEATED, {"token": p.token, "text": answer_text}) is not None
         )
-        if repeated is None and p.kind == "skill" and problem is not None:
-            session.add(
-                QuizAttempt(
-                    user_id=p.user_id,
-                    server_id=p.server_id,
-                    presentation_token=p.token,
-                    skill=problem.skill,
-                    level=problem.level,
-                    seed=problem.seed,
-                    answer_text=answer_text,
-                    verdict=verdict.verdict,
-                    mistake=verdict.mistake,
-                    created_at=self.clock(),  # the service's time, as the review log's
-                )
-            )
+        if not repeated and p.kind == "skill" and problem is not None:
+            batch.attempts.append(attempt_row(p, problem, answer_text, verdict, self.clock()))
         if verdict.verdict == "invalid":
             return Outcome("invalid", verdict, can_retry=True)
         if verdict.verdict == "incorrect":
-            if repeated is None:  # the same wrong answer sent twice is one try
+            if not repeated:  # the same wrong answer sent twice is one try
                 p.tries += 1
             return Outcome("incorrect", verdict, can_retry=True)
         target = SKILLS[p.skill].target_seconds if p.skill else 30
@@ -269,17 +269,22 @@ class GradingCases(ServiceBase):
             p = await self._presentation(session, token, lock=True)
             if p.answered_at is not None or p.part != k:  # answered meanwhile (a double click)
                 return Outcome("already", verdict, part=k, parts=n)
-            session.add(attempt_row(p, problem, f"part {k + 1}: {text}", verdict))
+            batch = Batch()
+            batch.attempts.append(
+                attempt_row(p, problem, f"part {k + 1}: {text}", verdict, self.clock())
+            )
             p.part = k + 1
             if verdict.verdict != "correct":
                 p.tries += 1
             if k + 1 < n:
+                await self._settle(session, batch)
                 nxt = problem.parts[k + 1].prompt
                 return Outcome(
                     verdict.verdict, verdict, part=k, parts=n, next_part=nxt, right_answer=right
                 )
             grade = gave_up(p) if p.tries else self._first_try(p, problem, seconds)
-            result = await self._grade(session, p, grade, seconds)
+            result = await self._grade(session, p, grade, seconds, batch)
+            await self._settle(session, batch)
         status = "incorrect" if p.tries else "correct"
         return _with(
             result,
@@ -372,12 +377,12 @@ class GradingCases(ServiceBase):
         p.answered_at = now
         duration = answer_seconds(p, now, seconds)
         counted = practice is None
-        session.add(log_entry(p, at, quality, duration, before, state, points, counted))
-        earned = points_rollup.Earned(p.server_id, p.user_id, at.today, points, at.now)
-        if batch is None:
-            await self._settle(session, [earned])
-        else:
-            batch.earned.append(earned)
+        own = batch is None
+        batch = Batch() if batch is None else batch
+        batch.logs.append(log_entry(p, at, quality, duration, before, state, points, counted))
+        batch.earned.append(points_rollup.Earned(p.server_id, p.user_id, at.today, points, at.now))
+        if own:
+            await self._settle(session, batch)
         return Outcome(
             "graded",
             quality=quality,
@@ -407,6 +412,8 @@ class GradingCases(ServiceBase):
         practice = practice_reason(state, at.user, at.today)
         if practice is None and state.scheduler != at.scheduler and state.reviews:
             # the server's default changed, or this server's differs: re-derive, as a switch does
+            if batch is not None:  # the log is read: write what this batch logged so far
+                await self._write_rows(session, batch)
             await self._rederive(session, state, at.user, at.scheduler)
         return state, practice
 
