@@ -82,13 +82,16 @@ def _statement(
             insert = _INSERTS[dialect]
         except KeyError:
             raise NotImplementedError(f"no ON CONFLICT support for {dialect}") from None
-        statement = insert(model).values({name: bindparam(name) for name in names})
+        # the model's table, not the model: a plain Core statement, whose rows the ORM does
+        # not process one by one as an "ORM bulk insert" (a third of a batch's time)
+        table = model.__table__
+        statement = insert(table).values({name: bindparam(name) for name in names})
         if not column:
             statement = statement.on_conflict_do_nothing(index_elements=list(key))
             if column is None:  # RETURNING: a row when inserted, none on a conflict
-                statement = statement.returning(*(getattr(model, name) for name in key))
+                statement = statement.returning(*(table.c[name] for name in key))
         else:
-            added = getattr(model, column) + statement.excluded[column]
+            added = table.c[column] + statement.excluded[column]
             statement = statement.on_conflict_do_update(
                 index_elements=list(key), set_={column: added}
             )
