@@ -84,19 +84,6 @@ class Earned:
     now: dt.datetime
 
 
-async def record(
-    session: AsyncSession,
-    server_id: int | None,
-    user_id: int,
-    day: dt.date,
-    points: int,
-    now: dt.datetime,
-) -> None:
-    """Add a review's points, logged at ``now`` for study day ``day``, to the server's
-    rollups (in the caller's transaction)."""
-    await record_many(session, [Earned(server_id, user_id, day, points, now)])
-
-
 async def record_many(session: AsyncSession, earned: Iterable[Earned]) -> None:
     """Add several reviews' points to the rollups: three statements however many there are
     (a batch of gradings). Rows are summed per key first, so no statement adds to one row

@@ -37,14 +37,6 @@ RIGHT = Verdict("correct", "Correct!")
 WRONG = Verdict("incorrect", "Not quite.", mistake="power_rule_exponent")
 
 
-class Clock:
-    def __init__(self, start: dt.datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-
 @pytest.fixture(scope="module")
 def pool():
     with MathPool(workers=2, timeout=10.0) as p:
@@ -54,8 +46,8 @@ def pool():
 @pytest.fixture
 def service(session_factory, pool) -> StudyService:
     settings = Settings(database_url="sqlite+aiosqlite://", new_per_day=10, _env_file=None)
-    clock = Clock(dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC))
-    return StudyService(session_factory, pool, settings=settings, clock=clock, seeds=seeded())
+    now = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC)
+    return StudyService(session_factory, pool, settings=settings, clock=lambda: now, seeds=seeded())
 
 
 @pytest.fixture

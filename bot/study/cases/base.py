@@ -187,8 +187,7 @@ class ServiceBase(abc.ABC):
         p = (await session.execute(_PRESENTATION[lock], {"token": token})).scalar_one_or_none()
         if p is None:
             raise StudyError(EXPIRED)
-        if p.token not in self._shown_cache:
-            self._remember(p.token, Shown.of(p))
+        self._note(p)
         return p
 
     async def _presentations(
@@ -198,10 +197,14 @@ class ServiceBase(abc.ABC):
         lock shared rows in the same order); a token not found is left out."""
         params = {"tokens": sorted(tokens)}
         found = {p.token: p for p in (await session.execute(_PRESENTATIONS, params)).scalars()}
-        for token, p in found.items():
-            if token not in self._shown_cache:
-                self._remember(token, Shown.of(p))
+        for p in found.values():
+            self._note(p)
         return found
+
+    def _note(self, p: Presentation) -> None:
+        """Remember what a presentation read from the database shows (`_shown`)."""
+        if p.token not in self._shown_cache:
+            self._remember(p.token, Shown.of(p))
 
     def _remember(self, token: str, shown: Shown) -> None:
         """Keep what a token shows, at most SHOWN_CACHE of them (the oldest go first)."""

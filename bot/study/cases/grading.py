@@ -153,8 +153,8 @@ class GradingCases(ServiceBase):
     async def _write_answers(self, answers: list[Answer]) -> list[Outcome | BaseException]:
         """Write checked answers in one transaction, each as if it had come alone: what each
         needs is read for all at once (presentations, then item states, created first where a
-        right answer makes the first review), the log entries are flushed and the points
-        added up at the end. A grading that lost a race raises AlreadyGraded for the batch
+        right answer makes the first review), the log rows are written and the points added up
+        at the end. A grading that lost a race raises AlreadyGraded for the batch
         (the batcher then writes each alone)."""
         results: list[Outcome | BaseException] = []
         async with transaction(self.sessions, keyed=True) as session:
@@ -235,19 +235,8 @@ class GradingCases(ServiceBase):
             if not repeated:  # the same wrong answer sent twice is one try
                 p.tries += 1
             return Outcome("incorrect", verdict, can_retry=True)
-        target = SKILLS[p.skill].target_seconds if p.skill else 30
-        seconds = answer.seconds
-        if seconds is None:  # measured from when the item was shown
-            seconds = max(0.0, (self.clock() - p.created_at).total_seconds())
-        quality = srs.problem_quality(
-            correct=True,
-            first_try=p.tries == 0,
-            hinted=p.hinted,
-            seconds=seconds,
-            target_seconds=target,
-        )
-        earned = problem_credit(correct=True, first_try=p.tries == 0, hinted=p.hinted)
-        result = await self._grade(session, p, Grade(quality, earned), seconds, batch)
+        grade = self._right(p, answer.seconds)
+        result = await self._grade(session, p, grade, answer.seconds, batch)
         return _with(result, status="correct", verdict=verdict, steps=answer.steps)
 
     async def _submit_part(
@@ -282,7 +271,7 @@ class GradingCases(ServiceBase):
                 return Outcome(
                     verdict.verdict, verdict, part=k, parts=n, next_part=nxt, right_answer=right
                 )
-            grade = gave_up(p) if p.tries else self._first_try(p, problem, seconds)
+            grade = gave_up(p) if p.tries else self._right(p, seconds)
             result = await self._grade(session, p, grade, seconds, batch)
             await self._settle(session, batch)
         status = "incorrect" if p.tries else "correct"
@@ -296,14 +285,17 @@ class GradingCases(ServiceBase):
             right_answer=right,
         )
 
-    def _first_try(self, p: Presentation, problem: Problem, seconds: float | None) -> Grade:
-        target = SKILLS[problem.skill].target_seconds
+    def _right(self, p: Presentation, seconds: float | None) -> Grade:
+        """A right answer's grade: by tries, hints and time (measured from when the item was
+        shown unless given), against the skill's target time."""
+        target = SKILLS[p.skill].target_seconds if p.skill else 30
         if seconds is None:
             seconds = max(0.0, (self.clock() - p.created_at).total_seconds())
+        first = p.tries == 0
         quality = srs.problem_quality(
-            correct=True, first_try=True, hinted=p.hinted, seconds=seconds, target_seconds=target
+            correct=True, first_try=first, hinted=p.hinted, seconds=seconds, target_seconds=target
         )
-        return Grade(quality, problem_credit(correct=True, first_try=True, hinted=p.hinted))
+        return Grade(quality, problem_credit(correct=True, first_try=first, hinted=p.hinted))
 
     async def give_up(self, token: str, *, user_id: int | None = None) -> Outcome:
         """Show the solution: quality 1 after a wrong try, 0 when skipped outright."""
