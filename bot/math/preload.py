@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import warnings
 
 import matplotlib.backends.backend_agg
 import matplotlib.figure  # noqa: F401
@@ -25,6 +26,13 @@ import sympy
 from bot.math import charts, check, generator, render, tasks  # noqa: F401
 
 log = logging.getLogger(__name__)
+
+# The server may have imported the program's main module by name (`workers._server_preload`), so
+# a worker rerunning it as __mp_main__ finds it loaded already: that is the point, not a fault.
+# Workers inherit this filter.
+warnings.filterwarnings(
+    "ignore", message=r".* found in sys\.modules after import of package", category=RuntimeWarning
+)
 
 
 def _warm() -> None:

@@ -27,6 +27,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
@@ -48,11 +49,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 #: Imported by every worker before it takes tasks; already loaded when the fork server has
-#: preloaded :data:`_SERVER_PRELOAD`, so this only matters where there is no fork server.
+#: preloaded :func:`_server_preload`, so this only matters where there is no fork server.
 _REQUIRED_MODULES = ("sympy", "mpmath")
 _OPTIONAL_MODULES = ("matplotlib", "matplotlib.figure", "matplotlib.backends.backend_agg")
-#: What the fork server imports once before forking any worker.
-_SERVER_PRELOAD = ["__main__", "bot.math.preload"]
 
 _WORKER_NICENESS = 5  # keep the bot process (event loop) ahead of a busy worker
 _MAX_DEFAULT_WORKERS = 4  # each worker may use up to memory_limit_mb; be frugal on big hosts
@@ -71,6 +70,27 @@ def _default_workers() -> int:
     return max(2, min(os.cpu_count() or 2, _MAX_DEFAULT_WORKERS))
 
 
+def _server_preload() -> list[str]:
+    """What the fork server imports once before forking any worker: the engine
+    (`bot.math.preload`, whose final ``gc.freeze()`` covers what came before it) and the
+    program's main module, by name when it was started as ``python -m NAME``.
+
+    Every worker runs the main module again (as ``__mp_main__``) before its first task, so
+    that functions defined there unpickle. The fork server was meant to load it once for all
+    (``"__main__"`` in the preload list), but on the Pythons we support it never does (CPython
+    gh-126631, fixed only in later 3.13 releases): a worker started while the bot ran as
+    ``python -m bench.verdict_bench`` spent 0.7 s importing the study layer again, and a
+    recycled worker left the queue unserved that long. Importing the module by name in the
+    server puts everything it imports there once; a worker's rerun then finds it loaded.
+    ``NAME.__main__`` modules are never rerun, and a script run by path (the ``derivbot``
+    entry point) imports only the light ``bot.cli``.
+    """
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    name = getattr(spec, "name", None)
+    rerun = bool(name) and name != "__main__" and not name.endswith(".__main__")
+    return ["__main__", *([name] if rerun else []), "bot.math.preload"]
+
+
 def _mp_context() -> Any:
     """The fork server where there is one (POSIX), else the platform's default.
 
@@ -82,7 +102,7 @@ def _mp_context() -> Any:
     """
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(_SERVER_PRELOAD)  # no effect once the server runs
+        context.set_forkserver_preload(_server_preload())  # no effect once the server runs
         return context
     return multiprocessing.get_context()  # pragma: no cover - Windows: spawn
 

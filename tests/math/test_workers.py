@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import json
 import os
 import pickle
 import signal
+import subprocess
 import sys
 import time
 from collections.abc import Awaitable
@@ -373,3 +375,29 @@ def test_a_worker_does_not_carry_the_bots_heap() -> None:
         worker = math_pool.run(pid)
         assert _own_memory_mb(worker) < 40
     assert len(ballast) == 1_000_000
+
+
+def test_workers_of_a_python_m_program_find_its_imports_loaded(tmp_path: Path) -> None:
+    """Every worker runs the program's main module again before its first task. Python 3.11's
+    fork server never loads it (CPython gh-126631), so a worker of ``python -m
+    bench.verdict_bench`` imported the study layer again: 0.7 s during which a recycled
+    worker served nobody. The server now imports the main module once; workers find its
+    imports there, functions defined in it still run, and nothing is printed about it."""
+    notes = tmp_path / "imports"
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "DERIVBOT_PROBE_IMPORTS": str(notes), "PYTHONWARNINGS": "default"}
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.math.main_probe"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    workers = set(json.loads(done.stdout))
+    importers = [int(line) for line in notes.read_text().split()]
+    assert len(workers) == 3  # recycled after each task: three fresh workers
+    assert not workers & set(importers), "a worker imported the main module's dependencies"
+    assert len(importers) == 2  # the program itself and the fork server
+    assert "Warning" not in done.stderr
