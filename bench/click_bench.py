@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import sympy as sp
-from sqlalchemy import event, text
+from sqlalchemy import event
 
+from bench import reset_postgres
 from bot import srs
 from bot.config import Settings
 from bot.db import migrate
@@ -107,19 +108,10 @@ def run() -> dict[str, object]:
         result.update({f"SQLite: {k}": v for k, v in asyncio.run(_measure(url)).items()})
     postgres = os.environ.get("DERIVBOT_BENCH_POSTGRES_URL")
     if postgres:
-        asyncio.run(_reset(postgres))
+        asyncio.run(reset_postgres(postgres))
         migrate.upgrade(postgres)
         result.update({f"PostgreSQL: {k}": v for k, v in asyncio.run(_measure(postgres)).items()})
     return result
-
-
-async def _reset(url: str) -> None:
-    """An empty schema: each run starts from nothing."""
-    engine = create_engine(url)
-    async with engine.begin() as conn:
-        await conn.execute(text("DROP SCHEMA public CASCADE"))
-        await conn.execute(text("CREATE SCHEMA public"))
-    await engine.dispose()
 
 
 if __name__ == "__main__":

@@ -11,7 +11,10 @@ the cogs do. Measured from the moment all answers are in:
   student before, as it was sent only with the picture.
 
 ``DERIVBOT_BENCH_BURSTS`` (default "200,1000") says how many answer at once; the pool has
-``DERIVBOT_BENCH_WORKERS`` workers (default: the machine's, as the bot sizes it).
+``DERIVBOT_BENCH_WORKERS`` workers (default: the machine's, as the bot sizes it). The database
+is a new SQLite file; PostgreSQL runs too when ``DERIVBOT_BENCH_POSTGRES_URL`` names a database
+it may empty. What each student types is written before the clock starts: it is the
+student's share, not the bot's.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from pathlib import Path
 
 import sympy as sp
 
+from bench import reset_postgres
 from bot.config import Settings
 from bot.db import migrate
 from bot.db.engine import create_engine, session_factory
@@ -49,21 +53,18 @@ async def _burst(service: StudyService, pool: MathPool, n: int, first: int) -> d
     for k in range(n):  # set-up, not measured
         user = await service.user_for_discord(first + k, f"s{first + k}")
         presented = await service.present(user, f"skill:{SKILLS[k % len(SKILLS)]}:1")
-        shown.append((user, presented))
+        shown.append((user, presented.token, sp.sstr(presented.problem.answer)))
     text_at: list[float] = []
     picture_at: list[float] = []
     fired = time.perf_counter()
 
-    async def answer(user: int, presented) -> None:
-        problem = presented.problem
-        outcome = await service.submit_answer(
-            presented.token, sp.sstr(problem.answer), user_id=user
-        )
+    async def answer(user: int, token: str, typed: str) -> None:
+        outcome = await service.submit_answer(token, typed, user_id=user)
         text_at.append(time.perf_counter() - fired)
         await tasks.arender(pool, wording.solution_lines(outcome.steps), theme="dark")
         picture_at.append(time.perf_counter() - fired)
 
-    await asyncio.gather(*(answer(user, p) for user, p in shown))
+    await asyncio.gather(*(answer(*student) for student in shown))
     return {
         f"{n} at once: text verdict p50 (s)": _pct(text_at, 50),
         f"{n} at once: text verdict p99 (s)": _pct(text_at, 99),
@@ -93,7 +94,14 @@ def run() -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'verdict.db'}"
         migrate.upgrade(url)
-        return asyncio.run(_measure(url))
+        result = asyncio.run(_measure(url))
+    postgres = os.environ.get("DERIVBOT_BENCH_POSTGRES_URL")
+    if postgres:
+        asyncio.run(reset_postgres(postgres))
+        migrate.upgrade(postgres)
+        measured = asyncio.run(_measure(postgres))
+        result.update({f"PostgreSQL: {k}": v for k, v in measured.items() if k != "workers"})
+    return result
 
 
 if __name__ == "__main__":
