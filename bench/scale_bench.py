@@ -44,7 +44,15 @@ def _ts(at: dt.datetime) -> str:
     return at.astimezone(dt.UTC).replace(tzinfo=None).isoformat(sep=" ")
 
 
-def _fill(path: Path) -> None:
+def fill(
+    path: Path,
+    students: int = STUDENTS,
+    log_rows: int = LOG_ROWS,
+    items: int = ITEMS,
+    due: int = DUE,
+) -> None:
+    """A server's history in the migrated SQLite database at ``path`` (students 1 to
+    ``students``, Discord ids from 10,001); `verdict_bench` fills a larger one with it."""
     rng = random.Random(5)
     con = sqlite3.connect(path)
     con.execute("PRAGMA journal_mode = WAL")
@@ -54,18 +62,18 @@ def _fill(path: Path) -> None:
         con.execute("INSERT INTO servers (id, discord_guild_id, name) VALUES (1, 1, 'school')")
         con.executemany(
             "INSERT INTO users (id, discord_id, display_name, created_at) VALUES (?, ?, ?, ?)",
-            [(u, 10_000 + u, f"s{u}", _ts(NOW)) for u in range(1, STUDENTS + 1)],
+            [(u, 10_000 + u, f"s{u}", _ts(NOW)) for u in range(1, students + 1)],
         )
         con.executemany(
             "INSERT INTO memberships (user_id, server_id, joined_at) VALUES (?, 1, ?)",
-            [(u, _ts(NOW)) for u in range(1, STUDENTS + 1)],
+            [(u, _ts(NOW)) for u in range(1, students + 1)],
         )
 
         def logs():
-            for k in range(LOG_ROWS):
+            for k in range(log_rows):
                 day = today - dt.timedelta(days=rng.randrange(DAYS))
                 yield (
-                    rng.randint(1, STUDENTS),
+                    rng.randint(1, students),
                     f"skill:power:{k % 3 + 1}",
                     _ts(dt.datetime.combine(day, dt.time(12), dt.UTC)),
                     day.isoformat(),
@@ -79,10 +87,10 @@ def _fill(path: Path) -> None:
             " VALUES (?, 1, ?, 'skill', 5, 'sm2', ?, ?, '{}', ?, 1, ?)",
             logs(),
         )
-        skills = [f"skill:s{k}:1" for k in range(ITEMS)]
+        skills = [f"skill:s{k}:1" for k in range(items)]
 
         def states():
-            for u in range(1, STUDENTS + 1):
+            for u in range(1, students + 1):
                 for key in skills:
                     due = today + dt.timedelta(days=rng.randint(-5, 20))
                     yield (u, key, key.split(":")[1], due.isoformat())
@@ -97,7 +105,7 @@ def _fill(path: Path) -> None:
         con.executemany(
             'INSERT INTO reminders (user_id, local_time, timezone, "where", next_fire_at)'
             " VALUES (?, '07:00', 'UTC', 'dm', ?)",
-            [(u, _ts(NOW - dt.timedelta(minutes=1))) for u in range(1, DUE + 1)],
+            [(u, _ts(NOW - dt.timedelta(minutes=1))) for u in range(1, due + 1)],
         )
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
         if "server_points" in tables:  # what migration 0011_perf does for an existing log
@@ -177,7 +185,7 @@ def run() -> dict[str, object]:
         path = Path(tmp) / "scale.db"
         url = f"sqlite+aiosqlite:///{path}"
         migrate.upgrade(url)
-        _fill(path)
+        fill(path)
         result = {
             "students, review-log rows, due reminders": f"{STUDENTS}, {LOG_ROWS}, {DUE}",
             **asyncio.run(_measure(url)),

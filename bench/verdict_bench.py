@@ -13,8 +13,10 @@ the cogs do. Measured from the moment all answers are in:
 ``DERIVBOT_BENCH_BURSTS`` (default "200,1000") says how many answer at once; the pool has
 ``DERIVBOT_BENCH_WORKERS`` workers (default: the machine's, as the bot sizes it). The database
 is a new SQLite file; PostgreSQL runs too when ``DERIVBOT_BENCH_POSTGRES_URL`` names a database
-it may empty. What each student types is written before the clock starts: it is the
-student's share, not the bot's.
+it may empty. ``DERIVBOT_BENCH_HISTORY`` students (default 0) already have a history in the
+SQLite database (`scale_bench.fill`: 300 item states and 100 review-log rows each, so 10,000
+give the issue's 3 M states and 1 M log rows). What each student types is written before the
+clock starts: it is the student's share, not the bot's.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from pathlib import Path
 
 import sympy as sp
 
-from bench import reset_postgres
+from bench import reset_postgres, scale_bench
 from bot.config import Settings
 from bot.db import migrate
 from bot.db.engine import create_engine, session_factory
@@ -40,6 +42,7 @@ BURSTS = [int(n) for n in os.environ.get("DERIVBOT_BENCH_BURSTS", "200,1000").sp
 WORKERS = (
     int(os.environ["DERIVBOT_BENCH_WORKERS"]) if "DERIVBOT_BENCH_WORKERS" in os.environ else None
 )
+HISTORY = int(os.environ.get("DERIVBOT_BENCH_HISTORY", "0"))
 SKILLS = ["power", "sum", "chain", "product", "trig"]
 
 
@@ -94,6 +97,8 @@ def run() -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'verdict.db'}"
         migrate.upgrade(url)
+        if HISTORY:
+            scale_bench.fill(Path(tmp) / "verdict.db", HISTORY, 100 * HISTORY, 300, 0)
         result = asyncio.run(_measure(url))
     postgres = os.environ.get("DERIVBOT_BENCH_POSTGRES_URL")
     if postgres:

@@ -220,3 +220,11 @@ async def test_a_killed_copy_run_again_completes(seeded_sqlite: str, empty_db_ur
     )
     assert again == 0
     assert all(c.ok for c in await copying.verify(seeded_sqlite, empty_db_url))
+
+
+def test_copy_help_states_the_batch_the_copy_uses(capsys: pytest.CaptureFixture[str]) -> None:
+    """The parser names the default without importing the database layer (a quick --help), so
+    it repeats `copying.BATCH`: a change to one must show in the other."""
+    with pytest.raises(SystemExit):
+        main(["db", "copy", "--help"])
+    assert f"(default {copying.BATCH})" in capsys.readouterr().out

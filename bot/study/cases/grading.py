@@ -8,7 +8,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import replace
 
-from sqlalchemy import bindparam, insert, select, tuple_
+from sqlalchemy import Select, and_, bindparam, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -72,13 +72,21 @@ _STATE_KEY = ("user_id", "item_key")
 # the log rows, inserted as plain rows: nothing reads them back in the transaction
 _ATTEMPT_INSERT = insert(QuizAttempt.__table__)
 _LOG_INSERT = insert(ReviewLog.__table__)
-# the item states of several (user, item) keys, locked in key order
-_STATES = (
-    select(ItemState)
-    .where(tuple_(ItemState.user_id, ItemState.item_key).in_(bindparam("keys", expanding=True)))
-    .order_by(ItemState.user_id, ItemState.item_key)
-    .with_for_update()
-)
+
+
+def _states(keys: list[tuple[int, str]]) -> Select[tuple[ItemState]]:
+    """The item states of several (user, item) keys, locked in key order.
+
+    One index lookup per key, OR-ed: SQLite read ``(user_id, item_key) IN (VALUES ...)`` by
+    scanning the whole table (0.4 s a batch at 3 M states), and a superset such as ``user_id
+    IN (...) AND item_key IN (...)`` would lock other students' rows on PostgreSQL."""
+    match = or_(*(and_(ItemState.user_id == user, ItemState.item_key == key) for user, key in keys))
+    return (
+        select(ItemState)
+        .where(match)
+        .order_by(ItemState.user_id, ItemState.item_key)
+        .with_for_update()
+    )
 
 
 class GradingCases(ServiceBase):
@@ -177,9 +185,7 @@ class GradingCases(ServiceBase):
         keys = sorted({(p.user_id, p.item_key) for p in found.values()})
         if not keys:
             return {}
-        states = {
-            (s.user_id, s.item_key): s for s in await session.scalars(_STATES, {"keys": keys})
-        }
+        states = {(s.user_id, s.item_key): s for s in await session.scalars(_states(keys))}
         fresh = {}
         for answer in answers:
             p = found.get(answer.token)
@@ -190,7 +196,7 @@ class GradingCases(ServiceBase):
             fresh[(p.user_id, p.item_key)] = fresh_state(p, self.scheduler_of(p))
         if fresh:
             await insert_missing_each(session, ItemState, _STATE_KEY, list(fresh.values()))
-            created = await session.scalars(_STATES, {"keys": sorted(fresh)})
+            created = await session.scalars(_states(sorted(fresh)))
             states.update({(s.user_id, s.item_key): s for s in created})
         return states
 
