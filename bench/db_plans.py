@@ -63,10 +63,11 @@ class Capture:
         event.listen(sync, "before_cursor_execute", self._before)
         event.listen(sync, "after_cursor_execute", self._after)
 
-    def _before(self, _conn, _cursor, sql, params, _context, _many) -> None:
+    def _before(self, _conn, _cursor, sql, params, _context, many) -> None:
         self._started.append(time.perf_counter())
         if self.label and not sql.lstrip().upper().startswith(("BEGIN", "PRAGMA", "SAVEPOINT")):
-            self.statements.append(Statement(self.label, sql, params))
+            # an executemany (a batch's log rows) is planned with its first row's values
+            self.statements.append(Statement(self.label, sql, params[0] if many else params))
 
     def _after(self, _conn, _cursor, sql, _params, _context, _many) -> None:
         elapsed = (time.perf_counter() - self._started.pop()) * 1000
