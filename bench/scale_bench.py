@@ -49,10 +49,11 @@ def fill(
     students: int = STUDENTS,
     log_rows: int = LOG_ROWS,
     items: int = ITEMS,
-    due: int = DUE,
+    due: int | None = None,
 ) -> None:
     """A server's history in the migrated SQLite database at ``path`` (students 1 to
     ``students``, Discord ids from 10,001); `verdict_bench` fills a larger one with it."""
+    due = min(students, DUE if due is None else due)
     rng = random.Random(5)
     con = sqlite3.connect(path)
     con.execute("PRAGMA journal_mode = WAL")

@@ -77,13 +77,16 @@ def _server_preload() -> list[str]:
 
     Every worker runs the main module again (as ``__mp_main__``) before its first task, so
     that functions defined there unpickle. The fork server was meant to load it once for all
-    (``"__main__"`` in the preload list), but on the Pythons we support it never does (CPython
-    gh-126631, fixed only in later 3.13 releases): a worker started while the bot ran as
-    ``python -m bench.verdict_bench`` spent 0.7 s importing the study layer again, and a
+    (``"__main__"`` in the preload list), but before CPython's fix of gh-126631 (3.14, and a
+    late 3.13 release) it never does: a worker started while the bot ran as ``python -m
+    bench.verdict_bench`` on 3.11 spent 0.65-1.0 s importing the study layer again, and a
     recycled worker left the queue unserved that long. Importing the module by name in the
-    server puts everything it imports there once; a worker's rerun then finds it loaded.
-    ``NAME.__main__`` modules are never rerun, and a script run by path (the ``derivbot``
-    entry point) imports only the light ``bot.cli``.
+    server puts everything it imports there once; a worker's rerun then finds it loaded (on a
+    fixed Python the server merely runs the module twice). ``NAME.__main__`` modules are never
+    rerun, and a script run by path (the ``derivbot`` entry point) imports only the light
+    ``bot.cli``. The module runs in the server as it runs in every worker anyway: what a
+    program does at import, outside its ``__name__ == "__main__"`` guard, must be cheap and
+    safe there (a failure other than ImportError stops the server, as it would each worker).
     """
     spec = getattr(sys.modules.get("__main__"), "__spec__", None)
     name = getattr(spec, "name", None)

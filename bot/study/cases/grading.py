@@ -79,7 +79,7 @@ def _states(keys: list[tuple[int, str]]) -> Select[tuple[ItemState]]:
 
     One index lookup per key, OR-ed: SQLite read ``(user_id, item_key) IN (VALUES ...)`` by
     scanning the whole table (0.4 s a batch at 3 M states), and a superset such as ``user_id
-    IN (...) AND item_key IN (...)`` would lock other students' rows on PostgreSQL."""
+    IN (...) AND item_key IN (...)`` would lock the batch's students' other rows on PostgreSQL."""
     match = or_(*(and_(ItemState.user_id == user, ItemState.item_key == key) for user, key in keys))
     return (
         select(ItemState)
