@@ -400,4 +400,6 @@ def test_workers_of_a_python_m_program_find_its_imports_loaded(tmp_path: Path) -
     assert len(workers) == 3  # recycled after each task: three fresh workers
     assert not workers & set(importers), "a worker imported the main module's dependencies"
     assert len(importers) == 2  # the program itself and the fork server
-    assert "Warning" not in done.stderr
+    # runpy's warning about a main module found loaded (other libraries' deprecation notices,
+    # shown by PYTHONWARNINGS=default with the lowest versions, are not this test's concern)
+    assert "found in sys.modules after import of package" not in done.stderr
