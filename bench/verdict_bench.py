@@ -95,10 +95,11 @@ async def _measure(url: str) -> dict[str, object]:
 
 def run() -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite+aiosqlite:///{Path(tmp) / 'verdict.db'}"
+        path = Path(tmp) / "verdict.db"
+        url = f"sqlite+aiosqlite:///{path}"
         migrate.upgrade(url)
         if HISTORY:
-            scale_bench.fill(Path(tmp) / "verdict.db", HISTORY, 100 * HISTORY, 300, 0)
+            scale_bench.fill(path, HISTORY, 100 * HISTORY, 300, 0)
         result = asyncio.run(_measure(url))
     postgres = os.environ.get("DERIVBOT_BENCH_POSTGRES_URL")
     if postgres:
