@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import gc
+import threading
+import time
+
 import pytest
 import sympy as sp
 
@@ -276,6 +280,70 @@ def test_diagnosis_gives_up_within_its_cpu_budget(monkeypatch: pytest.MonkeyPatc
     assert diagnose(wrong, sp.diff(f, x), x, f) is None
 
 
+def _burn(seconds: float) -> None:
+    """Spend `seconds` of this thread's CPU time."""
+    end = time.thread_time() + seconds
+    while time.thread_time() < end:
+        pass
+
+
+def test_a_garbage_collection_during_the_search_is_not_charged_to_its_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A full collection over a big heap (a long-running process) can start in the middle of a
+    diagnosis; the student's slip is still named. Here one starts at the search's first
+    comparison, made slow by a callback."""
+    import bot.math.diagnosis as diagnosis
+
+    monkeypatch.setattr(diagnosis, "BUDGET_S", 0.25)
+    compare = diagnosis.compare
+    collected = {"done": False}
+
+    def slow_collection(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            _burn(0.3)
+
+    def compare_after_a_collection(*args, **kwargs):
+        if not collected["done"]:
+            collected["done"] = True
+            gc.callbacks.append(slow_collection)
+            try:
+                gc.collect()
+            finally:
+                gc.callbacks.remove(slow_collection)
+        return compare(*args, **kwargs)
+
+    monkeypatch.setattr(diagnosis, "compare", compare_after_a_collection)
+    f = parse("x^2 sin x").expr
+    found = diagnose(parse("2x sin x").expr, sp.diff(f, x), x, f)
+    assert collected["done"]
+    assert found is not None and found.code == "product"
+
+
+def test_other_threads_work_is_not_charged_to_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The budget is the diagnosis's own CPU time: a bot's other threads busy at the same time
+    (here one burns while the search waits on it) do not cut the search short."""
+    import bot.math.diagnosis as diagnosis
+
+    monkeypatch.setattr(diagnosis, "BUDGET_S", 0.25)
+    compare = diagnosis.compare
+    busy = {"done": False}
+
+    def compare_while_another_thread_works(*args, **kwargs):
+        if not busy["done"]:
+            busy["done"] = True
+            other = threading.Thread(target=_burn, args=(0.3,))
+            other.start()
+            other.join()
+        return compare(*args, **kwargs)
+
+    monkeypatch.setattr(diagnosis, "compare", compare_while_another_thread_works)
+    f = parse("x^2 sin x").expr
+    found = diagnose(parse("2x sin x").expr, sp.diff(f, x), x, f)
+    assert busy["done"]
+    assert found is not None and found.code == "product"
+
+
 def test_a_rule_named_without_its_part_says_which_part() -> None:
     f = parse("e^(x/(x^2+1))").expr
     verdict = check_answer(sp.diff(f, x), "e^(x/(x^2+1)) * 1/(2x)", function=f)
@@ -328,14 +396,13 @@ def test_sign_is_named_when_the_search_runs_out_of_time(monkeypatch: pytest.Monk
     f' with the wrong sign must still be named."""
     import bot.math.diagnosis as diagnosis
 
-    class Clock:  # the deadline and one comparison in time, then the budget is spent
-        calls = 0
+    calls = []
 
-        def process_time(self) -> float:
-            self.calls += 1
-            return 0.0 if self.calls <= 2 else 10.0
+    def clock() -> float:  # the deadline and one comparison in time, then the budget is spent
+        calls.append(1)
+        return 0.0 if len(calls) <= 2 else 10.0
 
-    monkeypatch.setattr(diagnosis, "time", Clock())
+    monkeypatch.setattr(diagnosis, "own_cpu", clock)
     f = parse("x^3 + sin(x) + arctan(x)").expr
     mistake = diagnose(-sp.diff(f, x), sp.diff(f, x), x, f)
     assert mistake is not None and mistake.code == "sign"

@@ -9,13 +9,13 @@ functions given by a teacher, since the rule tree is the shape of f itself.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import lru_cache
 
 import sympy as sp
 
+from bot.math.diagnosis.clock import own_cpu
 from bot.math.diagnosis.differ import Bug, Differ, nth
 from bot.math.diagnosis.mistakes import Found, Mistake, constant_as_variable, mistakes_at, show
 from bot.math.equivalence import compare
@@ -87,8 +87,8 @@ _LAST = frozenset(
 # 2ˣ for 2ˣ the ln 2; otherwise it is "not differentiated", however the shape may coincide.
 _COPY_SLIPS = frozenset({"chain", "exp_no_ln"})
 # A diagnosis that takes more CPU time than this gives up (the answer is then just "not
-# quite"): CPU time, so the verdict does not depend on how busy the machine is, and well inside
-# the worker's wall-clock limit (MATH_TIMEOUT, 2 s).
+# quite"): its own CPU time (`clock.own_cpu`), so the verdict does not depend on how busy the
+# machine or the process is, and well inside the worker's wall-clock limit (MATH_TIMEOUT, 2 s).
 BUDGET_S = 0.5
 
 
@@ -196,10 +196,10 @@ def diagnose(
     the codes of the drilled skill, named first when a slip fits more than one rule.
     """
     t = transform or (lambda d: d)
-    deadline = time.process_time() + BUDGET_S
+    deadline = own_cpu() + BUDGET_S
 
     def same(candidate: sp.Expr) -> bool:
-        if time.process_time() > deadline:
+        if own_cpu() > deadline:
             raise _OutOfTime
         try:
             return compare(t(candidate), answer, var).equal is True
