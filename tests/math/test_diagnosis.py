@@ -157,6 +157,11 @@ WRONG_FORMULA = [
     ("x^6", "6x^7", "power", "not raise it to 7"),
     ("x^(-2)", "-2x^(-1)", "power", "to -3, not raise it to -1"),
     ("1/x^3", "-3/x^2", "power", "to -4"),
+    # the exponent brought down and the power dropped (x³ → 3), in one term or in all
+    ("x^3", "3", "power", "3·x^2, not just 3"),
+    ("5x^4", "20", "power", "4·x^3, not just 4"),
+    ("x^3 + sin x", "3 + cos x", "power", "Power rule on x^3"),
+    ("x^3 + x^2", "5", "power", "in every power"),
     # a constant treated as a variable
     ("pi^2", "2pi", "constant", "pi^2 is a constant, so its derivative is 0, not 2·pi"),
     ("e^3", "3e^2", "constant", "its derivative is 0, not 3·exp(2)"),

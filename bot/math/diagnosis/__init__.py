@@ -65,6 +65,8 @@ _EVERYWHERE = {
     "exponent n, not n − 1: (xⁿ)' = n·xⁿ⁻¹.",
     "power_raised": "Power rule, in every power: lower the exponent by one, not raise it: "
     "(xⁿ)' = n·xⁿ⁻¹.",
+    "power_dropped": "Power rule, in every power: the exponent comes down in front and the "
+    "power stays, lowered by one: (xⁿ)' = n·xⁿ⁻¹, not n.",
     "constant": "The derivative of a constant is 0: drop the constant terms.",
     "product_both": "The derivative of a product is not the product of the derivatives: "
     "(fg)' = f'g + fg'.",
@@ -78,6 +80,7 @@ _LAST = frozenset(
     {
         "power_not_lowered",
         "power_not_down",
+        "power_dropped",
         "constant_multiple",
         "term_kept",
         "term_sign",

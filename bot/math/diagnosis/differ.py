@@ -266,6 +266,8 @@ class Differ:
             return (n - 1) * b ** (n - 1) * inner
         if self.hit(e, "power_raised"):
             return n * b ** (n + 1) * inner
+        if self.hit(e, "power_dropped"):  # the exponent came down and the power went: x³ → 3
+            return n * inner
         if self.hit(e, "power_flipped"):  # n − 1 worked out as 1 − n: (2/3)x^(1/3)
             return n * b ** (1 - n) * inner
         if self.hit(e, "power_negated"):  # the exponent's sign flipped: (1/3)x^(-1/3)

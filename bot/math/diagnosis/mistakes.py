@@ -230,6 +230,11 @@ def _power_rule_mistakes(e: sp.Expr, b: sp.Expr, n: sp.Expr, x: sp.Symbol) -> It
         ("power_raised", f"lower the exponent by one, to {lower}, not raise it to {show(n + 1)}."),
     ):
         yield Bug(e, kind), None, Mistake("power", on + text)
+    if n != 1:
+        right = show(n * b ** (n - 1))
+        text = f"the exponent comes down in front and the power stays, lowered by one: {right}, "
+        text += f"not just {show(n)}."
+        yield Bug(e, "power_dropped"), None, Mistake("power", on + text)
     wrong = [("power_flipped", 1 - n)] if n not in (0, 1) else []
     if n.is_number and not n.is_integer:
         wrong.append(("power_negated", -n))
