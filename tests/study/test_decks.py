@@ -398,7 +398,9 @@ def test_alias_bomb_is_rejected_quickly() -> None:
     bomb = "\n".join(lines) + "\n"
     start = time.perf_counter()
     err = load_error(bomb)
-    assert time.perf_counter() - start < 1.0
+    # a guard against expansion (9^11 nodes: hours, or the memory gone), not a speed goal, so
+    # generous enough for a loaded CI machine
+    assert time.perf_counter() - start < 10.0
     assert err.line == 2 and "alias" in err.message
     # Even one harmless alias is refused: decks are plain data.
     harmless = GOOD.replace("back: 1/x", "back: &b 1/x")
