@@ -349,6 +349,31 @@ def test_other_threads_work_is_not_charged_to_the_budget(monkeypatch: pytest.Mon
     assert found is not None and found.code == "product"
 
 
+@pytest.mark.parametrize(
+    ("answer", "code"),
+    [
+        ("-4x - 4/sqrt(1-x^2)", "not_differentiated"),  # the term -4x kept as it was
+        ("4 - 4/sqrt(1-x^2)", "sign"),
+        ("-4", "constant_multiple"),
+    ],
+)
+def test_slips_beside_inverse_trig_terms_are_named_without_walking_the_grid(
+    answer: str, code: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many variants of f = -4x + arccos x - 3 arcsin x have no real domain (arccos' given as
+    1/sqrt(x^2-1) beside arcsin' = 1/sqrt(1-x^2)); each once cost the search a walk of the fine
+    grid and a simplification, 0.3 s apiece, and the slips tried last ran out of budget."""
+    import bot.math.equivalence as equivalence
+
+    walked = []
+    monkeypatch.setattr(equivalence, "_grid_points", lambda c: walked.append(c) or [])
+    f = parse("-4x + arccos(x) - 3 arcsin(x)").expr
+    verdict = check_answer(sp.diff(f, x), answer, function=f)
+    assert verdict.verdict == "incorrect"
+    assert verdict.mistake == code, verdict.diagnosis
+    assert walked == []
+
+
 def test_a_rule_named_without_its_part_says_which_part() -> None:
     f = parse("e^(x/(x^2+1))").expr
     verdict = check_answer(sp.diff(f, x), "e^(x/(x^2+1)) * 1/(2x)", function=f)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
-from bot.math.equivalence import compare, compare_many
+import bot.math.equivalence as equivalence
+from bot.math.equivalence import apart, compare, compare_many
 from bot.math.parser import parse
 
 x = sp.Symbol("x")
@@ -137,6 +138,40 @@ def test_domains_the_usual_points_miss() -> None:
     assert same("4/sqrt(1-(4x-5)^2)", "0") is False
     assert same("1/sqrt(x^2-900)", "1/(sqrt(x-30)sqrt(x+30))") is False  # undefined for x < -30
     assert same("1/sqrt(x^2-900)", "(x^2-900)^(-1/2)") is True
+
+
+@pytest.mark.parametrize(("expected", "answer"), EQUAL)
+def test_equal_forms_are_never_told_apart(expected: str, answer: str) -> None:
+    """`apart` is a shortcut in front of `compare`: it never parts what compare calls equal."""
+    assert apart(parse(expected).expr, parse(answer).expr, x) is False
+    assert apart(parse(answer).expr, parse(expected).expr, x) is False
+
+
+@pytest.mark.parametrize(
+    ("candidate", "answer"),
+    [
+        ("2x cos(x^2)", "x cos(x^2)"),
+        ("asin(x)", "acos(x)"),
+        ("x^2", "x^2 + 1/10^12"),  # confirmed at higher precision, as compare does
+        # no real domain at all (arccos' = 1/sqrt(x^2-1) beside arcsin' = 1/sqrt(1-x^2))
+        ("1/sqrt(x^2-1) + 1/sqrt(1-x^2)", "2/sqrt(1-x^2)"),
+    ],
+)
+def test_apart_tells_a_wrong_candidate_without_walking_the_grid(
+    candidate: str, answer: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    walked = []
+    monkeypatch.setattr(equivalence, "_grid_points", lambda c: walked.append(c) or [])
+    assert apart(parse(candidate).expr, parse(answer).expr, x) is True
+    assert walked == []
+
+
+def test_apart_leaves_to_compare_what_it_cannot_see() -> None:
+    # the answer lives on (1, 1.5) only, where the usual points all miss it
+    assert apart(parse("0").expr, parse("4/sqrt(1-(4x-5)^2)").expr, x) is False
+    # other symbols: compare samples them too
+    a = sp.Symbol("a")
+    assert apart(2 * x, 2 * x + a, x) is False
 
 
 def test_nested_powers_do_not_explode() -> None:

@@ -18,7 +18,7 @@ import sympy as sp
 from bot.math.diagnosis.clock import own_cpu
 from bot.math.diagnosis.differ import Bug, Differ, nth
 from bot.math.diagnosis.mistakes import Found, Mistake, constant_as_variable, mistakes_at, show
-from bot.math.equivalence import compare
+from bot.math.equivalence import apart, compare
 
 __all__ = ["CODES", "Mistake", "Variant", "diagnose", "variants"]
 
@@ -205,7 +205,8 @@ def diagnose(
         if own_cpu() > deadline:
             raise _OutOfTime
         try:
-            return compare(t(candidate), answer, var).equal is True
+            wrong = t(candidate)
+            return not apart(wrong, answer, var) and compare(wrong, answer, var).equal is True
         except (ValueError, TypeError, ZeroDivisionError):
             return False
 
