@@ -185,15 +185,18 @@ def compare(expected: sp.Expr, answer: sp.Expr, var: sp.Symbol) -> Comparison:
 
 
 def apart(candidate: sp.Expr, answer: sp.Expr, var: sp.Symbol) -> bool:
-    """True when `candidate` is certainly not `answer`: they differ at the first of the usual
-    points where both are defined, or `candidate` is defined at none of the points where
-    `answer` is. False says only that this quick look could not tell them apart.
+    """True when `candidate` is certainly not `answer`, told at one point of the candidate's
+    domain with `compare`'s precision and confirmation: the first usual point in it (the first
+    point compare judges), else the first point of a coarse grid (`_first_point`), so a
+    difference found is a real one. One rule goes further: a candidate with no real value at
+    any of those points is parted from an answer that has one (compare would walk the whole
+    grid, then ask simplification, which may call two expressions equal as complex
+    functions). False says only that this look could not tell them apart: ask `compare`.
 
-    For a search that holds one answer against dozens of candidates (the diagnosis): `compare`
-    on a candidate defined at few of the usual points walks the fine grid and may end in
-    simplification (0.3-0.4 s for a candidate with no real domain, as arccos' given as
-    1/sqrt(x^2 - 1) beside arcsin' = 1/sqrt(1 - x^2)), while the answer's own points, which
-    `compile_expr` remembers, settle it in a few evaluations."""
+    For a search that holds one answer against dozens of candidates (the diagnosis): compare on
+    a candidate with no real domain, as arccos' given as 1/sqrt(x^2 - 1) beside arcsin' =
+    1/sqrt(1 - x^2), costs 0.3-0.4 s each time; here the coarse walk is at low precision and
+    remembered per candidate."""
     if _variables(candidate, answer, var) != (var,):
         return False
     try:
@@ -201,20 +204,44 @@ def apart(candidate: sp.Expr, answer: sp.Expr, var: sp.Symbol) -> bool:
         ans_c = compile_expr(answer, var)
     except Unsupported:
         return False
+    point = _first_point(candidate, var)
+    if point is None:
+        return any(_defined(ans_c, p) for p in POINTS)
     exact = cand_c.exact is not None and ans_c.exact is not None
-    answer_defined = False
+    value = cand_c.sample(point, DPS)
+    return _judge(cand_c, ans_c, point, value, exact, var) is not None
+
+
+#: digits for finding where an expression is defined; its value there is taken at DPS
+PROBE_DPS = 15
+#: every 4th grid point: any interval of the grid's range 0.14 wide (near 0) holds one
+PROBE_GRID = GRID[::4]
+
+
+@lru_cache(maxsize=2048)
+def _first_point(expr: sp.Expr, var: sp.Symbol) -> Fraction | None:
+    """The first usual point where `expr` is defined, else the first such point of the coarse
+    grid, else None (no real value anywhere we look)."""
+    compiled = compile_expr(expr, var)
     for point in POINTS:
+        if _defined(compiled, point):
+            return point
+    for point in PROBE_GRID:
         try:
-            ans_c.sample(point, DPS)
+            compiled.at(point, PROBE_DPS)
         except Undefined:
             continue
-        answer_defined = True
-        try:
-            candidate_value = cand_c.sample(point, DPS)
-        except Undefined:
-            continue
-        return _judge(cand_c, ans_c, point, candidate_value, exact, var) is not None
-    return answer_defined
+        if _defined(compiled, point):
+            return point
+    return None
+
+
+def _defined(compiled: Compiled, point: Point) -> bool:
+    try:
+        compiled.sample(point, DPS)
+    except Undefined:
+        return False
+    return True
 
 
 def compare_many(expected: sp.Expr, answer: sp.Expr, symbols: tuple[sp.Symbol, ...]) -> Comparison:
@@ -278,15 +305,19 @@ def _judge(
 
 def _grid_points(compiled: Compiled) -> list[Fraction]:
     """Points of the fine grid inside the domain, spread evenly: for the rare expected answer
-    whose domain the usual points miss."""
-    inside = []
-    for point in GRID:
-        try:
-            compiled.sample(point, DPS)
-        except Undefined:
-            continue
-        inside.append(point)
-    return inside[:: max(1, len(inside) // WANT_POINTS)]
+    whose domain the usual points miss. Found once per expression (a walk of the whole grid,
+    0.1-0.2 s): every answer to that problem, and every variant a diagnosis tries against it,
+    is compared at the same points."""
+    if compiled.grid is None:
+        inside = []
+        for point in GRID:
+            try:
+                compiled.sample(point, DPS)
+            except Undefined:
+                continue
+            inside.append(point)
+        compiled.grid = inside[:: max(1, len(inside) // WANT_POINTS)]
+    return compiled.grid
 
 
 def symbolic_compare(expected: sp.Expr, answer: sp.Expr) -> Comparison:

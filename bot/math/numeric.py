@@ -303,13 +303,15 @@ def _degree(expr: sp.Expr, var: Var) -> float:
 class Compiled:
     """An expression ready to evaluate many times: an exact and/or an mpmath evaluator."""
 
-    __slots__ = ("exact", "expr", "memo", "mp")
+    __slots__ = ("exact", "expr", "grid", "memo", "mp")
 
     def __init__(self, expr: sp.Expr, var: Var) -> None:
         self.expr = expr
         self.exact = _compile_exact(expr, var) if is_rational_function(expr, var) else None
         self.mp = _compile_mp(expr, var)
         self.memo: dict[Point, object] = {}
+        #: the grid points `equivalence` samples this expression at, once found
+        self.grid: list[Fraction] | None = None
 
     def sample(self, point: Point, dps: int) -> object:
         """The exact value if rational, else the value at `dps`; remembered, since the expected

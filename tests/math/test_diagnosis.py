@@ -162,6 +162,10 @@ WRONG_FORMULA = [
     ("5x^4", "20", "power", "4·x^3, not just 4"),
     ("x^3 + sin x", "3 + cos x", "power", "Power rule on x^3"),
     ("x^3 + x^2", "5", "power", "in every power"),
+    ("(x^2+1)^3", "6x", "power", "6·x·(x^2 + 1)^2, not just 6·x"),
+    ("sin(x)^3", "3cos x", "power", "not just 3·cos(x)"),
+    # 2 for x² is f'' as well: the dropped x is the likelier slip, and is named
+    ("x^2", "2", "power", "2·x, not just 2"),
     # a constant treated as a variable
     ("pi^2", "2pi", "constant", "pi^2 is a constant, so its derivative is 0, not 2·pi"),
     ("e^3", "3e^2", "constant", "its derivative is 0, not 3·exp(2)"),
@@ -372,6 +376,33 @@ def test_slips_beside_inverse_trig_terms_are_named_without_walking_the_grid(
     assert verdict.verdict == "incorrect"
     assert verdict.mistake == code, verdict.diagnosis
     assert walked == []
+
+
+def test_slips_on_a_function_off_the_usual_points_are_named_walking_the_grid_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """x·ln(x − 25) lives on x > 25, where none of the usual points are: its derivative is
+    compared on the fine grid. Each of its variants once walked the whole grid again (0.1-0.2 s
+    apiece), so the first wrong answer ran out of budget; and ln|x − 25| for ln(x − 25), as
+    students write it, must not hide the slip."""
+    import bot.math.equivalence as equivalence
+
+    class Walks(tuple):
+        count = 0
+
+        def __iter__(self):
+            Walks.count += 1
+            return super().__iter__()
+
+    monkeypatch.setattr(equivalence, "GRID", Walks(equivalence.GRID))
+    f = parse("x ln(x-23)").expr  # no other test compiles it: its grid points are not known yet
+    verdict = check_answer(sp.diff(f, x), "ln|x-23| + 1", function=f)
+    assert verdict.mistake == "log", verdict
+    assert "divide by the inside, x - 23" in (verdict.diagnosis or "")
+    assert check_answer(sp.diff(f, x), "ln|x-23| - x/(x-23)", function=f).mistake == "product"
+    # once each for f', for -f' (the sign, tried first) and for the variant each answer matched,
+    # not again for every variant tried
+    assert Walks.count <= 4
 
 
 def test_a_rule_named_without_its_part_says_which_part() -> None:

@@ -152,7 +152,9 @@ def test_equal_forms_are_never_told_apart(expected: str, answer: str) -> None:
     [
         ("2x cos(x^2)", "x cos(x^2)"),
         ("asin(x)", "acos(x)"),
-        ("x^2", "x^2 + 1/10^12"),  # confirmed at higher precision, as compare does
+        ("x^2", "x^2 + 1/10^12"),  # rational: compared exactly
+        ("e^(x-70)", "0"),  # a gap below the first precision's tolerance, confirmed
+        ("4/sqrt(1-(4x-5)^2)", "0"),  # defined on (1, 1.5) only, between the usual points
         # no real domain at all (arccos' = 1/sqrt(x^2-1) beside arcsin' = 1/sqrt(1-x^2))
         ("1/sqrt(x^2-1) + 1/sqrt(1-x^2)", "2/sqrt(1-x^2)"),
     ],
@@ -166,9 +168,46 @@ def test_apart_tells_a_wrong_candidate_without_walking_the_grid(
     assert walked == []
 
 
+@pytest.mark.parametrize(
+    ("candidate", "answer"),
+    [
+        # the candidate lives only beyond the usual points (|x| <= 20), the answer everywhere:
+        # equal where the candidate is defined, as compare finds on the grid
+        ("ln(x-25)", "ln|x-25|"),
+        ("sqrt(x-30)", "sqrt(|x-30|)"),
+        ("4/sqrt(1-(4x-5)^2)", "4/sqrt(|1-(4x-5)^2|)"),  # only on (1, 1.5)
+    ],
+)
+def test_apart_never_parts_a_narrower_candidate_equal_on_its_domain(
+    candidate: str, answer: str
+) -> None:
+    c, a = parse(candidate).expr, parse(answer).expr
+    assert compare(c, a, x).equal is True
+    assert apart(c, a, x) is False
+
+
+def test_an_expected_answer_off_the_usual_points_is_searched_for_once() -> None:
+    """Its grid points are found by walking the whole grid (0.1-0.2 s); every later answer to
+    the same problem is compared at the same points without walking it again."""
+    expected = parse("1/sqrt(x^2-961)").expr  # |x| > 31 only; no other test compiles it
+    compiled = equivalence.compile_expr(expected, x)
+    evaluate, calls = compiled.mp, []
+
+    def counted(point):
+        calls.append(point)
+        return evaluate(point)
+
+    compiled.mp = counted
+    assert compare(expected, parse("1/sqrt((x-31)(x+31))").expr, x).equal is True
+    first = len(calls)
+    assert first > len(equivalence.GRID) / 2
+    calls.clear()
+    assert compare(expected, parse("1/(sqrt(x-31)sqrt(x+31))").expr, x).equal is False
+    assert compare(expected, parse("x^(-1)").expr, x).equal is False
+    assert len(calls) < 3 * equivalence.WANT_POINTS
+
+
 def test_apart_leaves_to_compare_what_it_cannot_see() -> None:
-    # the answer lives on (1, 1.5) only, where the usual points all miss it
-    assert apart(parse("0").expr, parse("4/sqrt(1-(4x-5)^2)").expr, x) is False
     # other symbols: compare samples them too
     a = sp.Symbol("a")
     assert apart(2 * x, 2 * x + a, x) is False

@@ -231,9 +231,10 @@ def _power_rule_mistakes(e: sp.Expr, b: sp.Expr, n: sp.Expr, x: sp.Symbol) -> It
     ):
         yield Bug(e, kind), None, Mistake("power", on + text)
     if n != 1:
-        right = show(n * b ** (n - 1))
+        inner = sp.diff(b, x)  # 1 for a power of x itself
+        right, kept = show(n * b ** (n - 1) * inner), show(n * inner)
         text = f"the exponent comes down in front and the power stays, lowered by one: {right}, "
-        text += f"not just {show(n)}."
+        text += f"not just {kept}."
         yield Bug(e, "power_dropped"), None, Mistake("power", on + text)
     wrong = [("power_flipped", 1 - n)] if n not in (0, 1) else []
     if n.is_number and not n.is_integer:
