@@ -309,13 +309,7 @@ def _grid_points(compiled: Compiled) -> list[Fraction]:
     0.1-0.2 s): every answer to that problem, and every variant a diagnosis tries against it,
     is compared at the same points."""
     if compiled.grid is None:
-        inside = []
-        for point in GRID:
-            try:
-                compiled.sample(point, DPS)
-            except Undefined:
-                continue
-            inside.append(point)
+        inside = [point for point in GRID if _defined(compiled, point)]
         compiled.grid = inside[:: max(1, len(inside) // WANT_POINTS)]
     return compiled.grid
 

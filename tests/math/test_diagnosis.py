@@ -296,60 +296,50 @@ def _burn(seconds: float) -> None:
         pass
 
 
-def test_a_garbage_collection_during_the_search_is_not_charged_to_its_budget(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """A full collection over a big heap (a long-running process) can start in the middle of a
-    diagnosis; the student's slip is still named. Here one starts at the search's first
-    comparison, made slow by a callback."""
-    import bot.math.diagnosis as diagnosis
+def _slow_collection() -> None:
+    """A full collection over a big heap (a long-running process), made slow by a callback."""
 
-    monkeypatch.setattr(diagnosis, "BUDGET_S", 0.25)
-    compare = diagnosis.compare
-    collected = {"done": False}
-
-    def slow_collection(phase: str, info: dict[str, int]) -> None:
+    def slow(phase: str, info: dict[str, int]) -> None:
         if phase == "start":
             _burn(0.3)
 
-    def compare_after_a_collection(*args, **kwargs):
-        if not collected["done"]:
-            collected["done"] = True
-            gc.callbacks.append(slow_collection)
-            try:
-                gc.collect()
-            finally:
-                gc.callbacks.remove(slow_collection)
-        return compare(*args, **kwargs)
-
-    monkeypatch.setattr(diagnosis, "compare", compare_after_a_collection)
-    f = parse("x^2 sin x").expr
-    found = diagnose(parse("2x sin x").expr, sp.diff(f, x), x, f)
-    assert collected["done"]
-    assert found is not None and found.code == "product"
+    gc.callbacks.append(slow)
+    try:
+        gc.collect()
+    finally:
+        gc.callbacks.remove(slow)
 
 
-def test_other_threads_work_is_not_charged_to_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The budget is the diagnosis's own CPU time: a bot's other threads busy at the same time
-    (here one burns while the search waits on it) do not cut the search short."""
+def _another_thread_working() -> None:
+    """A bot's other thread busy while the search waits on it."""
+    other = threading.Thread(target=_burn, args=(0.3,))
+    other.start()
+    other.join()
+
+
+@pytest.mark.parametrize("interruption", [_slow_collection, _another_thread_working])
+def test_cpu_time_not_the_searchs_own_is_not_charged_to_its_budget(
+    interruption, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The budget is the diagnosis's own CPU time: a garbage collection that starts mid-search,
+    or another thread's work, spends 0.3 s at its first comparison, and the student's slip is
+    still named within a 0.25 s budget."""
     import bot.math.diagnosis as diagnosis
 
     monkeypatch.setattr(diagnosis, "BUDGET_S", 0.25)
     compare = diagnosis.compare
-    busy = {"done": False}
+    interrupted = []
 
-    def compare_while_another_thread_works(*args, **kwargs):
-        if not busy["done"]:
-            busy["done"] = True
-            other = threading.Thread(target=_burn, args=(0.3,))
-            other.start()
-            other.join()
+    def compare_after_the_interruption(*args, **kwargs):
+        if not interrupted:
+            interrupted.append(True)
+            interruption()
         return compare(*args, **kwargs)
 
-    monkeypatch.setattr(diagnosis, "compare", compare_while_another_thread_works)
+    monkeypatch.setattr(diagnosis, "compare", compare_after_the_interruption)
     f = parse("x^2 sin x").expr
     found = diagnose(parse("2x sin x").expr, sp.diff(f, x), x, f)
-    assert busy["done"]
+    assert interrupted
     assert found is not None and found.code == "product"
 
 
